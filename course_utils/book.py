@@ -1,0 +1,126 @@
+"""``book.toml``: the one table of contents, and what is derived from it (chapter table, badges).
+
+Chapter: 00_how_to_use_this_course.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED_BOOK_KEYS = ("title", "authors", "license", "repository", "branch")
+REQUIRED_CHAPTER_KEYS = {"file": str, "title": str, "summary": str, "minutes": int, "gpu": bool}
+
+
+class BookError(ValueError):
+    """book.toml is malformed or disagrees with the repository."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    file: str       # path of the .ipynb, relative to the repository root
+    title: str
+    summary: str
+    minutes: int    # lecture time
+    gpu: bool       # whether a GPU helps (every chapter also runs on a CPU)
+
+    @property
+    def stem(self) -> str:
+        return Path(self.file).stem
+
+    @property
+    def number(self) -> str:
+        return self.stem.split("_", 1)[0]
+
+    @property
+    def py_file(self) -> str:
+        return str(Path(self.file).with_suffix(".py"))
+
+
+@dataclass(frozen=True)
+class Book:
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    license: str
+    repository: str
+    branch: str
+    chapters: tuple[Chapter, ...]
+    root: Path
+
+    @property
+    def github_slug(self) -> str:
+        """``owner/name`` from a GitHub repository URL."""
+        prefix = "https://github.com/"
+        if not self.repository.startswith(prefix):
+            raise BookError(f"book.repository must be a GitHub URL, got {self.repository}")
+        return self.repository[len(prefix):].strip("/")
+
+    def colab_url(self, chapter: Chapter) -> str:
+        return f"https://colab.research.google.com/github/{self.github_slug}/blob/{self.branch}/{chapter.file}"
+
+    def binder_url(self, chapter: Chapter | None = None) -> str:
+        url = f"https://mybinder.org/v2/gh/{self.github_slug}/{self.branch}"
+        if chapter is not None:
+            url += "?urlpath=" + quote(f"lab/tree/{chapter.file}", safe="")
+        return url
+
+    def colab_badge(self, chapter: Chapter) -> str:
+        return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({self.colab_url(chapter)})"
+
+    def binder_badge(self, chapter: Chapter | None = None) -> str:
+        return f"[![Binder](https://mybinder.org/badge_logo.svg)]({self.binder_url(chapter)})"
+
+    def chapter_table(self) -> str:
+        """The Markdown chapter table that README.md carries (a test keeps them in step)."""
+        rows = ["| # | chapter | what you will see | lecture | GPU helps | launch |",
+                "|---|---|---|---|---|---|"]
+        for ch in self.chapters:
+            rows.append(f"| {ch.number} | [{ch.title}]({ch.file}) | {ch.summary} | {ch.minutes} min | "
+                        f"{'yes' if ch.gpu else 'no'} | {self.colab_badge(ch)} |")
+        return "\n".join(rows)
+
+    def chapter(self, name: str) -> Chapter:
+        """Find a chapter by file, stem or number (``"02"``, ``"02_momentum"``)."""
+        for ch in self.chapters:
+            if name in (ch.file, ch.stem, ch.number, ch.py_file) or Path(name).stem == ch.stem:
+                return ch
+        raise BookError(f"no chapter {name!r} in book.toml")
+
+
+def load_book(root: Path | str | None = None) -> Book:
+    """Read and validate ``book.toml`` (every listed notebook and its .py pair must exist)."""
+    root = Path(root) if root is not None else ROOT
+    path = root / "book.toml"
+    if not path.is_file():
+        raise BookError(f"{path} is missing")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    meta = data.get("book", {})
+    missing = [k for k in REQUIRED_BOOK_KEYS if k not in meta]
+    if missing:
+        raise BookError(f"book.toml [book] lacks {', '.join(missing)}")
+    chapters = []
+    for i, raw in enumerate(data.get("chapters", [])):
+        for key, kind in REQUIRED_CHAPTER_KEYS.items():
+            if not isinstance(raw.get(key), kind):
+                raise BookError(f"book.toml chapter {i} needs {key!r} of type {kind.__name__}, got {raw.get(key)!r}")
+        ch = Chapter(**{k: raw[k] for k in REQUIRED_CHAPTER_KEYS})
+        for f in (ch.file, ch.py_file):
+            if not (root / f).is_file():
+                raise BookError(f"book.toml lists {f}, which does not exist")
+        chapters.append(ch)
+    if not chapters:
+        raise BookError("book.toml lists no chapters")
+    stems = [c.stem for c in chapters]
+    if stems != sorted(stems) or len(set(stems)) != len(stems):
+        raise BookError(f"chapters must be listed once each, in reading order: {stems}")
+    return Book(meta["title"], meta.get("subtitle", ""), tuple(meta["authors"]), meta["license"],
+                meta["repository"].rstrip("/"), meta["branch"], tuple(chapters), root)

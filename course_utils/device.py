@@ -1,0 +1,98 @@
+"""Device choice and reproducibility: one helper picks the device for the whole course.
+
+Chapter: 00_how_to_use_this_course (used by every chapter).
+
+The order is CUDA, then Apple's MPS, then the CPU. Set the environment variable
+``COURSE_DEVICE`` (``cpu``, ``cuda``, ``cuda:1``, ``mps``) to override the choice, for
+example to check that a chapter still runs on the CPU on a machine with a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+ENV_VAR = "COURSE_DEVICE"
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """Return the device the course runs on: CUDA → MPS → CPU.
+
+    ``prefer`` (or, when it is None, the ``COURSE_DEVICE`` environment variable) forces a
+    device; asking for one that is not present raises ``RuntimeError`` rather than quietly
+    falling back, so a lecture never runs on a device other than the one announced.
+    """
+    wanted = prefer if prefer is not None else os.environ.get(ENV_VAR, "").strip()
+    if wanted:
+        device = torch.device(wanted)  # raises RuntimeError on a malformed name
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError(f"{ENV_VAR}={wanted!r} asks for CUDA, but torch sees no CUDA device")
+        if device.type == "mps" and not _mps_available():
+            raise RuntimeError(f"{ENV_VAR}={wanted!r} asks for MPS, but torch sees no MPS device")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def describe_device(device: torch.device | str | None = None) -> str:
+    """One line naming the device, e.g. ``cuda (NVIDIA H100 80GB HBM3)`` or ``cpu (2 threads)``."""
+    device = get_device() if device is None else torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and torch (all devices) and return a fresh seeded CPU generator.
+
+    Chapters pass the returned generator explicitly where the order of random draws matters,
+    so that adding a cell never shifts the numbers of a later one.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    return torch.Generator().manual_seed(seed)
+
+
+def make_deterministic(enabled: bool = True) -> None:
+    """Ask torch for deterministic kernels (bitwise-repeatable runs at some speed cost).
+
+    On CUDA this also needs ``CUBLAS_WORKSPACE_CONFIG``; it is set here when missing.
+    """
+    if enabled:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(enabled, warn_only=False)
+    if hasattr(torch.backends, "cudnn"):
+        torch.backends.cudnn.benchmark = not enabled
+        torch.backends.cudnn.deterministic = enabled
+
+
+def setup(seed: int = 0, *, quiet: bool = False) -> torch.device:
+    """The first cell of every chapter: seed everything, apply the course style, pick the device.
+
+    Prints the device once (``Device: …``) unless ``quiet``; nbval sanitizes that line, so a
+    chapter's committed outputs compare equal on a laptop and on a GPU machine.
+    """
+    from .plotting import use_course_style
+
+    seed_everything(seed)
+    use_course_style()
+    device = get_device()
+    if not quiet:
+        print(f"Device: {describe_device(device)}")
+    return device

@@ -1,0 +1,78 @@
+"""Execute chapters in place and keep each ``.ipynb`` in step with its jupytext ``.py`` pair.
+
+Chapter: 00_how_to_use_this_course (for authors and instructors).
+
+The ``.py`` file (jupytext percent format) is what authors edit and reviewers read; the
+``.ipynb`` is what learners open, committed *with* its outputs. ``python -m course_utils
+execute`` rebuilds the notebook from the ``.py``, runs it top to bottom in a fresh kernel and
+writes it back, so the committed outputs are always exactly what the code produces; nbval
+then re-executes it in the test suite and compares.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+JUPYTEXT_FORMATS = "ipynb,py:percent"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def _cell_signature(nb) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+
+def out_of_sync(ipynb: Path) -> list[str]:
+    """Differences between a notebook and its ``.py`` pair (empty when in sync)."""
+    import jupytext
+
+    py = ipynb.with_suffix(".py")
+    if not py.is_file():
+        return [f"{py} is missing"]
+    a, b = _cell_signature(jupytext.read(ipynb)), _cell_signature(jupytext.read(py))
+    problems = []
+    if len(a) != len(b):
+        problems.append(f"{ipynb.name} has {len(a)} cells, {py.name} has {len(b)}")
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            problems.append(f"cell {i} differs: {x[0]} {x[1][:60]!r}… vs {y[0]} {y[1][:60]!r}…")
+            break
+    return problems
+
+
+def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
+    """Rebuild ``ipynb`` from its ``.py`` pair, execute it in a fresh kernel, write both files.
+
+    Runs on ``device`` (``COURSE_DEVICE``; the CPU by default) so the committed outputs are
+    the canonical CPU ones that CI compares against. Returns the wall time in seconds.
+    """
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    ipynb = Path(ipynb).resolve()
+    py = ipynb.with_suffix(".py")
+    nb = jupytext.read(py)
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    nb.metadata["jupytext"] = {"formats": JUPYTEXT_FORMATS}
+    env_before = os.environ.get("COURSE_DEVICE")
+    os.environ["COURSE_DEVICE"] = device
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(ipynb.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        elapsed = time.perf_counter() - start
+    finally:
+        if env_before is None:
+            os.environ.pop("COURSE_DEVICE", None)
+        else:
+            os.environ["COURSE_DEVICE"] = env_before
+    for cell in nb.cells:  # keep diffs clean: no kernel-specific ids or timings
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, ipynb)
+    jupytext.write(nb, py, fmt="py:percent")
+    return elapsed

@@ -1,0 +1,80 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import device as dev
+
+
+def test_default_order_on_this_machine(monkeypatch):
+    monkeypatch.delenv(dev.ENV_VAR, raising=False)
+    expected = "cuda" if torch.cuda.is_available() else ("mps" if dev._mps_available() else "cpu")
+    assert dev.get_device().type == expected
+
+
+def test_cuda_is_preferred_over_mps_and_cpu(monkeypatch):
+    monkeypatch.delenv(dev.ENV_VAR, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(dev, "_mps_available", lambda: True)
+    assert dev.get_device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert dev.get_device().type == "mps"
+    monkeypatch.setattr(dev, "_mps_available", lambda: False)
+    assert dev.get_device().type == "cpu"
+
+
+def test_environment_variable_overrides(monkeypatch):
+    monkeypatch.setenv(dev.ENV_VAR, "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert dev.get_device() == torch.device("cpu")
+
+
+def test_asking_for_an_absent_device_is_an_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(dev, "_mps_available", lambda: False)
+    monkeypatch.setenv(dev.ENV_VAR, "cuda")
+    with pytest.raises(RuntimeError, match="COURSE_DEVICE='cuda' asks for CUDA"):
+        dev.get_device()
+    with pytest.raises(RuntimeError, match="asks for MPS"):
+        dev.get_device("mps")
+
+
+def test_malformed_device_name_is_an_error(monkeypatch):
+    monkeypatch.setenv(dev.ENV_VAR, "gpu0")
+    with pytest.raises(RuntimeError):
+        dev.get_device()
+
+
+def test_seed_everything_repeats_every_generator():
+    def draw():
+        g = dev.seed_everything(123)
+        return random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=g).item()
+
+    assert draw() == draw()
+    dev.seed_everything(124)
+    assert torch.rand(1).item() != draw()[2]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_seed_must_be_a_non_negative_int(bad):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        dev.seed_everything(bad)
+
+
+def test_setup_prints_the_device_once(capsys, monkeypatch):
+    monkeypatch.setenv(dev.ENV_VAR, "cpu")
+    assert dev.setup(0) == torch.device("cpu")
+    out = capsys.readouterr().out
+    assert out.count("Device: cpu") == 1
+    dev.setup(0, quiet=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_make_deterministic_toggles_torch():
+    try:
+        dev.make_deterministic(True)
+        assert torch.are_deterministic_algorithms_enabled()
+    finally:
+        dev.make_deterministic(False)
+    assert not torch.are_deterministic_algorithms_enabled()
