@@ -34,9 +34,11 @@ def get_device(prefer: str | None = None) -> torch.device:
     if wanted:
         device = torch.device(wanted)  # raises RuntimeError on a malformed name
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(f"{ENV_VAR}={wanted!r} asks for CUDA, but torch sees no CUDA device")
+            raise RuntimeError(f"device {wanted!r} was asked for (argument or {ENV_VAR}), "
+                               "but torch sees no CUDA device")
         if device.type == "mps" and not _mps_available():
-            raise RuntimeError(f"{ENV_VAR}={wanted!r} asks for MPS, but torch sees no MPS device")
+            raise RuntimeError(f"device {wanted!r} was asked for (argument or {ENV_VAR}), "
+                               "but torch sees no MPS device")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")

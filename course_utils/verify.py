@@ -24,15 +24,17 @@ DEFAULT_TOLERANCES = {
 }
 
 
-def show_source(obj, *, display: bool = True) -> str:
+def show_source(obj, *, display: bool = True) -> str | None:
     """Show the source code of a function, class or module from ``course_utils`` in a chapter.
 
     In Jupyter it renders as a highlighted Python block (the plain-text form is the code
     itself, so nbval compares the code and a changed package shows up as a changed output).
-    Returns the source.
+    With ``display=False`` nothing is shown and the source is returned instead.
     """
     source = inspect.getsource(obj)
-    if display:
+    if not display:
+        return source
+    else:
         try:
             from IPython import get_ipython
             from IPython.display import display as ipy_display
@@ -43,7 +45,7 @@ def show_source(obj, *, display: bool = True) -> str:
                 print(source)
             else:
                 ipy_display({"text/markdown": f"```python\n{source}```", "text/plain": source}, raw=True)
-    return source
+    return None
 
 
 @dataclass(frozen=True)

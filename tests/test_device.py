@@ -34,9 +34,9 @@ def test_asking_for_an_absent_device_is_an_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(dev, "_mps_available", lambda: False)
     monkeypatch.setenv(dev.ENV_VAR, "cuda")
-    with pytest.raises(RuntimeError, match="COURSE_DEVICE='cuda' asks for CUDA"):
+    with pytest.raises(RuntimeError, match="device 'cuda' was asked for .* no CUDA device"):
         dev.get_device()
-    with pytest.raises(RuntimeError, match="asks for MPS"):
+    with pytest.raises(RuntimeError, match="no MPS device"):
         dev.get_device("mps")
 
 
