@@ -13,7 +13,7 @@ def _execute(args) -> int:
     from .book import load_book
     from .notebooks import execute
 
-    book = load_book()
+    book = load_book(strict=False)
     chapters = [book.chapter(n) for n in args.notebooks] if args.notebooks else list(book.chapters)
     for ch in chapters:
         seconds = execute(book.root / ch.file, device=args.device, timeout=args.timeout)

@@ -96,8 +96,12 @@ class Book:
         raise BookError(f"no chapter {name!r} in book.toml")
 
 
-def load_book(root: Path | str | None = None) -> Book:
-    """Read and validate ``book.toml`` (every listed notebook and its .py pair must exist)."""
+def load_book(root: Path | str | None = None, *, strict: bool = True) -> Book:
+    """Read and validate ``book.toml``.
+
+    With ``strict`` every listed notebook and its ``.py`` pair must exist; without it only the
+    ``.py`` (so ``execute`` can create a chapter's first ``.ipynb``).
+    """
     root = Path(root) if root is not None else ROOT
     path = root / "book.toml"
     if not path.is_file():
@@ -113,7 +117,7 @@ def load_book(root: Path | str | None = None) -> Book:
             if not isinstance(raw.get(key), kind):
                 raise BookError(f"book.toml chapter {i} needs {key!r} of type {kind.__name__}, got {raw.get(key)!r}")
         ch = Chapter(**{k: raw[k] for k in REQUIRED_CHAPTER_KEYS})
-        for f in (ch.file, ch.py_file):
+        for f in (ch.file, ch.py_file) if strict else (ch.py_file,):
             if not (root / f).is_file():
                 raise BookError(f"book.toml lists {f}, which does not exist")
         chapters.append(ch)
