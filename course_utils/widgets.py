@@ -34,7 +34,20 @@ def slider(description: str, value: float, low: float, high: float, step: float)
 
 
 def explorer(draw: Callable[..., object], **controls):
-    """``ipywidgets.interactive(draw, **controls)``: ``draw`` receives the slider values as keywords."""
-    import ipywidgets as w
+    """An ``ipywidgets.interactive`` that calls ``draw(**values)`` whenever a control moves.
 
-    return w.interactive(draw, **controls)
+    Only the named controls become widgets (``draw``'s other parameters keep their defaults),
+    and ``draw``'s return value is discarded, so it can return data for the static figure.
+    """
+    import inspect
+
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    def show(**values):
+        draw(**values)
+        plt.show()
+
+    show.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in controls])
+    return w.interactive(show, **controls)
