@@ -1,6 +1,7 @@
 """Command line: ``python -m course_utils <command>``.
 
 - ``execute [NOTEBOOK ...]``: re-run chapters in place (all of book.toml by default).
+- ``readme``: rewrite README.md's chapter table from book.toml.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ def _execute(args) -> int:
     return 0
 
 
+def _readme(args) -> int:
+    from .book import load_book, sync_readme
+
+    book = load_book()
+    changed = sync_readme(book, book.root / "README.md")
+    print("README.md chapter table " + ("updated" if changed else "already up to date"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu", help="COURSE_DEVICE for the run (default: cpu, the canonical outputs)")
     p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     p.set_defaults(func=_execute)
+    p = sub.add_parser("readme", help="rewrite README.md's chapter table from book.toml")
+    p.set_defaults(func=_readme)
     args = parser.parse_args(argv)
     return args.func(args)
 

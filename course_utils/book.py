@@ -96,6 +96,26 @@ class Book:
         raise BookError(f"no chapter {name!r} in book.toml")
 
 
+TABLE_START, TABLE_END = "<!-- chapters:start (generated from book.toml) -->", "<!-- chapters:end -->"
+
+
+def readme_table_block(book: Book) -> str:
+    return f"{TABLE_START}\n{book.chapter_table()}\n{TABLE_END}"
+
+
+def sync_readme(book: Book, readme: Path) -> bool:
+    """Replace the chapter table between the markers in ``readme``; return whether it changed."""
+    text = readme.read_text(encoding="utf-8")
+    if TABLE_START not in text or TABLE_END not in text:
+        raise BookError(f"{readme} lacks the chapter-table markers {TABLE_START!r} ... {TABLE_END!r}")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    new = head + readme_table_block(book) + tail
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
 def load_book(root: Path | str | None = None, *, strict: bool = True) -> Book:
     """Read and validate ``book.toml``.
 
