@@ -1,0 +1,404 @@
+"""Learning-rate schedules as pure functions of the step, and torch-compatible schedulers.
+
+Chapter: 05_lr_decay, 06_torch_schedulers, 07_reduce_lr_on_plateau
+
+A *schedule* here is a function ``epoch -> lr`` with no state: call it with any step, in
+any order, as often as you like, and get the same number. ``epoch`` counts scheduler steps
+(after construction it is 0), exactly as ``last_epoch`` does in ``torch.optim.lr_scheduler``
+and as the argument of the deprecated ``scheduler.step(epoch)``. Every function uses
+torch's argument names, and each one is bitwise equal to the *closed form* of the torch
+class named beside it (what ``scheduler.step(epoch)`` computes):
+
+======================================  ==================================  ============
+function                                torch class                         equation
+======================================  ==================================  ============
+``constant_lr``                         ``ConstantLR``                      (5.1)
+``step_lr``                             ``StepLR``                          (5.2)
+``multi_step_lr``                       ``MultiStepLR``                     (5.3)
+``exponential_lr``                      ``ExponentialLR``                   (5.4)
+``polynomial_lr``                       ``PolynomialLR``                    (5.5)
+``cosine_annealing_lr``                 ``CosineAnnealingLR``               (5.6)
+``linear_lr``                           ``LinearLR``                        (5.7)
+``linear_warmup_lr``                    ``LinearLR`` with ``end_factor=1``  (5.8)
+``cosine_annealing_warm_restarts_lr``   ``CosineAnnealingWarmRestarts``     (5.9)
+``cyclic_lr``, ``cyclic_momentum``      ``CyclicLR``                        (5.10–5.11)
+``one_cycle_lr``, ``one_cycle_momentum``  ``OneCycleLR``                    (5.12–5.13)
+``warmup_stable_decay_lr``              none (WSD)                          (5.14)
+``join_schedules``                      ``SequentialLR``                    (5.15)
+======================================  ==================================  ============
+
+The scheduler classes (``StepLR`` … ``ReduceLROnPlateau``, chapters 06 and 07) live in
+``course_utils.schedulers`` and are re-exported from here, so
+``from course_utils.schedules import CosineAnnealingLR`` works.
+"""
+
+import math
+from bisect import bisect_right
+
+__all__ = [
+    "constant_lr", "step_lr", "multi_step_lr", "exponential_lr", "polynomial_lr",
+    "cosine_annealing_lr", "linear_lr", "linear_warmup_lr",
+    "cosine_annealing_warm_restarts_lr", "warm_restart_position",
+    "cyclic_scale", "cyclic_lr", "cyclic_momentum",
+    "cosine_anneal", "linear_anneal", "one_cycle_phases", "one_cycle_lr", "one_cycle_momentum",
+    "warmup_stable_decay_lr", "join_schedules",
+    # classes, defined in course_utils.schedulers
+    "Scheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
+    "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR",
+    "ChainedScheduler", "ReduceLROnPlateau",
+]
+_CLASSES = frozenset(__all__[__all__.index("Scheduler"):])
+
+
+def constant_lr(epoch, base_lr, factor=1.0 / 3, total_iters=5):
+    """Constant factor for ``total_iters`` steps, then the base lr (``ConstantLR``).
+
+        η_e = η_0 · f      if e < T                                   (5.1a)
+        η_e = η_0          if e ≥ T                                   (5.1b)
+
+    f = ``factor``, T = ``total_iters``. Written as torch writes it, one product with a
+    0/1 switch, so the value is bitwise torch's closed form.
+    """
+    return base_lr * (factor + (epoch >= total_iters) * (1 - factor))  # (5.1a) / (5.1b)
+
+
+def step_lr(epoch, base_lr, step_size, gamma=0.1):
+    """Decay by ``gamma`` every ``step_size`` steps (``StepLR``).
+
+        η_e = η_0 · γ^⌊e / s⌋                                          (5.2)
+    """
+    return base_lr * gamma ** (epoch // step_size)  # (5.2)
+
+
+def multi_step_lr(epoch, base_lr, milestones, gamma=0.1):
+    """Decay by ``gamma`` at each milestone (``MultiStepLR``).
+
+        η_e = η_0 · γ^k(e),   k(e) = #{m ∈ M : m ≤ e}                   (5.3)
+
+    M is a multiset: a milestone listed twice counts twice, and the order of
+    ``milestones`` does not matter.
+    """
+    k = bisect_right(sorted(milestones), epoch)  # k(e) in (5.3)
+    return base_lr * gamma ** k  # (5.3)
+
+
+def exponential_lr(epoch, base_lr, gamma):
+    """Multiply by ``gamma`` every step (``ExponentialLR``).
+
+        η_e = η_0 · γ^e                                                (5.4)
+    """
+    return base_lr * gamma ** epoch  # (5.4)
+
+
+def polynomial_lr(epoch, base_lr, total_iters=5, power=1.0):
+    """Polynomial decay to zero at ``total_iters``, then zero (``PolynomialLR``).
+
+        η_e = η_0 · (1 − min(e, T) / T)^p                              (5.5)
+    """
+    return base_lr * (1.0 - min(total_iters, epoch) / total_iters) ** power  # (5.5)
+
+
+def cosine_annealing_lr(epoch, base_lr, T_max, eta_min=0.0):
+    """Half a cosine from ``base_lr`` down to ``eta_min`` (``CosineAnnealingLR``).
+
+        η_e = η_min + (η_0 − η_min) · (1 + cos(π e / T_max)) / 2         (5.6)
+
+    There is no clamp: after ``T_max`` the lr climbs back, with period ``2 T_max``,
+    exactly as torch's scheduler does.
+    """
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / T_max)) / 2  # (5.6)
+
+
+def linear_lr(epoch, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+    """Linear ramp of the factor from ``start_factor`` to ``end_factor`` (``LinearLR``).
+
+        η_e = η_0 · (s + (f − s) · min(e, T) / T)                       (5.7)
+
+    s = ``start_factor``, f = ``end_factor``, T = ``total_iters``. With ``end_factor=1`` and
+    ``start_factor < 1`` this is a linear warm-up; with ``start_factor > end_factor`` it
+    is a linear decay.
+    """
+    # (f − s) · min(e, T) is divided by T last, as torch does: other orders round differently
+    return base_lr * (start_factor
+                      + (end_factor - start_factor) * min(total_iters, epoch) / total_iters)  # (5.7)
+
+
+def linear_warmup_lr(epoch, base_lr, warmup_steps, start_factor=0.0):
+    """Linear warm-up from ``start_factor · base_lr`` to ``base_lr`` in ``warmup_steps`` steps.
+
+        η_e = η_0 · (s + (1 − s) · e / W)     if e < W                   (5.8a)
+        η_e = η_0                            if e ≥ W                   (5.8b)
+
+    This is (5.7) with ``end_factor=1``, except that it returns ``base_lr`` itself from
+    step W on (``s + (1 − s)`` is not always exactly 1 in floating point) and accepts
+    ``start_factor=0`` and ``warmup_steps=0``, which ``torch.optim.lr_scheduler.LinearLR``
+    rejects because its recursive form divides by the previous factor.
+    """
+    if epoch >= warmup_steps:
+        return base_lr  # (5.8b)
+    return linear_lr(epoch, base_lr, start_factor, 1.0, warmup_steps)  # (5.8a)
+
+
+def warm_restart_position(epoch, T_0, T_mult=1):
+    """Where ``epoch`` falls among the warm-restart periods: ``(T_cur, T_i)``.
+
+        T_i = T_0 · T_mult^n,   S_n = T_0 (T_mult^n − 1) / (T_mult − 1)   (5.9a)
+        n   = the largest integer with S_n ≤ e,   T_cur = e − S_n         (5.9b)
+
+    (for ``T_mult = 1``, S_n = n T_0 and T_cur = e mod T_0). The period n is found by
+    exact integer comparisons, not by a floating-point logarithm; fractional epochs work.
+    """
+    if epoch < T_0:
+        return epoch, T_0  # (5.9b) with n = 0
+    if T_mult == 1:
+        return epoch % T_0, T_0  # (5.9b) with equal periods
+    start, T_i = 0, T_0
+    while epoch >= start + T_i:  # (5.9b) advance S_n and T_i until S_n ≤ e < S_n + T_i
+        start += T_i
+        T_i *= T_mult  # (5.9a)
+    return epoch - start, T_i
+
+
+def cosine_annealing_warm_restarts_lr(epoch, base_lr, T_0, T_mult=1, eta_min=0.0):
+    """Cosine annealing restarted at the end of each period (``CosineAnnealingWarmRestarts``).
+
+        η_e = η_min + (η_0 − η_min) · (1 + cos(π T_cur / T_i)) / 2       (5.9c)
+
+    with ``(T_cur, T_i) = warm_restart_position(epoch, T_0, T_mult)`` from (5.9a)–(5.9b).
+    This is the *correct* position: torch's ``step(epoch)`` finds the period with
+    ``math.log`` and misses some restarts (e.g. ``T_0=1, T_mult=3, epoch=121``); see
+    ``CosineAnnealingWarmRestarts(exact_restarts=...)``.
+    """
+    T_cur, T_i = warm_restart_position(epoch, T_0, T_mult)
+    return cosine_annealing_lr(T_cur, base_lr, T_i, eta_min)  # (5.9c) = (5.6) on (T_cur, T_i)
+
+
+_CYCLIC_MODES = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+
+
+def cyclic_scale(x, mode="triangular", gamma=1.0):
+    """The built-in amplitude factors g of ``CyclicLR`` (5.10d).
+
+    ``triangular``: g = 1; ``triangular2``: g(c) = 1 / 2^(c−1) (halve every cycle);
+    ``exp_range``: g(e) = γ^e. The first two take the cycle number c, the last the step e.
+    """
+    if mode == "triangular":
+        return 1.0
+    if mode == "triangular2":
+        return 1 / 2.0 ** (x - 1)
+    if mode == "exp_range":
+        return gamma ** x
+    raise ValueError("mode is invalid and scale_fn is None")
+
+
+def _cyclic_position(epoch, total_size, step_ratio):
+    """Cycle number c and triangle height h ∈ [0, 1] at ``epoch`` (5.10a)–(5.10c)."""
+    cycle = math.floor(1 + epoch / total_size)  # (5.10a)
+    x = 1.0 + epoch / total_size - cycle  # (5.10b) position inside the cycle, in [0, 1)
+    if x <= step_ratio:
+        return cycle, x / step_ratio  # (5.10c) rising edge
+    return cycle, (x - 1) / (step_ratio - 1)  # (5.10c) falling edge
+
+
+def _cyclic_shape(epoch, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode):
+    """Triangle height h and amplitude factor g shared by (5.10) and (5.11)."""
+    up = float(step_size_up)
+    down = float(step_size_down) if step_size_down is not None else up
+    total_size = up + down
+    cycle, height = _cyclic_position(epoch, total_size, up / total_size)
+    if scale_fn is None:  # built-in modes fix what g is a function of
+        scale_mode = _CYCLIC_MODES.get(mode)
+        scale_fn = lambda x: cyclic_scale(x, mode, gamma)  # noqa: E731
+    g = scale_fn(cycle if scale_mode == "cycle" else epoch)  # (5.10d)
+    return height, g
+
+
+def cyclic_lr(epoch, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+              mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle"):
+    """Triangular cycles between ``base_lr`` and ``max_lr`` (``CyclicLR``, Smith 2017).
+
+        c = ⌊1 + e / (u + d)⌋                     cycle number, from 1    (5.10a)
+        x = 1 + e / (u + d) − c                   position in the cycle  (5.10b)
+        h = x / r  if x ≤ r  else (x − 1)/(r − 1),   r = u / (u + d)      (5.10c)
+        η_e = η_base + (η_max − η_base) · h · g                          (5.10d)
+
+    u, d = ``step_size_up``, ``step_size_down`` (d = u if None). g comes from
+    ``cyclic_scale`` for the built-in ``mode`` s, or from ``scale_fn`` evaluated at c when
+    ``scale_mode == 'cycle'`` and at e otherwise.
+    """
+    height, g = _cyclic_shape(epoch, step_size_up, step_size_down, mode, gamma, scale_fn,
+                              scale_mode)
+    return base_lr + (max_lr - base_lr) * height * g  # (5.10d)
+
+
+def cyclic_momentum(epoch, base_momentum=0.8, max_momentum=0.9, step_size_up=2000,
+                    step_size_down=None, mode="triangular", gamma=1.0, scale_fn=None,
+                    scale_mode="cycle"):
+    """The momentum that ``CyclicLR(cycle_momentum=True)`` pairs with (5.10): opposite phase.
+
+        μ_e = μ_max − (μ_max − μ_base) · h · g                            (5.11)
+    """
+    height, g = _cyclic_shape(epoch, step_size_up, step_size_down, mode, gamma, scale_fn,
+                              scale_mode)
+    return max_momentum - (max_momentum - base_momentum) * height * g  # (5.11)
+
+
+def cosine_anneal(start, end, pct):
+    """Cosine interpolation from ``start`` (pct = 0) to ``end`` (pct = 1) (5.12c).
+
+    Evaluated as ``end + (start − end)/2 · (cos(π pct) + 1)``, torch's order of operations,
+    so at pct = 0 it returns ``start`` only up to rounding (0.0040000000000000036 for
+    start 0.004, end 0.1) — bitwise what ``OneCycleLR`` gives.
+    """
+    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)  # (5.12c)
+
+
+def linear_anneal(start, end, pct):
+    """Linear interpolation from ``start`` (pct = 0) to ``end`` (pct = 1) (5.12d)."""
+    return (end - start) * pct + start  # (5.12d)
+
+
+def one_cycle_phases(total_steps, pct_start=0.3, three_phase=False):
+    """The phases of ``OneCycleLR`` as torch stores them in ``_schedule_phases`` (5.12a).
+
+    Each phase names the group keys it anneals between and the step at which it ends.
+    Two phases: up to ``pct_start·T − 1``, then down to ``T − 1``. Three phases: up,
+    back down symmetrically to ``2·pct_start·T − 2``, then annihilation to ``T − 1``.
+    """
+    def phase(end_step, start_lr, end_lr, start_momentum, end_momentum):
+        return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
+                "start_momentum": start_momentum, "end_momentum": end_momentum}
+    up = phase(float(pct_start * total_steps) - 1, "initial_lr", "max_lr",
+               "max_momentum", "base_momentum")
+    if three_phase:
+        return [up,
+                phase(float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
+                      "base_momentum", "max_momentum"),
+                phase(total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+    return [up, phase(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+
+
+def _one_cycle_phase(epoch, phases):
+    """The phase holding ``epoch`` and the fraction of it already done (5.12b)."""
+    start_step = 0.0
+    for i, phase in enumerate(phases):
+        end_step = phase["end_step"]
+        if epoch <= end_step or i == len(phases) - 1:  # the last phase also extrapolates
+            return phase, (epoch - start_step) / (end_step - start_step)  # (5.12b)
+        start_step = end_step
+    raise ValueError("OneCycleLR needs at least one phase")
+
+
+def _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase, values, key):
+    if epoch > total_steps:
+        raise ValueError(f"Tried to step {epoch} times. "
+                         f"The specified number of total steps is {total_steps}")
+    if anneal_strategy not in ("cos", "linear"):
+        raise ValueError("anneal_strategy must be one of 'cos' or 'linear', "
+                         f"instead got {anneal_strategy}")
+    anneal = cosine_anneal if anneal_strategy == "cos" else linear_anneal
+    phase, pct = _one_cycle_phase(epoch, one_cycle_phases(total_steps, pct_start, three_phase))
+    return anneal(values[phase["start_" + key]], values[phase["end_" + key]], pct)
+
+
+def one_cycle_lr(epoch, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
+                 div_factor=25.0, final_div_factor=1e4, three_phase=False):
+    """The 1cycle policy (``OneCycleLR``, Smith & Topin 2017).
+
+        η_init = η_max / div_factor,   η_min = η_init / final_div_factor  (5.12a)
+        phase k spans (E_{k−1}, E_k],  pct = (e − E_{k−1}) / (E_k − E_{k−1})  (5.12b)
+        cos:    η_e = b + (a − b)/2 · (cos(π pct) + 1)                     (5.12c)
+        linear: η_e = (b − a) · pct + a                                   (5.12d)
+
+    with a → b the phase's start and end lr (see ``one_cycle_phases``), E_0 = 0.
+    ``epoch`` may equal ``total_steps`` (torch allows one extra step and extrapolates
+    the last phase past pct = 1); beyond that it raises torch's ValueError.
+    """
+    initial_lr = max_lr / div_factor  # (5.12a)
+    values = {"initial_lr": initial_lr, "max_lr": max_lr,
+              "min_lr": initial_lr / final_div_factor}  # (5.12a)
+    return _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase,
+                            values, "lr")  # (5.12b)–(5.12d)
+
+
+def one_cycle_momentum(epoch, total_steps, pct_start=0.3, anneal_strategy="cos",
+                       base_momentum=0.85, max_momentum=0.95, three_phase=False):
+    """The momentum of ``OneCycleLR(cycle_momentum=True)``: inverse to the lr (5.13).
+
+        μ runs max → base while η rises, base → max while it falls        (5.13)
+
+    annealed with the same (5.12b)–(5.12d) over the same phases.
+    """
+    values = {"max_momentum": max_momentum, "base_momentum": base_momentum}
+    return _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase,
+                            values, "momentum")  # (5.13)
+
+
+_WSD_SHAPES = {
+    "linear": lambda s: 1 - s,
+    "cosine": lambda s: (1 + math.cos(math.pi * s)) / 2,
+    "1-sqrt": lambda s: 1 - math.sqrt(s),
+}
+
+
+def warmup_stable_decay_lr(epoch, base_lr, warmup_steps, stable_steps, decay_steps,
+                           eta_min=0.0, decay="linear", start_factor=0.0):
+    """Warmup–stable–decay ("trapezoid") schedule; not in ``torch.optim.lr_scheduler``.
+
+        η_e = (5.8a)                              if e < W                (5.14a)
+        η_e = η_0                                 if W ≤ e < W + S        (5.14b)
+        η_e = η_min + (η_0 − η_min) · φ(s),  s = (e − W − S) / D
+                                                  if W + S ≤ e < W + S + D (5.14c)
+        η_e = η_min                               if e ≥ W + S + D        (5.14d)
+
+    W, S, D = ``warmup_steps``, ``stable_steps``, ``decay_steps``; φ(s) is ``1 − s``
+    (``decay='linear'``), ``(1 + cos πs)/2`` (``'cosine'``) or ``1 − √s`` (``'1-sqrt'``).
+    Built from ``SequentialLR`` parts it would be LinearLR → ConstantLR(factor=1) → LinearLR.
+    """
+    if decay not in _WSD_SHAPES:
+        raise ValueError(f"decay must be one of {sorted(_WSD_SHAPES)}, but got {decay!r}")
+    if epoch < warmup_steps:
+        return linear_warmup_lr(epoch, base_lr, warmup_steps, start_factor)  # (5.14a)
+    t = epoch - warmup_steps - stable_steps
+    if t < 0:
+        return base_lr  # (5.14b)
+    if t >= decay_steps:
+        return eta_min  # (5.14d)
+    return eta_min + (base_lr - eta_min) * _WSD_SHAPES[decay](t / decay_steps)  # (5.14c)
+
+
+def join_schedules(schedules, boundaries):
+    """Run ``schedules[k]`` between ``boundaries[k-1]`` and ``boundaries[k]``, restarted at 0.
+
+        k(e) = #{b ∈ B : b ≤ e},   η_e = f_k(e − B_{k−1})   (B_{−1} = 0)    (5.15)
+
+    The returned function is as pure as its parts. This is what ``SequentialLR`` does
+    (it switches at ``last_epoch == milestone`` and restarts the next scheduler at
+    epoch 0), up to the rounding of torch's recursive forms.
+    """
+    schedules, boundaries = list(schedules), list(boundaries)
+    if len(boundaries) != len(schedules) - 1:
+        raise ValueError(f"join_schedules needs one boundary fewer than schedules, but got "
+                         f"{len(schedules)} schedules and {len(boundaries)} boundaries")
+    if boundaries != sorted(boundaries):
+        raise ValueError(f"boundaries must be sorted, but got {boundaries}")
+
+    def joined(epoch):
+        k = bisect_right(boundaries, epoch)  # k(e) in (5.15)
+        offset = boundaries[k - 1] if k else 0
+        return schedules[k](epoch - offset)  # (5.15)
+
+    return joined
+
+
+def __getattr__(name):
+    """Serve the scheduler classes lazily, so that either module can be imported first."""
+    if name in _CLASSES:
+        from course_utils import schedulers
+        return getattr(schedulers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _CLASSES)
