@@ -93,6 +93,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
     dividing by √(1 − β2^t), exactly as torch does; ``eps=0`` turns 0/0 into NaN.
     Complex tensors are treated as pairs of real coordinates, as in torch.
     """
+    if not torch.is_tensor(step):
+        raise TypeError(f"step must be a 0-dim tensor (it is counted in place), got {step!r}")
     g = -grad if maximize else grad                                  # (4.1) ascent: −∇f
     step += 1                                                        # t ← t + 1
     if weight_decay != 0:
@@ -111,10 +113,11 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
     t = step.item()
     step_size = lr / (1 - beta1 ** t)                                # (4.6) γ / (1 − β1^t)
     bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5                  # (4.6) √(1 − β2^t)
+    v = exp_avg_sq
     if max_exp_avg_sq is not None:
         max_exp_avg_sq.copy_(torch.maximum(max_exp_avg_sq, exp_avg_sq))   # (4.5)
-        exp_avg_sq = max_exp_avg_sq
-    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)   # (4.6) √v̂ + ε
+        v = max_exp_avg_sq
+    denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)            # (4.6) √v / √(1−β2^t) + ε
     param.addcdiv_(exp_avg, denom, value=-step_size)                 # (4.6)
 
 
@@ -144,6 +147,19 @@ def _check_fused_device(p):
         raise RuntimeError(
             "`fused=True` requires all the params to be floating point Tensors of "
             f"supported devices: {devices} but {p.dtype} and {p.device.type}")
+
+
+def _step_every_group(optimizer, closure):
+    """torch's ``step()`` protocol: the closure under autograd, then each group's update
+    without autograd (with it when ``differentiable``); returns the closure's loss."""
+    loss = None
+    if closure is not None:
+        with torch.enable_grad():
+            loss = closure()
+    with torch.set_grad_enabled(optimizer.defaults["differentiable"]):
+        for group in optimizer.param_groups:
+            optimizer._update_group(group)
+    return loss
 
 
 class SGD(Optimizer):
@@ -181,14 +197,7 @@ class SGD(Optimizer):
 
     def step(self, closure=None):
         """One step for every param with a gradient; returns ``closure()`` if given."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        with torch.set_grad_enabled(self.defaults["differentiable"]):
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
+        return _step_every_group(self, closure)
 
     def _update_group(self, group):
         params = [p for p in group["params"] if p.grad is not None]
@@ -270,14 +279,7 @@ class Adam(Optimizer):
 
     def step(self, closure=None):
         """One step for every param with a gradient; returns ``closure()`` if given."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        with torch.set_grad_enabled(self.defaults["differentiable"]):
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
+        return _step_every_group(self, closure)
 
     def _init_state(self, p, group):
         if p.grad.is_sparse:
@@ -317,7 +319,7 @@ class Adam(Optimizer):
                       lr=_to_scalar(group["lr"]), beta1=beta1, beta2=beta2, eps=group["eps"],
                       weight_decay=group["weight_decay"], maximize=group["maximize"],
                       decoupled_weight_decay=group["decoupled_weight_decay"],
-                      max_exp_avg_sq=state.get("max_exp_avg_sq") if group["amsgrad"] else None)
+                      max_exp_avg_sq=state["max_exp_avg_sq"] if group["amsgrad"] else None)
 
 
 class AdamW(Adam):

@@ -387,6 +387,20 @@ def test_duplicate_param_in_group_matches_torch(name, kwargs):
     assert_same(results[0], results[1])
 
 
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_adam_checks_the_whole_group_before_updating(name):
+    """A sparse grad on the second param fails the step before the first param moves."""
+    results = []
+    for cls in PAIRS[name]:
+        dense, sparse = torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+        opt = cls([dense, sparse], lr=0.1)
+        dense.grad, sparse.grad = torch.ones(3), torch.ones(3).to_sparse()
+        results.append((outcome(opt.step)[:2], dense.detach(), opt.state_dict()))
+    assert_same(results[0][1:], results[1][1:])
+    assert results[0][0] == results[1][0] and results[0][0][0] is RuntimeError
+    assert torch.equal(results[0][1], torch.ones(3))
+
+
 # ------------------------------------------------------------------ API and checkpoints
 @pytest.mark.parametrize("name", PAIRS)
 def test_signature_matches_torch(name):
