@@ -2,12 +2,16 @@
 
 - ``execute [NOTEBOOK ...]``: re-run chapters in place (all of book.toml by default).
 - ``readme``: rewrite README.md's chapter table from book.toml.
+- ``book``: build the offline HTML book into _build/html (from the committed outputs).
+- ``slides``: write an offline reveal.js deck per chapter into _build/slides.
+- ``student``: write the student editions (no worked solutions) into _build/student.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 
 def _execute(args) -> int:
@@ -31,6 +35,39 @@ def _readme(args) -> int:
     return 0
 
 
+def _book(args) -> int:
+    from .site import build_site, save_screenshots
+
+    start = time.perf_counter()
+    index = build_site(out=args.out)
+    print(f"{index} built in {time.perf_counter() - start:.1f} s")
+    if args.screenshots:
+        for png in save_screenshots(index, args.screenshots):
+            print(png)
+    return 0
+
+
+def _slides(args) -> int:
+    from .slides import build_slides, sync_guide
+
+    if args.update_guide:
+        from .book import load_book
+
+        changed = sync_guide(load_book())
+        print("instructors' guide lecture plan " + ("updated" if changed else "already up to date"))
+    for deck in build_slides(out=args.out):
+        print(deck)
+    return 0
+
+
+def _student(args) -> int:
+    from .student import build_student
+
+    for path in build_student(out=args.out):
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +78,18 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_execute)
     p = sub.add_parser("readme", help="rewrite README.md's chapter table from book.toml")
     p.set_defaults(func=_readme)
+    p = sub.add_parser("book", help="build the offline HTML book into _build/html from the committed outputs")
+    p.add_argument("--out", help="output folder (default: _build/html)")
+    p.add_argument("--screenshots", metavar="DIR", help="also save site_index.png and site_chapter.png there")
+    p.set_defaults(func=_book)
+    p = sub.add_parser("slides", help="write an offline reveal.js deck per chapter into _build/slides")
+    p.add_argument("--out", help="output folder (default: _build/slides)")
+    p.add_argument("--update-guide", action="store_true",
+                   help="also rewrite the lecture plan in notebooks/INSTRUCTORS.md from book.toml")
+    p.set_defaults(func=_slides)
+    p = sub.add_parser("student", help="write student editions (no worked solutions) into _build/student")
+    p.add_argument("--out", help="output folder (default: _build/student)")
+    p.set_defaults(func=_student)
     args = parser.parse_args(argv)
     return args.func(args)
 
