@@ -98,8 +98,8 @@ def _one_per_group(name, optimizer, value):
     """Broadcast a scalar to every param group, or check a list's length (torch's wording)."""
     n = len(optimizer.param_groups)
     if not isinstance(value, (list, tuple)):
-        return [_copy(value)] * n
-    if len(value) != n:
+        value = [value] * n  # one copy each below, so no two groups share a Tensor
+    elif len(value) != n:
         raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
                          f"{name} has {len(value)} values, param_groups has {n}.")
     return [_copy(v) for v in value]
@@ -176,6 +176,7 @@ class Scheduler:
             self._is_initial = False
 
     def step(self, epoch=None):
+        """Advance one step (call it after ``optimizer.step()``); ``epoch`` is deprecated."""
         if self._step_count == 1:  # the user's first call: was optimizer.step() called?
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(_STEP_OVERRIDDEN, UserWarning, stacklevel=2)
@@ -215,9 +216,11 @@ class Scheduler:
         return self._last_lr
 
     def state_dict(self):
+        """Every attribute but the optimizer (private counters included), as torch saves it."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore a state from ours or from the torch class of the same name."""
         self.__dict__.update(state_dict)
 
 
@@ -235,9 +238,9 @@ class _LambdaState:
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
         state_dict["lr_lambdas"] = lr_lambdas  # leave the caller's dict as it was
-        for fn, fn_state in zip(self.lr_lambdas, lr_lambdas):
+        for i, fn_state in enumerate(lr_lambdas):
             if fn_state is not None:
-                fn.__dict__.update(fn_state)
+                self.lr_lambdas[i].__dict__.update(fn_state)
 
 
 class LambdaLR(_LambdaState, Scheduler):
@@ -339,7 +342,9 @@ class ConstantLR(Scheduler):
 
 
 class LinearLR(Scheduler):
-    """η_e = η_{e−1} (1 + (f − s) / (T s + (e − 1)(f − s)))  for 0 < e ≤ T   (6.6); (5.7).
+    """Recursive linear ramp (6.6); closed form (5.7).
+
+        η_e = η_{e−1} · (1 + (f − s) / (T s + (e − 1)(f − s)))   for 0 < e ≤ T      (6.6)
 
     The ratio of consecutive values of (5.7). ``total_iters=0`` keeps ``start_factor``
     forever here, while the closed form divides by zero (as in torch).
@@ -414,8 +419,8 @@ class PolynomialLR(Scheduler):
 class CosineAnnealingLR(Scheduler):
     """Recursive cosine annealing (6.9); closed form (5.6).
 
-        η_e = η_min + (1 + cos(π e/T)) / (1 + cos(π (e−1)/T)) · (η_{e−1} − η_min)   (6.9a)
-        η_e = η_{e−1} + (η_0 − η_min)(1 − cos(π/T)) / 2   if (e − 1 − T) mod 2T = 0  (6.9b)
+        η_e = η_min + (1 + cos(πe/T)) / (1 + cos(π(e−1)/T)) · (η_{e−1} − η_min)  (6.9a)
+        η_e = η_{e−1} + (η_0 − η_min)(1 − cos(π/T)) / 2  if (e − 1 − T) mod 2T = 0  (6.9b)
 
     (6.9b) replaces (6.9a) where its denominator 1 + cos(π) is 0. Being chainable, it
     carries any outside change of the lr forward, and it drifts from (5.6) by ~1e-16.
@@ -449,8 +454,9 @@ class CosineAnnealingLR(Scheduler):
 class CosineAnnealingWarmRestarts(Scheduler):
     """Cosine annealing with warm restarts (SGDR); its own ``step`` (6.10), lr from (5.9c).
 
-        step():       T_cur ← T_cur + 1;  if T_cur ≥ T_i: T_cur ← T_cur − T_i, T_i ← T_mult T_i  (6.10)
-        step(epoch):  (T_cur, T_i) from the epoch, fractional epochs allowed
+        step():       T_cur ← T_cur + 1;
+                      if T_cur ≥ T_i:  T_cur ← T_cur mod T_i,  T_i ← T_mult · T_i  (6.10)
+        step(epoch):  (T_cur, T_i) from the epoch; fractional epochs allowed
 
     Matches torch: ``step(epoch)`` finds the period with ``int(math.log(...))``, which
     misses restarts when the logarithm rounds down (``T_0=1, T_mult=3``, epoch 121 gives
@@ -596,7 +602,7 @@ class CyclicLR(Scheduler):
         return lrs
 
     def state_dict(self):
-        """Drops the bound scale function; a callable-object ``scale_fn`` is kept by ``__dict__``."""
+        """Drops the bound scale function; a callable-object scale_fn is kept by __dict__."""
         state = super().state_dict()
         state.pop("_scale_fn_ref", None)
         fn = state.pop("_scale_fn_custom")
@@ -652,7 +658,7 @@ class OneCycleLR(Scheduler):
         self._anneal_func_type = anneal_strategy
         max_lrs = _one_per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
-            for peak, group in zip(max_lrs, optimizer.param_groups):
+            for peak, group in zip(max_lrs, optimizer.param_groups, strict=True):
                 group["initial_lr"] = peak / div_factor  # (5.12a)
                 group["max_lr"] = peak
                 group["min_lr"] = group["initial_lr"] / final_div_factor  # (5.12a)
@@ -730,8 +736,8 @@ class _Composite:
         sub_states = state_dict.pop("_schedulers")
         self.__dict__.update(state_dict)
         state_dict["_schedulers"] = sub_states
-        for scheduler, sub_state in zip(self._schedulers, sub_states):
-            scheduler.load_state_dict(sub_state)
+        for i, sub_state in enumerate(sub_states):
+            self._schedulers[i].load_state_dict(sub_state)
 
 
 class SequentialLR(_Composite, Scheduler):
@@ -808,8 +814,8 @@ class ChainedScheduler(_Composite, Scheduler):
 class ReduceLROnPlateau(Scheduler):
     """Divide the lr when a metric stops improving (7.1)–(7.3).
 
-        better(a)  =  a < best·(1 − θ)  |  a < best − θ  |  a > best·(1 + θ)  |  a > best + θ
-                      (min, rel)           (min, abs)       (max, rel)           (max, abs)  (7.1)
+        better(a) = a < best·(1 − θ) | a < best − θ | a > best·(1 + θ) | a > best + θ
+                    (min, rel)         (min, abs)     (max, rel)         (max, abs)   (7.1)
         bad ← 0 if better(a) else bad + 1;   during cooldown: counter − 1, bad ← 0       (7.2)
         if bad > patience:  η ← max(η · factor, η_min)  when the drop exceeds eps;
                             cooldown counter ← cooldown, bad ← 0                      (7.3)
@@ -883,7 +889,7 @@ class ReduceLROnPlateau(Scheduler):
                     "a new param group being added to the optimizer. Please modify the "
                     "`min_lrs` field to match the length of the `optimizer` param groups.")
             self.min_lrs = [self.default_min_lr] * n
-        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)  # (7.3)
             if old_lr - new_lr > self.eps:

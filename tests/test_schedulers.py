@@ -176,15 +176,20 @@ GRIDS = {
     "LinearLR": [{"start_factor": s, "end_factor": e, "total_iters": t}
                  for s in (0.1, 1 / 3, 1.0) for e in (0.0, 0.5, 1.0) for t in (0, 1, 4, 10)],
     "ExponentialLR": [{"gamma": g} for g in (0.5, 0.9, 0.999, 1.0, 1.1, -0.5)],
-    "PolynomialLR": [{"total_iters": t, "power": p} for t in (0, 1, 5, 20) for p in (0.0, 0.5, 1.0, 2.0)],
-    "CosineAnnealingLR": [{"T_max": t, "eta_min": e} for t in (1, 2, 3, 10) for e in (0.0, 1e-3, 0.5)],
+    "PolynomialLR": [{"total_iters": t, "power": p}
+                     for t in (0, 1, 5, 20) for p in (0.0, 0.5, 1.0, 2.0)],
+    "CosineAnnealingLR": [{"T_max": t, "eta_min": e}
+                          for t in (1, 2, 3, 10) for e in (0.0, 1e-3, 0.5)],
     "CosineAnnealingWarmRestarts": [{"T_0": t, "T_mult": m, "eta_min": e}
                                     for t in (1, 3, 10) for m in (1, 2, 3) for e in (0.0, 1e-3)],
     "CyclicLR": [{"base_lr": 0.01, "max_lr": 0.1, "step_size_up": u, "step_size_down": d,
                   "mode": mode, "gamma": 0.95}
-                 for u in (1, 4) for d in (None, 2, 6) for mode in ("triangular", "triangular2", "exp_range")],
-    "OneCycleLR": [{"max_lr": 0.5, "total_steps": t, "pct_start": p, "anneal_strategy": a, "three_phase": tp}
-                   for t in (4, 10, 44) for p in (0.25, 0.3, 0.5) for a in ("cos", "linear") for tp in (False, True)],
+                 for u in (1, 4) for d in (None, 2, 6)
+                 for mode in ("triangular", "triangular2", "exp_range")],
+    "OneCycleLR": [{"max_lr": 0.5, "total_steps": t, "pct_start": p, "anneal_strategy": a,
+                    "three_phase": tp}
+                   for t in (4, 10, 44) for p in (0.25, 0.3, 0.5) for a in ("cos", "linear")
+                   for tp in (False, True)],
 }
 
 
@@ -217,15 +222,89 @@ def test_step_with_epoch_matches_torch(name):
     assert full_runs >= 4  # LinearLR(total_iters=0) raises in both, for instance
 
 
+@pytest.mark.parametrize("T_mult", [1, 2, 3])
+def test_warm_restarts_fractional_and_backward_epochs_match_torch(T_mult):
+    """CosineAnnealingWarmRestarts has its own step(): fractional epochs, jumps backwards,
+    and implicit steps after an explicit one all follow torch's counters T_cur, T_i."""
+    rng = random.Random(T_mult)
+    epochs = [round(0.1 * k, 1) for k in range(0, 120, 7)] + [rng.uniform(0, 90) for _ in range(20)]
+    spec = ("CosineAnnealingWarmRestarts", {"T_0": 4, "T_mult": T_mult, "eta_min": 1e-4})
+    trace = assert_same_run(spec, lrs=(0.1, 0.3), epochs=epochs)
+    assert len(trace) == len(epochs) + 1
+    mixed = [None if i % 3 else e for i, e in enumerate(epochs)]  # None: a plain step()
+
+    def go(lib):
+        opt = make_optimizer(lrs=(0.1,))
+        sched = lib.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=T_mult)
+        for e in mixed:
+            sched.step(e)
+        return sched.T_cur, sched.T_i, sched.last_epoch, sched.get_last_lr()
+    assert go(our_sched) == go(torch_sched)
+
+
 def test_tensor_lr_is_filled_in_place_and_never_aliased():
     opt = make_optimizer(lrs=(0.1, 0.5), tensor_lr=True)
     lr_tensors = [g["lr"] for g in opt.param_groups]
     sched = our_sched.CosineAnnealingLR(opt, T_max=5)
     opt.step()
     sched.step()
-    assert all(g["lr"] is t for g, t in zip(opt.param_groups, lr_tensors))
-    assert all(v is not t and torch.equal(v, t) for v, t in zip(sched.get_last_lr(), lr_tensors))
+    assert all(g["lr"] is t for g, t in zip(opt.param_groups, lr_tensors, strict=True))
+    assert all(v is not t and torch.equal(v, t)
+               for v, t in zip(sched.get_last_lr(), lr_tensors, strict=True))
     assert sched.base_lrs[0] is not opt.param_groups[0]["initial_lr"]
+
+
+@pytest.mark.parametrize("name", ["CyclicLR", "OneCycleLR"])
+def test_tensor_arguments_are_copied(name):
+    """Mutating the Tensors passed as arguments changes nothing in the scheduler or groups."""
+    def go(lib):
+        args = {"max_lr": torch.tensor(0.2), "base_momentum": torch.tensor(0.8),
+                "max_momentum": torch.tensor(0.9)}
+        if name == "CyclicLR":
+            args["base_lr"] = torch.tensor(0.1)
+        else:
+            args["total_steps"] = 10
+        opt = make_optimizer("sgd", (0.1, 0.1), tensor_lr=True)
+        sched = getattr(lib, name)(opt, **args)
+        for value in args.values():
+            if isinstance(value, torch.Tensor):
+                value.mul_(0.5)
+        keys = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+        groups = [{k: float(g[k]) for k in keys if k in g} for g in opt.param_groups]
+        aliased = opt.param_groups[0]["lr"] is opt.param_groups[1]["lr"]
+        return groups, [float(b) for b in sched.base_lrs], aliased
+    expected = go(torch_sched)
+    assert go(our_sched) == expected
+    group = expected[0][0]  # values kept despite the mul_ (float32 Tensors, hence approx)
+    assert (group["max_momentum"], group["base_momentum"]) == pytest.approx((0.9, 0.8))
+    assert group.get("max_lr", 0.2) == pytest.approx(0.2)
+    assert expected[1] == pytest.approx([0.1, 0.1] if name == "CyclicLR" else [0.008, 0.008])
+
+
+def test_tensor_lr_initial_lr_is_not_aliased():
+    """base_lrs and initial_lr are copies: changing the lr Tensor leaves them alone."""
+    def go(lib, name, kwargs):
+        lr = torch.tensor(0.1)
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+        sched = getattr(lib, name)(opt, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i in range(2):
+                opt.step()
+                sched.step(i)
+                lr.mul_(0.1)
+        group = opt.param_groups[0]
+        return float(group["initial_lr"]), [float(b) for b in sched.base_lrs], \
+            sched.base_lrs[0] is group["initial_lr"]
+    for name, kwargs in [("LambdaLR", {"lr_lambda": lambda e: e // 10}),
+                         ("MultiplicativeLR", {"lr_lambda": lambda e: 0.95}),
+                         ("StepLR", {"step_size": 30}), ("MultiStepLR", {"milestones": [30, 80]}),
+                         ("ConstantLR", {}), ("LinearLR", {}), ("ExponentialLR", {"gamma": 0.9}),
+                         ("PolynomialLR", {}), ("CosineAnnealingLR", {"T_max": 10}),
+                         ("CosineAnnealingWarmRestarts", {"T_0": 20})]:
+        expected = go(torch_sched, name, kwargs)
+        assert go(our_sched, name, kwargs) == expected
+        assert expected == (pytest.approx(0.1), [pytest.approx(0.1)], False)
 
 
 # ---------------------------------------------------------------- compositions

@@ -43,10 +43,12 @@ RESUMABLE = [name for name in NOT_AN_OPTIMIZER if name != "ReduceLROnPlateau"]
 
 ERRORS = {
     # --- base class
-    **{f"not-an-optimizer-{name}": (lambda lib, name=name, kw=kw: getattr(lib, name)(object(), **kw))
+    **{f"not-an-optimizer-{name}":
+       (lambda lib, name=name, kw=kw: getattr(lib, name)(object(), **kw))
        for name, kw in NOT_AN_OPTIMIZER.items()},
     **{f"resume-without-initial_lr-{name}-{e}":
-       (lambda lib, name=name, e=e: getattr(lib, name)(two(), last_epoch=e, **NOT_AN_OPTIMIZER[name]))
+       (lambda lib, name=name, e=e: getattr(lib, name)(two(), last_epoch=e,
+                                                      **NOT_AN_OPTIMIZER[name]))
        for name in RESUMABLE for e in (1, -2)},
     "resume-second-group-without-initial_lr": lambda lib: lib.StepLR(
         _with_initial_lr(two(), groups=[0]), step_size=2, last_epoch=4),
@@ -67,7 +69,8 @@ ERRORS = {
     "LinearLR-end-negative": lambda lib: lib.LinearLR(one(), end_factor=-0.1),
     "LinearLR-end-above-1": lambda lib: lib.LinearLR(one(), end_factor=1.1),
     "LinearLR-total_iters-0-closed-form": lambda lib: lib.LinearLR(one(), total_iters=0).step(3),
-    "PolynomialLR-total_iters-0-closed-form": lambda lib: lib.PolynomialLR(one(), total_iters=0).step(3),
+    "PolynomialLR-total_iters-0-closed-form": lambda lib: lib.PolynomialLR(
+        one(), total_iters=0).step(3),
     "CosineAnnealingLR-T_max-0": lambda lib: first_steps(lib.CosineAnnealingLR(one(), T_max=0)),
     # --- SequentialLR
     "SequentialLR-empty": lambda lib: lib.SequentialLR(one(), [], []),
@@ -82,13 +85,15 @@ ERRORS = {
     "ChainedScheduler-first-without-optimizer": lambda lib: lib.ChainedScheduler([object()]),
     "ChainedScheduler-later-without-optimizer": lambda lib: lib.ChainedScheduler(
         [lib.StepLR(one(), 2), object()]),
-    "ChainedScheduler-plateau-inside": lambda lib: _composite(lib, "ChainedScheduler", plateau_at=1),
+    "ChainedScheduler-plateau-inside": lambda lib: _composite(lib, "ChainedScheduler",
+                                                              plateau_at=1),
     "ChainedScheduler-other-optimizer": lambda lib: _composite(lib, "ChainedScheduler", other_at=1),
     # --- ReduceLROnPlateau
     "ReduceLROnPlateau-factor-1-checked-before-optimizer": lambda lib: lib.ReduceLROnPlateau(
         object(), factor=1.0),
     "ReduceLROnPlateau-mode": lambda lib: lib.ReduceLROnPlateau(one(), mode="avg"),
-    "ReduceLROnPlateau-threshold_mode": lambda lib: lib.ReduceLROnPlateau(one(), threshold_mode="pct"),
+    "ReduceLROnPlateau-threshold_mode": lambda lib: lib.ReduceLROnPlateau(
+        one(), threshold_mode="pct"),
     "ReduceLROnPlateau-min_lr-length": lambda lib: lib.ReduceLROnPlateau(two(), min_lr=[0.1]),
     "ReduceLROnPlateau-verbose": lambda lib: lib.ReduceLROnPlateau(one(), verbose=True),
     # --- CyclicLR
@@ -108,7 +113,8 @@ ERRORS = {
         one(), 1e-3, epochs=2, steps_per_epoch=-1),
     "OneCycleLR-pct_start-1.1": lambda lib: lib.OneCycleLR(one(), 1e-3, 10, pct_start=1.1),
     "OneCycleLR-pct_start-int": lambda lib: lib.OneCycleLR(one(), 1e-3, 10, pct_start=1),
-    "OneCycleLR-anneal_strategy": lambda lib: lib.OneCycleLR(one(), 1e-3, 10, anneal_strategy="CATS"),
+    "OneCycleLR-anneal_strategy": lambda lib: lib.OneCycleLR(one(), 1e-3, 10,
+                                                             anneal_strategy="CATS"),
     "OneCycleLR-step-past-total": lambda lib: first_steps(lib.OneCycleLR(one(), 0.1, 4), 5),
     "OneCycleLR-epochs-times-steps-past-total": lambda lib: first_steps(
         lib.OneCycleLR(one(), 0.1, epochs=2, steps_per_epoch=3), 7),
@@ -208,7 +214,8 @@ WARNINGS = {
     "none-at-construction-when-resuming": lambda lib: lib.StepLR(
         _with_initial_lr(one(), [0]), 3, last_epoch=10),
     "scheduler-step-before-optimizer-step": lambda lib: lib.StepLR(one(), 3).step(),
-    "only-the-first-step-is-checked": lambda lib: [s.step() for s in [lib.StepLR(one(), 3)] for _ in range(3)],
+    "only-the-first-step-is-checked": lambda lib: [
+        s.step() for s in [lib.StepLR(one(), 3)] for _ in range(3)],
     "optimizer-step-overridden": _replace_optimizer_step,
     "none-in-the-right-order": lambda lib: first_steps(lib.StepLR(one(), 3), 35),
     "step-with-epoch-deprecated": lambda lib: [lib.StepLR(one(), 2).step(e) for e in (2, 2)],
@@ -265,7 +272,8 @@ def test_onecycle_last_step_extrapolates_past_the_final_phase():
     trace, error = run(our_sched, spec, steps=5)
     assert (trace, error) == run(torch_sched, spec, steps=5)
     assert len(trace) == 5 and trace[-1][1][0] < 0  # the extra step goes negative
-    assert error == (ValueError, ("Tried to step 5 times. The specified number of total steps is 4",))
+    assert error == (ValueError,
+                     ("Tried to step 5 times. The specified number of total steps is 4",))
 
 
 @pytest.mark.parametrize("name", ["ConstantLR", "LinearLR"])
@@ -357,3 +365,22 @@ def test_sequential_lr_restarts_multiplicative_from_the_carried_lr():
     # epochs 0, 1: ConstantLR; at the milestone MultiplicativeLR multiplies the carried 0.05
     assert lrs[0] == lrs[1] == 0.05
     assert math.isclose(lrs[2], 0.05 * 0.9) and math.isclose(lrs[3], 0.05 * 0.9 ** 2)
+
+
+def test_cyclic_tensor_base_lr_on_float_lrs_aliases_base_lrs_like_torch():
+    """A torch bug, matched: with float group lrs and a Tensor ``base_lr``, construction
+    puts the very Tensors of ``base_lrs`` into the groups; every step then fills them in
+    place, so base_lrs follows the lr and the schedule sticks at max_lr."""
+    def go(lib):
+        opt = torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))]}
+                               for _ in range(2)], lr=0.1, momentum=0.9)
+        sched = lib.CyclicLR(opt, base_lr=torch.tensor(0.01), max_lr=torch.tensor(0.1),
+                             step_size_up=2)
+        first_steps(sched, 6)
+        return ([float(g["lr"]) for g in opt.param_groups], [float(b) for b in sched.base_lrs],
+                opt.param_groups[0]["lr"] is sched.base_lrs[0],
+                opt.param_groups[0]["lr"] is opt.param_groups[1]["lr"])
+    expected = go(torch_sched)
+    assert go(our_sched) == expected
+    lrs, base_lrs, aliased, shared = expected
+    assert aliased and not shared and base_lrs == lrs == [pytest.approx(0.1)] * 2

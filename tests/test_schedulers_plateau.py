@@ -57,7 +57,7 @@ def test_random_grid_points_match_torch_on_recorded_curves(curve):
     points = rng.sample(list(itertools.product(*GRID.values())), 120)
     reductions = 0
     for values in points:
-        kwargs = dict(zip(GRID, values))
+        kwargs = dict(zip(GRID, values, strict=True))
         expected = plateau_run(torch_sched, kwargs, CURVES[curve])
         assert plateau_run(our_sched, kwargs, CURVES[curve]) == expected, kwargs
         reductions += expected[-2] != expected[0]
@@ -145,3 +145,34 @@ def test_state_dict_has_torch_keys_and_loading_reinitialises_comparison():
     assert go(torch_sched, our_sched) == reference
     assert go(our_sched, torch_sched) == reference
     assert reference[2] is True  # min mode restored: 0 is better than 1
+
+
+@pytest.mark.parametrize("k", [1, 17, 38])
+def test_resume_through_a_checkpoint_and_cross_load(k, tmp_path):
+    """Save optimizer + scheduler after k epochs (torch.save, weights_only=True load),
+    rebuild, load, continue: equal to the run that never stopped, either library."""
+    kwargs = {"mode": "min", "patience": 2, "cooldown": 1, "min_lr": [0.01, 0.001],
+              "threshold_mode": "abs", "threshold": 0.01}
+    metrics = CURVES["plateau"]
+
+    def go(lib_before, lib_after):
+        opt = make_optimizer("sgd", (0.5, 0.2))
+        sched = lib_before.ReduceLROnPlateau(opt, **kwargs)
+        lrs = []
+        for m in metrics[:k]:
+            sched.step(m)
+            lrs.append([g["lr"] for g in opt.param_groups])
+        torch.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, tmp_path / "c.pt")
+        checkpoint = torch.load(tmp_path / "c.pt", weights_only=True)
+        opt = make_optimizer("sgd", (0.5, 0.2))
+        sched = lib_after.ReduceLROnPlateau(opt, **kwargs)
+        opt.load_state_dict(checkpoint["opt"])
+        sched.load_state_dict(checkpoint["sched"])
+        for m in metrics[k:]:
+            sched.step(m)
+            lrs.append([g["lr"] for g in opt.param_groups])
+        return lrs
+    expected = plateau_run(torch_sched, kwargs, metrics)[1::2]
+    assert expected[-1] != expected[0]  # the lr was reduced along the way
+    for libs in [(our_sched, our_sched), (torch_sched, our_sched), (our_sched, torch_sched)]:
+        assert go(*libs) == expected

@@ -139,7 +139,8 @@ def test_cyclic_state_restores_mode_and_has_no_bound_function():
     assert dst.mode == "triangular2" and dst.scale_fn(3) == 0.25
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s[0] not in ("SequentialLR", "ChainedScheduler")],
+@pytest.mark.parametrize("spec", [s for s in SPECS
+                                  if s[0] not in ("SequentialLR", "ChainedScheduler")],
                          ids=lambda s: s[0])
 def test_torch_checkpoint_convention_last_epoch_zero(spec):
     """torch's own recipe: step once, reload the optimizer, re-create with last_epoch=0."""

@@ -6,6 +6,7 @@ it bitwise with the closed form torch uses for ``scheduler.step(epoch)`` and to 
 the recursive form that ``scheduler.step()`` follows.
 """
 
+import itertools
 import math
 import random
 import warnings
@@ -18,17 +19,19 @@ import course_utils.schedules as S
 from test_schedulers import make_optimizer, run
 
 BASE = 0.1
-EPOCHS = range(0, 60)
+EPOCHS = range(60)
 
 # (pure function with its arguments, torch class with the same arguments)
 CLOSED_FORMS = [
-    (partial(S.constant_lr, factor=0.3, total_iters=7), ("ConstantLR", {"factor": 0.3, "total_iters": 7})),
+    (partial(S.constant_lr, factor=0.3, total_iters=7),
+     ("ConstantLR", {"factor": 0.3, "total_iters": 7})),
     (partial(S.constant_lr), ("ConstantLR", {})),
     (partial(S.step_lr, step_size=4, gamma=0.5), ("StepLR", {"step_size": 4, "gamma": 0.5})),
     (partial(S.multi_step_lr, milestones=[9, 2, 5, 5], gamma=0.3),
      ("MultiStepLR", {"milestones": [9, 2, 5, 5], "gamma": 0.3})),
     (partial(S.exponential_lr, gamma=0.93), ("ExponentialLR", {"gamma": 0.93})),
-    (partial(S.polynomial_lr, total_iters=17, power=1.7), ("PolynomialLR", {"total_iters": 17, "power": 1.7})),
+    (partial(S.polynomial_lr, total_iters=17, power=1.7),
+     ("PolynomialLR", {"total_iters": 17, "power": 1.7})),
     (partial(S.polynomial_lr), ("PolynomialLR", {})),
     (partial(S.cosine_annealing_lr, T_max=13, eta_min=1e-3),
      ("CosineAnnealingLR", {"T_max": 13, "eta_min": 1e-3})),
@@ -111,7 +114,7 @@ def test_closed_forms_agree_with_torch_recursive_form(f, spec):
     """``scheduler.step()`` multiplies ratios of (5.x); rounding differs by ~1e-16 only."""
     trace, error = run(torch_sched, spec, lrs=(BASE,), steps=len(EPOCHS) - 1)
     assert error is None
-    for e, step in zip(EPOCHS, trace):
+    for e, step in zip(EPOCHS, trace, strict=True):
         assert math.isclose(step[1][0], f(e, BASE), rel_tol=1e-12, abs_tol=1e-15)
 
 
@@ -187,7 +190,7 @@ def test_warmup_stable_decay(decay):
     assert values[:W] == [S.linear_warmup_lr(e, BASE, W) for e in range(W)]  # (5.14a)
     assert values[W:W + St + 1] == [BASE] * (St + 1)  # (5.14b), and s = 0 starts at base
     decaying = values[W + St:W + St + D + 1]
-    assert all(a > b for a, b in zip(decaying, decaying[1:]))  # (5.14c) strictly decreasing
+    assert all(a > b for a, b in itertools.pairwise(decaying))  # (5.14c) strictly decreasing
     assert values[W + St + D:] == [eta_min] * 5  # (5.14d)
     half = {"linear": 0.5, "cosine": 0.5, "1-sqrt": 1 - math.sqrt(0.5)}[decay]
     assert math.isclose(f(W + St + D // 2), eta_min + (BASE - eta_min) * half)
@@ -202,7 +205,8 @@ def test_warm_restart_position_is_exact_where_torch_log_rounds_down():
             opt.step()
             sched.step()
             assert S.warm_restart_position(e, T_0, T_mult) == (sched.T_cur, sched.T_i)
-            assert S.cosine_annealing_warm_restarts_lr(e, BASE, T_0, T_mult) == sched.get_last_lr()[0]
+            lr = S.cosine_annealing_warm_restarts_lr(e, BASE, T_0, T_mult)
+            assert lr == sched.get_last_lr()[0]
     assert S.warm_restart_position(121, 1, 3) == (0, 243)
 
 
@@ -212,7 +216,7 @@ def test_warm_restarts_with_fractional_epochs_equal_torch():
         spec = ("CosineAnnealingWarmRestarts", {"T_0": 10, "T_mult": T_mult, "eta_min": 1e-10})
         trace, error = run(torch_sched, spec, lrs=(BASE,), epochs=epochs)
         assert error is None
-        for e, step in zip(epochs, trace[1:]):
+        for e, step in zip(epochs, trace[1:], strict=True):
             expected = S.cosine_annealing_warm_restarts_lr(e, BASE, 10, T_mult, 1e-10)
             assert math.isclose(step[1][0], expected, rel_tol=1e-12, abs_tol=1e-15)
 
@@ -263,5 +267,4 @@ def test_classes_are_importable_from_either_module():
     import course_utils.schedulers as classes
     assert S.OneCycleLR is classes.OneCycleLR and "OneCycleLR" in dir(S)
     assert set(classes.__all__) <= set(S.__all__)
-    with pytest.raises(AttributeError):
-        S.NoSuchScheduler
+    assert not hasattr(S, "NoSuchScheduler")
