@@ -138,3 +138,12 @@ def test_a_screenshot_of_a_chapter_is_not_blank(site, tmp_path):
     with Image.open(png) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
     assert len(colours) > 64, f"only {len(colours)} colours: the page rendered blank"
+
+
+@needs_chromium
+def test_search_works_offline(site):
+    from course_utils.browser import run_chromium
+
+    dom = run_chromium((site / "search.html").as_uri() + "?q=momentum", "--dump-dom")
+    found = re.search(r"found (\d+) page", dom)
+    assert found and int(found.group(1)) >= 1, "the search page found nothing"
