@@ -6,7 +6,7 @@ Chapter: 07_reduce_lr_on_plateau
 attributes) once per value of a recorded metric curve and returns, per epoch, what the
 scheduler saw and did. :func:`plot_plateau_timeline` draws that record as three aligned
 panels: the metric and the best value so far, the bad-epoch counter against the patience
-(cooldown shaded), and the lr on a log axis with each reduction marked.
+(cooldown shaded), and the lr on a log axis, with each reduction marked.
 
 Replaying a recorded curve is *open loop*: the metric does not react to the lr the
 scheduler sets, which is what lets two implementations be compared on the same input.
@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 
 __all__ = ["PlateauTrace", "trace_plateau", "plot_plateau_timeline"]
@@ -70,9 +71,11 @@ def trace_plateau(scheduler, metrics):
 
 
 def plot_plateau_timeline(trace, *, axes=None, metric_label="metric", title=None):
-    """Three stacked panels sharing the epoch axis: metric and best so far; the bad-epoch
-    counter against ``patience`` with cooldown epochs shaded; the lr (log scale) with each
-    reduction marked. ``axes``: three Axes, or None for a new figure. Returns the Axes."""
+    """Three stacked panels sharing the epoch axis: the metric and the best so far; the
+    bad-epoch count (at a cut, the P + 1 that triggered it, before the reset) against
+    ``patience``, with the cooldown epochs (whose bad epochs are not counted) shaded; the lr
+    (log scale). Each reduction is a vertical line. ``axes``: three Axes, or None for a new
+    figure. Returns the Axes."""
     if axes is None:
         _, axes = plt.subplots(3, 1, sharex=True, figsize=(6.4, 6.0),
                                gridspec_kw={"height_ratios": [2, 1, 1]})
@@ -83,12 +86,15 @@ def plot_plateau_timeline(trace, *, axes=None, metric_label="metric", title=None
     ax_m.step(epochs, best, where="post", linestyle="--", label="best so far")
     ax_m.set_ylabel(metric_label)
     ax_m.legend()
-    ax_bad.bar(epochs, trace.num_bad_epochs, width=0.8, color="0.5", label="bad epochs")
+    counted = [trace.patience + 1 if cut else k for k, cut in zip(trace.num_bad_epochs, trace.reduced)]
+    colours = ["#D55E00" if cut else "0.5" for cut in trace.reduced]
+    ax_bad.bar(epochs, counted, width=0.8, color=colours, label="bad epochs in a row")
     ax_bad.axhline(trace.patience + 0.5, color="black", linewidth=1,
-                   label=f"patience = {trace.patience}: reduce above this")
-    for e, c in zip(epochs, trace.cooldown_counter):
-        if c > 0:
-            ax_bad.axvspan(e - 0.5, e + 0.5, color="#56B4E9", alpha=0.3, linewidth=0)
+                   label=f"patience {trace.patience}: cut when a bar passes this line")
+    for e, left in zip(epochs, trace.cooldown_counter):
+        if left > 0 and e < epochs[-1]:  # the next epoch consumes one cooldown epoch
+            ax_bad.axvspan(e + 0.5, e + 1.5, color="#56B4E9", alpha=0.3, linewidth=0)
+    ax_bad.set_ylim(0, trace.patience + 3)
     ax_bad.set_ylabel("bad epochs")
     ax_bad.legend(loc="upper left")
     ax_lr.step(epochs, trace.lr, where="post")
@@ -96,7 +102,11 @@ def plot_plateau_timeline(trace, *, axes=None, metric_label="metric", title=None
         for ax in axes:
             ax.axvline(e, color="#D55E00", linewidth=1, alpha=0.7)
     ax_lr.set_yscale("log")
-    ax_lr.set_ylabel("lr")
+    levels = sorted(set(trace.lr))
+    if len(levels) <= 6:  # label each lr the run used, rather than powers of ten
+        ax_lr.set_yticks(levels, [f"{lr:.3g}" for lr in levels])
+        ax_lr.yaxis.set_minor_formatter(NullFormatter())
+    ax_lr.set_ylabel("lr after the epoch")
     ax_lr.set_xlabel("epoch")
     if title:
         ax_m.set_title(title)
