@@ -417,8 +417,8 @@ plt.show()
 
 # %% [markdown]
 # Each derivation promised a landmark you can read off the plot; the next cell checks them all
-# against the formulas, to $10^{-12}$ relative: where the step decays fall, the cosine's midpoint
-# and end, the restarts at $S_n = 10, 30, 70$ of (5.9), the one-cycle peak at step
+# against the formulas, to $10^{-12}$ relative: where the step decays fall, the cosine's midpoint,
+# end and average, the restarts at $S_n = 10, 30, 70$ of (5.9), the one-cycle peak at step
 # $\lfloor 0.3\cdot 90\rfloor - 1 = 26$ and its momentum trough there, the exponential's factor of 100.
 
 # %%
@@ -429,6 +429,7 @@ assert close(at["StepLR (5.2)"][29], lr) and close(at["StepLR (5.2)"][30], lr * 
 assert close(at["MultiStepLR (5.3)"][80], lr * 0.1**3) and close(at["MultiStepLR (5.3)"][79], lr * 0.1**2)
 assert close(at["ExponentialLR (5.4)"][T], lr / 100) and at["PolynomialLR, p = 2 (5.5)"][T] == 0.0
 assert close(at["CosineAnnealingLR (5.6)"][T // 2], (lr + lr / 100) / 2) and close(at["CosineAnnealingLR (5.6)"][T], lr / 100)
+assert close(sum(at["CosineAnnealingLR (5.6)"]) / (T + 1), (lr + lr / 100) / 2)          # its average over 0..T
 restarts = [e for e in range(1, T) if at["warm restarts (5.9)"][e] > at["warm restarts (5.9)"][e - 1]]
 assert restarts == [10 * (2**n - 1) for n in (1, 2, 3)], restarts                             # (5.9)
 one_cycle = at["OneCycleLR (5.12)"]
@@ -651,8 +652,9 @@ plt.show()
 # * The **fixed** calendar came with the public reproductions: Facebook's `fb.resnet.torch`
 #   (Gross & Wilber 2016) trains ImageNet for 90 epochs with the rate multiplied by
 #   $0.1^{\lfloor (\text{epoch}-1)/30 \rfloor}$ (and CIFAR for 164 epochs with drops at 81 and 122, the
-#   paper's 32k/48k/64k iterations in epochs), and the PyTorch ImageNet example decays "by 10
-#   every 30 epochs" over a default of 90 — `StepLR(optimizer, step_size=30, gamma=0.1)`.
+#   paper's 32k/48k/64k iterations in epochs), and the PyTorch ImageNet example sets the rate to
+#   $0.1\cdot 0.1^{\lfloor \text{epoch}/30 \rfloor}$ ("decayed by 10 every 30 epochs") over a default of 90
+#   epochs — in scheduler terms, `StepLR(optimizer, step_size=30, gamma=0.1)`.
 #   Goyal et al. (2017) use drops at epochs 30, 60 and 80 of 90: `MultiStepLR([30, 60, 80])`.
 #
 # So the original rule was *adaptive* — drop when the error plateaus, which chapter 07 builds as
