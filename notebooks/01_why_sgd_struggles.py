@@ -84,7 +84,8 @@ zigzag = gradient_descent(valley, w0, lr=0.075, steps=40)
 ax = plot_contours(valley, (-4.5, 1), (-1.5, 1.5), levels=15, minimizer=valley.minimizer)
 plot_trajectory(zigzag, ax=ax, label=r"GD, $\alpha = 0.075$")
 ax.set_title("Across the valley GD bounces; along it, it crawls")
-ax.legend();
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # The path bounces from wall to wall across the valley while creeping along its floor. Two
@@ -195,7 +196,8 @@ ax.loglog([r[0] for r in rows], [(r[0] + 1) / 2 * math.log(1 / eps) for r in row
           label=r"$\frac{\kappa+1}{2}\ln\frac{1}{\varepsilon}$  (1.5)")
 ax.set(xlabel=r"condition number $\kappa$", ylabel=r"steps to reach $\varepsilon = 10^{-6}$",
        title="Gradient descent needs steps in proportion to $\\kappa$")
-ax.legend();
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # Real networks have Hessians with condition numbers in the thousands or more (and changing as
@@ -243,7 +245,8 @@ ax1.set_title("Both runs head for the saddle first")
 ax1.legend(loc="lower left")
 plot_loss_curves({"start on y = 0": saddle(on_axis) + 0.25, "start at y = 1e-6": saddle(nudged) + 0.25},
                  ax=ax2, ylabel=r"$f - f^\star$")
-ax2.set_title("A long plateau near the saddle, then escape");
+ax2.set_title("A long plateau near the saddle, then escape")
+plt.show()
 
 # %% [markdown]
 # In high dimensions saddles vastly outnumber local minima (Dauphin et al., 2014), and the
@@ -285,7 +288,8 @@ for s, e in zip(starts.tolist(), ends.tolist()):
     ax.annotate("", xy=(e, fe), xytext=(s, fs), arrowprops=dict(arrowstyle="->", alpha=0.7))
 ax.plot(minima, [float(bumpy(torch.tensor([m], **f64))) for m in minima], "k*", markersize=10, label="minima")
 ax.set(xlabel="$w$", ylabel="$f(w)$", title="Each start ends in the minimum of its own basin")
-ax.legend();
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # Momentum does not promise the global minimum either; it can carry an iterate over a low
@@ -337,7 +341,8 @@ assert ratio > 10 and abs(ratio / predicted_ratio - 1) < 0.07
 ax = plot_loss_curves(curves, ylabel=r"mean $f(w_t) - f^\star$ over 2,000 runs")
 for (lr, predicted, _), color in zip(floors, plt.rcParams["axes.prop_cycle"].by_key()["color"]):
     ax.axhline(predicted, color=color, linestyle="--", linewidth=1)
-ax.set_title("Constant learning rate: fast descent, then a floor $\\propto \\alpha$ (dashed: 1.7)");
+ax.set_title("Constant learning rate: fast descent, then a floor $\\propto \\alpha$ (dashed: 1.7)")
+plt.show()
 
 # %% [markdown]
 # The figure shows the dilemma that learning-rate decay resolves (chapter 05): a large $\alpha$
@@ -353,6 +358,7 @@ ax.set_title("Constant learning rate: fast descent, then a floor $\\propto \\alp
 # panels below show the same four regimes.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from course_utils.widgets import explorer, log_slider
 
 
@@ -373,7 +379,8 @@ finals = {}
 for ax, (lr, label) in zip(axes.flat, regimes.items()):
     finals[label] = float(draw_valley(lr, ax=ax)[-1].norm())
     ax.set_title(f"α = {lr:.3g} ({label})", fontsize=9)
-fig.suptitle("One learning rate for every direction: too small, just right, too large");
+fig.suptitle("One learning rate for every direction: too small, just right, too large")
+plt.show()
 
 # %%
 print({k: f"{v:.3g}" for k, v in finals.items()})
