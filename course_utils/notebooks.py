@@ -41,6 +41,17 @@ def out_of_sync(ipynb: Path) -> list[str]:
     return problems
 
 
+def _stable_ids(nb) -> None:
+    """Give cells ids derived from their content, so re-executing does not churn the diff."""
+    import hashlib
+
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:12]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+
+
 def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
     """Rebuild ``ipynb`` from its ``.py`` pair, execute it in a fresh kernel, write both files.
 
@@ -71,7 +82,8 @@ def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
             os.environ.pop("COURSE_DEVICE", None)
         else:
             os.environ["COURSE_DEVICE"] = env_before
-    for cell in nb.cells:  # keep diffs clean: no kernel-specific ids or timings
+    _stable_ids(nb)
+    for cell in nb.cells:  # keep diffs clean: no timings
         cell.metadata.pop("execution", None)
     nbformat.write(nb, ipynb)
     jupytext.write(nb, py, fmt="py:percent")

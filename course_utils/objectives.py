@@ -83,6 +83,9 @@ class Quadratic(Objective):
             raise ValueError("Q must be an orthogonal matrix matching the eigenvalues")
         self.Q = Q
         self.A = Q @ torch.diag(lam) @ Q.T
+        # Axis-aligned valleys need no matrix product: elementwise is exact and much faster
+        # for thousands of runs at once (chapter 01 simulates 2,000 noisy runs in parallel).
+        self.axis_aligned = bool(torch.equal(Q, torch.eye(self.dim, dtype=torch.float64)))
         self.center = (torch.zeros(self.dim, dtype=torch.float64) if center is None
                        else torch.as_tensor(center, dtype=torch.float64).flatten())
         self.minimizers = (self.center,)
@@ -112,19 +115,16 @@ class Quadratic(Objective):
         """Smallest eigenvalue (the strong-convexity constant)."""
         return float(self.eigenvalues.min())
 
-    def _mats(self, w):
-        return self.A.to(w.device, w.dtype), self.center.to(w.device, w.dtype)
-
     def __call__(self, w):
-        w = self._check(w)
-        A, c = self._mats(w)
-        d = w - c
-        return 0.5 * ((d @ A) * d).sum(-1)
+        d = self._check(w) - self.center.to(w.device, w.dtype)
+        Ad = d * self.eigenvalues.to(w.device, w.dtype) if self.axis_aligned else d @ self.A.to(w.device, w.dtype)
+        return 0.5 * (Ad * d).sum(-1)
 
     def grad(self, w):
-        w = self._check(w)
-        A, c = self._mats(w)
-        return (w - c) @ A  # A is symmetric
+        d = self._check(w) - self.center.to(w.device, w.dtype)
+        if self.axis_aligned:
+            return d * self.eigenvalues.to(w.device, w.dtype)
+        return d @ self.A.to(w.device, w.dtype)  # A is symmetric
 
     def hessian(self) -> torch.Tensor:
         return self.A.clone()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -31,3 +32,8 @@ def pytest_ignore_collect(collection_path: Path, config):
 
 def pytest_configure(config):
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    if os.environ.get("COURSE_REQUIRE_CHROMIUM"):  # set by .ci/run: the browser test must run there
+        from course_utils.browser import find_chromium
+
+        if find_chromium() is None:
+            raise pytest.UsageError("COURSE_REQUIRE_CHROMIUM is set but chromium is not installed")

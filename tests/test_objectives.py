@@ -106,3 +106,12 @@ def test_noisy_gradient_is_unbiased_with_the_stated_spread():
 def test_rotation_is_orthogonal():
     r = rotation(math.pi / 5)
     torch.testing.assert_close(r @ r.T, torch.eye(2, dtype=torch.float64))
+
+
+def test_axis_aligned_fast_path_equals_the_matrix_form():
+    q = Quadratic([1.0, 7.0, 30.0], center=[1.0, 2.0, -1.0])
+    assert q.axis_aligned and not Quadratic([1.0, 2.0], rotate=True).axis_aligned
+    w = torch.randn(50, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    d = w - q.center
+    torch.testing.assert_close(q.grad(w), d @ q.A, rtol=1e-15, atol=0)
+    torch.testing.assert_close(q(w), 0.5 * ((d @ q.A) * d).sum(-1), rtol=1e-14, atol=0)
