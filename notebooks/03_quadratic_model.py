@@ -1,0 +1,713 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 03 · Why momentum works: the quadratic model
+#
+# *On a quadratic, momentum is a 2×2 linear system per eigenvalue. Its eigenvalues give the
+# stability region, the best step size and momentum, and the √κ speed-up — each predicted in
+# closed form and then measured.*
+#
+# **Prerequisites:** chapter 01 (gradient descent's rate $(\kappa-1)/(\kappa+1)$), chapter 02
+# (momentum in PyTorch's form, (2.1)), eigenvalues of a symmetric matrix.
+# **Runtime:** about 15 seconds on a laptop CPU.
+#
+# **After this chapter you can**
+# 1. reduce momentum on a quadratic to one 2×2 iteration per eigenvalue and compute its
+#    eigenvalues;
+# 2. state and check the stability region $0 < \alpha\lambda < 2 + 2\beta$, the $\sqrt\beta$ rate of
+#    the complex regime and critical damping;
+# 3. derive the optimal $\alpha^*$, $\beta^*$ and the rate $(\sqrt\kappa-1)/(\sqrt\kappa+1)$, and
+#    measure it against gradient descent's $(\kappa-1)/(\kappa+1)$;
+# 4. predict how much a larger $\beta$ amplifies gradient noise;
+# 5. say precisely in what sense momentum is — and is not — "approximately second-order".
+
+# %% tags=["colab"]
+# On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--depth", "1",
+                    "https://github.com/momentum-course/momentum-lr-decay", "/content/course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
+    sys.path.insert(0, "/content/course")
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from course_utils.device import setup
+
+device = setup(seed=0)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The question
+#
+# Chapter 01 found that gradient descent's best rate on a quadratic is $(\kappa-1)/(\kappa+1)$, so
+# the number of steps grows in proportion to the condition number $\kappa$. Chapter 02 found
+# momentum an order of magnitude faster on one valley, at a hand-picked $\alpha$ and $\beta$. Is
+# that luck, or a law? Here is the experiment this chapter explains: a 10-dimensional quadratic
+# with $\kappa = 1000$, a rotated (non-diagonal) Hessian, gradient descent at its best step size,
+# and momentum at the $\alpha^*, \beta^*$ derived below.
+
+# %%
+from course_utils.objectives import Quadratic, optimize
+from course_utils.optim import SGD
+from course_utils.quadratic_theory import optimal_gd, optimal_momentum
+
+
+def errors(q, tuning, steps, w0=None):
+    """‖w_t − w*‖ for t = 0 … steps, running the course's SGD with a Tuning(lr, momentum, rate)."""
+    w0 = torch.ones(q.dim, dtype=torch.float64) if w0 is None else w0
+    path = optimize(q, w0, lambda ps: SGD(ps, lr=tuning.lr, momentum=tuning.momentum), steps)
+    return (path - q.minimizer).norm(dim=1)
+
+
+q1000 = Quadratic.with_condition(1000.0, dim=10, rotate=True, seed=0)
+gd_1000, mom_1000 = errors(q1000, optimal_gd(q1000.mu, q1000.L), 500), errors(q1000, optimal_momentum(q1000.mu, q1000.L), 500)
+print(f"after 500 steps, error / initial error: gradient descent {gd_1000[-1] / gd_1000[0]:.2f}, "
+      f"momentum {mom_1000[-1] / mom_1000[0]:.1e}")
+assert gd_1000[-1] / gd_1000[0] > 0.1 and mom_1000[-1] / mom_1000[0] < 1e-10
+
+# %% [markdown]
+# Gradient descent has not yet removed a factor of ten; momentum has removed ten orders of
+# magnitude. The rest of the chapter derives where that difference comes from, exactly.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## One quadratic, many independent directions
+#
+# Write the quadratic with its minimiser $w^*$ and the eigen-decomposition of its Hessian,
+#
+# $$
+# f(w) = \tfrac12 (w - w^*)^\top A\, (w - w^*), \qquad A = Q \Lambda Q^\top,\;
+# \Lambda = \operatorname{diag}(\lambda_1, \dots, \lambda_n),\; 0 < \mu = \lambda_{\min},\; L = \lambda_{\max}. \tag{3.1}
+# $$
+#
+# The gradient is $\nabla f(w) = A(w - w^*)$. In the eigenbasis — coordinates
+# $x_i = q_i^\top (w - w^*)$ for the position and $z_i = q_i^\top z$ for the momentum buffer —
+# it is $q_i^\top \nabla f(w) = \lambda_i x_i$, and momentum (2.1) falls apart into $n$ scalar
+# recurrences that never interact:
+#
+# $$
+# z_{i,t+1} = \beta\, z_{i,t} + \lambda_i\, x_{i,t}, \qquad x_{i,t+1} = x_{i,t} - \alpha\, z_{i,t+1}. \tag{3.2}
+# $$
+#
+# (Note the $\alpha$ in the second equation: dropping it, as one widely read derivation does,
+# silently sets $\alpha = 1$.) Substituting the first equation into the second gives a linear map
+# of the pair $(z, x)$:
+#
+# $$
+# \begin{pmatrix} z_{i,t+1} \\ x_{i,t+1} \end{pmatrix} = R(\lambda_i)
+# \begin{pmatrix} z_{i,t} \\ x_{i,t} \end{pmatrix}, \qquad
+# R(\lambda) = \begin{pmatrix} \beta & \lambda \\ -\alpha\beta & 1 - \alpha\lambda \end{pmatrix}. \tag{3.3}
+# $$
+#
+# Every result of this chapter is a statement about the 2×2 matrix $R(\lambda)$. The course keeps
+# these closed forms in `course_utils.quadratic_theory`; here is $R$:
+
+# %%
+from course_utils.quadratic_theory import eigen_trajectory, iteration_matrix
+from course_utils.verify import show_source
+
+show_source(iteration_matrix)
+
+# %% [markdown]
+# The decomposition is exact, which the next cell proves on the $\kappa = 100$ version of the
+# experiment: run the course's SGD in the original (rotated) coordinates, project its path onto
+# the eigenvectors, and compare every coordinate with $R(\lambda_i)^t$ applied to its start.
+
+# %%
+q100 = Quadratic.with_condition(100.0, dim=10, rotate=True, seed=0)
+alpha, beta = 0.015, 0.8
+path = optimize(q100, torch.ones(10), lambda ps: SGD(ps, lr=alpha, momentum=beta), 200)
+x = (path - q100.minimizer) @ q100.Q                             # x_{i,t} = q_iᵀ(w_t − w*), shape (201, 10)
+for i, lam in enumerate(q100.eigenvalues.tolist()):
+    predicted = eigen_trajectory(lam, alpha, beta, x0=float(x[0, i]), steps=200)[:, 1]   # (3.3)
+    assert torch.allclose(x[:, i], predicted, rtol=1e-9, atol=1e-12), i
+print("all 10 eigen-coordinates of 200 SGD steps follow (3.3)")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The eigenvalues of $R$
+#
+# $R(\lambda)^t$ shrinks like $\rho^t$, where $\rho = \max(|\sigma_1|, |\sigma_2|)$ is the spectral
+# radius of $R$. The eigenvalues solve $\det(R - \sigma I) = 0$, with trace
+# $1 + \beta - \alpha\lambda$ and determinant $\beta(1 - \alpha\lambda) + \alpha\beta\lambda = \beta$:
+#
+# $$
+# \sigma^2 - (1 + \beta - \alpha\lambda)\,\sigma + \beta = 0, \qquad
+# \sigma_{1,2} = \frac{1 + \beta - \alpha\lambda \pm \sqrt{(1 + \beta - \alpha\lambda)^2 - 4\beta}}{2}. \tag{3.4}
+# $$
+#
+# Two facts about (3.4) carry the whole chapter: the product of the roots is $\sigma_1\sigma_2 = \beta$,
+# and the roots are real or complex conjugate depending on the sign of the discriminant. The
+# closed form agrees with a numerical eigen-solver across a grid:
+
+# %%
+from course_utils.quadratic_theory import iteration_eigenvalues, spectral_radius
+
+grid = [(a_lam, b) for a_lam in (0.001, 0.05, 0.5, 1.0, 2.0, 3.5) for b in (0.0, 0.3, 0.81, 0.99)]
+for a_lam, b in grid:
+    closed = iteration_eigenvalues(a_lam, 1.0, b)                          # (3.4), α = 1
+    numeric = torch.linalg.eigvals(iteration_matrix(a_lam, 1.0, b))
+    assert torch.allclose(closed.abs().sort().values, numeric.abs().sort().values, rtol=1e-7, atol=1e-12)
+    assert abs(complex(closed.prod()) - b) < 1e-12                          # σ₁σ₂ = det R = β
+print(f"(3.4) matches torch.linalg.eigvals on {len(grid)} (αλ, β) pairs; σ₁σ₂ = β every time")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Stability: $0 < \alpha\lambda < 2 + 2\beta$
+#
+# A quadratic $p(\sigma) = \sigma^2 - s\sigma + \beta$ has both roots inside the unit circle exactly
+# when $|\beta| < 1$, $p(1) > 0$ and $p(-1) > 0$ (the Jury conditions for degree 2). Here
+# $p(1) = 1 - (1 + \beta - \alpha\lambda) + \beta = \alpha\lambda$ and
+# $p(-1) = 1 + (1 + \beta - \alpha\lambda) + \beta = 2 + 2\beta - \alpha\lambda$, so
+#
+# $$
+# \rho(R(\lambda)) < 1 \iff 0 \le \beta < 1 \text{ and } 0 < \alpha\lambda < 2 + 2\beta. \tag{3.5}
+# $$
+#
+# Gradient descent ($\beta = 0$) is stable for $\alpha\lambda < 2$, as chapter 01 found; momentum
+# $\beta$ stretches the limit to $2 + 2\beta$, almost double at $\beta = 0.9$. The boundary is sharp:
+
+# %%
+from course_utils.quadratic_theory import stability_limit
+
+for b in (0.0, 0.5, 0.9, 0.99):
+    edge = float(stability_limit(b))                                       # (3.5)
+    inside, on, outside = (float(spectral_radius(edge * s, 1.0, b)) for s in (1 - 1e-6, 1.0, 1 + 1e-6))
+    print(f"β = {b:<4}  2 + 2β = {edge:.2f}:  ρ just inside {inside:.7f}, on the edge {on:.7f}, just outside {outside:.7f}")
+    assert inside < 1 < outside and abs(on - 1) < 1e-12
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Three regimes, and the √β rate
+#
+# The discriminant of (3.4), $(1 + \beta - \alpha\lambda)^2 - 4\beta$, is negative exactly when
+# $|1 + \beta - \alpha\lambda| < 2\sqrt\beta$, that is, for $\alpha\lambda$ in the band
+# $(1-\sqrt\beta)^2 < \alpha\lambda < (1+\sqrt\beta)^2$. There the roots are complex conjugates, so
+# $|\sigma_1| = |\sigma_2|$, and since their product is $\beta$:
+#
+# $$
+# (1-\sqrt\beta)^2 < \alpha\lambda < (1+\sqrt\beta)^2 \;\Longrightarrow\; \rho = |\sigma_{1,2}| = \sqrt\beta . \tag{3.6}
+# $$
+#
+# Inside that band the rate does not depend on $\alpha$ or $\lambda$ at all — every eigen-direction
+# in the band ripples down at the same speed $\sqrt\beta$. Below the band (small $\alpha\lambda$) the
+# roots are real and positive: the direction creeps monotonically toward zero, *over-damped*.
+# Above it they are real and negative: the direction flips sign every step. Where the band begins
+# the two real roots meet, at
+#
+# $$
+# \beta = \left(1 - \sqrt{\alpha\lambda}\right)^2 \;\Longrightarrow\; \sigma_1 = \sigma_2 = 1 - \sqrt{\alpha\lambda}
+# \qquad (\alpha\lambda \le 1), \tag{3.7}
+# $$
+#
+# *critical damping*, the fastest momentum for that one direction. (Distill's article gives the
+# band's rate as $2\sqrt\beta$; with $\beta = 0.81$ that would be 1.8, divergence, while the cells
+# below measure 0.9.)
+
+# %%
+from course_utils.quadratic_theory import complex_interval, critical_momentum
+
+b = 0.81
+low, high = (float(v) for v in complex_interval(b))
+band = torch.linspace(low, high, 402, dtype=torch.float64)[1:-1]
+assert torch.allclose(spectral_radius(band, 1.0, b), torch.full_like(band, 0.9), rtol=1e-12)   # (3.6)
+print(f"β = 0.81: ρ = √β = 0.9 for every αλ in ({low:.3f}, {high:.3f})")
+a_lam = 0.05
+betas = torch.linspace(0, 0.99, 9901, dtype=torch.float64)
+fastest = float(betas[spectral_radius(a_lam, 1.0, betas).argmin()])
+b_crit = float(critical_momentum(a_lam, 1.0))                                             # (3.7)
+print(f"αλ = {a_lam}: critical β = {b_crit:.4f} (grid's fastest β {fastest:.4f}), rate {float(spectral_radius(a_lam, 1.0, b_crit)):.4f} = 1 − √(αλ)")
+assert abs(fastest - b_crit) < 2e-4 and abs(float(spectral_radius(a_lam, 1.0, b_crit)) - (1 - a_lam**0.5)) < 1e-6
+
+# %% [markdown]
+# ### Phase diagrams
+#
+# What the regimes look like: one eigen-direction with $\alpha\lambda = 0.05$, its position $x_t$
+# against its velocity $x_t - x_{t-1} = -\alpha z_t$, started at rest at $x_0 = 1$, for a momentum
+# below, at and above the critical $\beta = 0.6028$. The fourth panel shows the rate as a function of
+# $\beta$: falling through the over-damped regime, bottoming out at critical damping, then
+# following $\sqrt\beta$ back up.
+
+# %%
+from course_utils.quadratic_theory import geometric_rate, plot_phase_portrait
+
+cases = {"over-damped, β = 0.2": 0.2, f"critical, β = {b_crit:.3f}": b_crit, "under-damped, β = 0.9": 0.9}
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
+for ax, (name, b) in zip(axes, cases.items()):
+    plot_phase_portrait(a_lam, 1.0, b, steps=80, ax=ax, color="#0072B2")
+    ax.set_title(f"{name}: ρ = {float(spectral_radius(a_lam, 1.0, b)):.3f}")
+axes[3].plot(betas, spectral_radius(a_lam, 1.0, betas), label=r"$\rho(\beta)$")
+axes[3].plot(betas, betas.sqrt(), ls=":", color="grey", label=r"$\sqrt{\beta}$")
+axes[3].axvline(b_crit, color="#D55E00", lw=0.8, ls="--", label="critical β")
+axes[3].set(xlabel=r"momentum $\beta$", ylabel="rate per step", title=r"Rate vs $\beta$ at $\alpha\lambda = 0.05$")
+axes[3].legend()
+fig.suptitle("Over-damped: creeps in. Critical: fastest, no overshoot. Under-damped: spirals at rate √β")
+plt.show()
+
+# %% [markdown]
+# The pictures make two claims the next cell checks: the over-damped and critically damped
+# directions approach zero without ever crossing it, while the under-damped one crosses it again
+# and again; and each contracts at its predicted $\rho$.
+
+# %%
+for name, b in cases.items():
+    x_t = eigen_trajectory(a_lam, 1.0, b, steps=300)[:, 1]
+    crossings = int((x_t[1:].sign() * x_t[:-1].sign() < 0).sum())
+    state = (x_t[1:] ** 2 + x_t[:-1] ** 2).sqrt()
+    measured, predicted = geometric_rate(state, 100, 299), float(spectral_radius(a_lam, 1.0, b))
+    print(f"{name:<24} zero crossings: {crossings:>2}   rate measured {measured:.4f}, predicted {predicted:.4f}")
+    assert (crossings == 0) == (b <= b_crit) and abs(measured - predicted) < 0.01 * predicted
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The best α and β
+#
+# A quadratic has a whole spectrum in $[\mu, L]$, and the slowest direction sets the pace:
+#
+# $$
+# \rho(\alpha, \beta) = \max_{\mu \le \lambda \le L} \rho\big(R(\lambda)\big) = \max\big(\rho(R(\mu)),\, \rho(R(L))\big). \tag{3.8}
+# $$
+#
+# (The maximum sits at an end of the interval because $\rho$, as a function of $\lambda$, falls
+# through the over-damped range, stays flat at $\sqrt\beta$ across the band, and rises beyond it —
+# `tests/test_quadratic_theory.py` checks this on a dense grid.)
+#
+# Now the optimum, in two lines. Since $|\sigma_1\sigma_2| = \beta$, no direction can converge faster
+# than $\sqrt\beta$, and a direction achieves exactly $\sqrt\beta$ when it lies in the band (3.6). So
+# the best we can do with a given $\beta$ is to fit the *whole* spectrum into the band,
+# $(1-\sqrt\beta)^2 \le \alpha\mu$ and $\alpha L \le (1+\sqrt\beta)^2$. Dividing, that is possible iff
+# $\sqrt\kappa \le (1+\sqrt\beta)/(1-\sqrt\beta)$, and the smallest such $\beta$ makes both
+# inequalities equalities:
+#
+# $$
+# \sqrt{\beta^*} = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}, \qquad
+# \alpha^* = \left(\frac{2}{\sqrt L + \sqrt\mu}\right)^2, \qquad
+# \rho^* = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}. \tag{3.9}
+# $$
+#
+# At the optimum, $\mu$ sits exactly at critical damping and $L$ exactly at the band's upper edge.
+# Compare gradient descent's best (chapter 01): balancing $1 - \alpha\mu = -(1 - \alpha L)$ gives
+#
+# $$
+# \alpha = \frac{2}{L + \mu}, \qquad \rho = \frac{\kappa - 1}{\kappa + 1}. \tag{3.10}
+# $$
+#
+# Both, as the package computes them:
+
+# %%
+show_source(optimal_momentum)
+
+# %% [markdown]
+# ### Predicted against measured
+#
+# For $\kappa \in \{10, 100, 1000\}$: a 10-dimensional rotated quadratic with eigenvalues spread
+# geometrically from $\mu = 1$ to $L = \kappa$; the course's SGD at (3.9) and at (3.10); the rate
+# measured as the geometric mean of the per-step error contraction between steps 250 and 500,
+# $\big(\|e_{500}\| / \|e_{250}\|\big)^{1/250}$.
+
+# %%
+rows = []
+for kappa in (10.0, 100.0, 1000.0):
+    q = Quadratic.with_condition(kappa, dim=10, rotate=True, seed=0)
+    for method, tuning in (("gradient descent", optimal_gd(q.mu, q.L)), ("momentum", optimal_momentum(q.mu, q.L))):
+        measured = geometric_rate(errors(q, tuning, 500), 250, 500)
+        rows.append((kappa, method, tuning, measured))
+print(f"{'κ':>6}  {'method':<17} {'α':>8} {'β':>7}  {'predicted':>9} {'measured':>9}  steps to 1e-6")
+for kappa, method, tuning, measured in rows:
+    steps = math.ceil(math.log(1e-6) / math.log(tuning.rate))
+    print(f"{kappa:>6.0f}  {method:<17} {tuning.lr:>8.5f} {tuning.momentum:>7.4f}  {tuning.rate:>9.5f} {measured:>9.5f}  {steps:>6}")
+    assert abs(measured / tuning.rate - 1) < 0.01
+
+# %% [markdown]
+# Every measured rate is within 1% of its prediction. Gradient descent's step count grows like
+# $\kappa$ (69, 691, 6908 steps); momentum's grows like $\sqrt\kappa$ (22, 69, 219): at
+# $\kappa = 1000$ it needs 32× fewer steps, since
+# $\ln\frac{\kappa-1}{\kappa+1} / \ln\frac{\sqrt\kappa-1}{\sqrt\kappa+1} \approx \sqrt\kappa$.
+#
+# The momentum rows measure slightly *above* their prediction (by about 0.3%), never below. That is
+# the double root at the optimum: $\mu$ and $L$ sit exactly on the band's edges, where $R$ has a
+# repeated eigenvalue, a Jordan block, and the error decays like $t\,\rho^t$ rather than $\rho^t$.
+# Over a window from $t_1$ to $t_2$ the extra factor inflates the measured rate by
+# $(t_2/t_1)^{1/(t_2 - t_1)} = 2^{1/250} \approx 1.003$:
+
+# %%
+for kappa, method, tuning, measured in rows:
+    if method == "momentum":
+        assert tuning.rate <= measured <= tuning.rate * 2 ** (1 / 250) * (1 + 1e-3)
+speedup = [math.log(r[2].rate) / math.log(g[2].rate) for g, r in zip(rows[0::2], rows[1::2])]
+print("steps(GD) / steps(momentum):", ", ".join(f"{s:.1f}" for s in speedup), "  √κ:", ", ".join(f"{k**0.5:.1f}" for k in (10, 100, 1000)))
+assert all(0.9 * k**0.5 < s < 1.1 * k**0.5 for s, k in zip(speedup, (10, 100, 1000)))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The map of all (α, β)
+#
+# The whole story on one picture: the rate (3.8) for $\kappa = 30$ over step size (in units of $1/L$)
+# and momentum. The dashed line is the divergence boundary (3.5) for $L$; the dotted and dash-dotted
+# curves are the edges (3.7) of the $\sqrt\beta$ band for $\mu$ and for $L$. Between them lies the region
+# where *both* extreme directions ripple at $\sqrt\beta$ and the rate depends only on $\beta$ (horizontal
+# colour bands). Left of $\mu$'s edge, the shallow direction is over-damped and slow; right of $L$'s
+# edge, the steep one flips sign, and beyond $\alpha L = 2 + 2\beta$ it diverges. The optimum (3.9) is
+# where $\mu$'s lower edge meets $L$'s upper edge; gradient descent lives on the bottom row.
+
+# %%
+from course_utils.quadratic_theory import convergence_rate, plot_rate_map
+
+mu, L = 1.0, 30.0
+fig, ax = plt.subplots(figsize=(8, 5))
+plot_rate_map(mu, L, ax=ax)
+ax.text(0.2, 0.45, "over-damped:\nslow on μ", color="white", fontsize=9)
+ax.text(2.0, 0.8, "√β band:\nrate = √β", color="white", fontsize=9)
+ax.text(3.3, 0.2, "diverges", color="black", fontsize=9)
+ax.legend(loc="lower center", fontsize=8, ncol=2, frameon=True, facecolor="0.3", labelcolor="white")
+ax.set_title(f"Rate over (α, β) for κ = {L / mu:.0f}: best where μ's and L's band edges meet")
+plt.show()
+
+# %% [markdown]
+# The map is an exact computation, so its minimum must be the optimum (3.9) up to the grid's
+# resolution:
+
+# %%
+lrs = torch.linspace(1e-3, 4, 800, dtype=torch.float64) / L
+momenta = torch.linspace(0, 0.999, 800, dtype=torch.float64)
+A, B = torch.meshgrid(lrs, momenta, indexing="xy")
+rates = convergence_rate([mu, L], A, B)
+best, cell = optimal_momentum(mu, L), int(rates.argmin())
+print(f"grid minimum {float(rates.min()):.4f} at αL = {float(A.flatten()[cell]) * L:.3f}, β = {float(B.flatten()[cell]):.3f}; "
+      f"(3.9): {best.rate:.4f} at αL = {best.lr * L:.3f}, β = {best.momentum:.3f}")
+assert best.rate - 1e-12 <= float(rates.min()) < best.rate + 0.005
+assert abs(float(A.flatten()[cell]) - best.lr) * L < 0.02 and abs(float(B.flatten()[cell]) - best.momentum) < 0.01
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## With noisy gradients, β amplifies the noise
+#
+# Real gradients are noisy. Give each eigen-direction a gradient $\lambda x_t + \sigma_g \xi_t$ with
+# independent $\xi_t \sim \mathcal N(0, 1)$. Then $x$ no longer converges; it settles into a stationary
+# distribution whose variance we can compute. From (3.2), the position obeys
+# $x_{t+1} = (1 + \beta - \alpha\lambda)\, x_t - \beta\, x_{t-1} - \alpha\sigma_g\xi_t$, an AR(2) process.
+# Multiplying by $x_{t+1}$ and by $x_t$ and taking expectations in the stationary state gives two linear
+# equations (Yule–Walker) for $\operatorname{Var} x$ and $\operatorname{Cov}(x_{t+1}, x_t)$; solved:
+#
+# $$
+# \operatorname{Var} x = \frac{\alpha\,\sigma_g^2\,(1+\beta)}{\lambda\,(1-\beta)\,(2 + 2\beta - \alpha\lambda)}. \tag{3.11}
+# $$
+#
+# The factor $2 + 2\beta - \alpha\lambda$ vanishes at the stability edge (3.5), and $\beta = 0$ recovers
+# chapter 01's noise floor (1.7). For small $\alpha\lambda$,
+#
+# $$
+# \operatorname{Var} x \approx \frac{\alpha\,\sigma_g^2}{2\lambda\,(1-\beta)}, \tag{3.12}
+# $$
+#
+# so **at a fixed step size the noise floor grows like $1/(1-\beta)$**: tenfold at $\beta = 0.9$. It
+# is the effective step $\alpha/(1-\beta)$ of chapter 02 (2.6) again: momentum amplifies the random
+# part of the gradient by the same factor as the consistent part. At a fixed *effective* step
+# $\alpha/(1-\beta)$ the floor is nearly independent of $\beta$. Both claims are measured on 4,000
+# independent chains of the course's `sgd_step`, each starting at the minimum:
+
+# %%
+from course_utils.optim import sgd_step
+from course_utils.quadratic_theory import stationary_variance
+
+
+def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=1500, seed=0):
+    """x_t of `chains` independent 1-D momentum runs on gradient λx + σξ: a (steps + 1, chains) tensor."""
+    gen = torch.Generator().manual_seed(seed)
+    x, buf = torch.full((chains,), x0, dtype=torch.float64), None
+    out = [x.clone()]
+    for _ in range(steps):
+        g = lam * x + sigma * torch.randn(chains, generator=gen, dtype=torch.float64)
+        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)            # (2.4)–(2.5), in place
+        out.append(x.clone())
+    return torch.stack(out)
+
+
+# %%
+print(f"{'α':>6} {'β':>4}  {'α/(1−β)':>7}  {'Var x measured':>14}  {'(3.11)':>8}")
+variance = {}
+for lr, b in [(0.05, 0.0), (0.05, 0.5), (0.05, 0.8), (0.05, 0.9), (0.1, 0.0), (0.01, 0.9)]:
+    measured = float(noisy_chains(lr, b)[500:].pow(2).mean())           # after a burn-in of 500 steps
+    predicted = float(stationary_variance(1.0, lr, b, 1.0))
+    variance[(lr, b)] = measured
+    print(f"{lr:>6} {b:>4}  {lr / (1 - b):>7.2f}  {measured:>14.4f}  {predicted:>8.4f}")
+    assert abs(measured / predicted - 1) < 0.03
+ratio = variance[(0.05, 0.9)] / variance[(0.05, 0.0)]
+print(f"same α = 0.05: β = 0.9 has {ratio:.1f}x the variance of β = 0 (1/(1 − β) = 10); "
+      f"same α/(1−β) = 0.1: ratio {variance[(0.01, 0.9)] / variance[(0.1, 0.0)]:.2f}")
+assert 9 < ratio < 11 and abs(variance[(0.01, 0.9)] / variance[(0.1, 0.0)] - 1) < 0.1
+
+# %% [markdown]
+# Distill's article splits the expected loss into a *transient* part, which the analysis above
+# shrinks at rate $\rho^t$, and a *stochastic* part, the floor (3.11). Momentum trades one for the
+# other. Started at $x_0 = 1$ with $\alpha\lambda = 0.05$: critical damping ($\beta = 0.60$) finishes
+# the transient phase about three times sooner than gradient descent and pays 2.5× the floor;
+# $\beta = 0.9$ is no faster here (its rate $\sqrt{0.9} = 0.949$ barely beats gradient descent's
+# $0.95$) and pays ten times the floor. (By linearity the average over chains, $E[x_t]$, follows the
+# noiseless iteration (3.3) exactly, so the transient can be read off `eigen_trajectory`.)
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.8))
+loss_curves, mean_paths = {}, {}
+for b in (0.0, b_crit, 0.9):
+    chains = noisy_chains(0.05, b, x0=1.0, chains=2000, steps=400)
+    loss_curves[b], mean_paths[b] = 0.5 * chains.pow(2).mean(dim=1), chains.mean(dim=1)   # E[½λx²], E[x]
+    ax.plot(loss_curves[b], label=f"β = {b:.2f}")
+    ax.axhline(0.5 * float(stationary_variance(1.0, 0.05, b, 1.0)), color=ax.lines[-1].get_color(), ls=":", lw=0.9)
+ax.set(yscale="log", xlabel="step", ylabel=r"mean loss $E[\frac{1}{2} \lambda x_t^2]$",
+       title="Noisy gradients: β trades a faster transient for a higher floor (dotted: (3.11))")
+ax.legend()
+plt.show()
+
+# %%
+def transient_steps(b, tol=0.01):
+    """Steps until the noiseless iteration (3.3) — E[x_t], by linearity — stays below tol."""
+    noiseless = eigen_trajectory(1.0, 0.05, b, steps=400)[:, 1]
+    return int((noiseless.abs() > tol).nonzero()[-1]) + 1
+
+
+for b, mean_path in mean_paths.items():                                 # the noise averages out of E[x_t]
+    sem = (2 * float(stationary_variance(1.0, 0.05, b, 1.0)) / 2000) ** 0.5
+    assert (mean_path - eigen_trajectory(1.0, 0.05, b, steps=400)[:, 1]).abs().max() < 5 * sem
+floors = {b: 0.5 * float(stationary_variance(1.0, 0.05, b, 1.0)) for b in loss_curves}       # ½λ Var x
+late = {b: float(curve[200:].mean()) for b, curve in loss_curves.items()}
+transient = {b: transient_steps(b) for b in loss_curves}
+for b in loss_curves:
+    print(f"β = {b:.2f}: transient over after {transient[b]:>3} steps; late mean loss {late[b]:.4f} "
+          f"({late[b] / late[0.0]:.1f}x gradient descent's; (3.11) predicts {floors[b]:.4f})")
+assert 2.5 * transient[b_crit] < transient[0.0] and abs(transient[0.9] / transient[0.0] - 1) < 0.25
+assert late[0.0] < late[b_crit] < late[0.9] and late[0.9] > 8 * late[0.0]
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Is momentum "approximately second-order"?
+#
+# The claim is common, and the course was seeded with it. It mixes a true statement with a false
+# one, and the numbers separate them.
+#
+# **What is true.**
+#
+# * *Second-order in time.* The heavy ball (2.8) is a discretisation of the damped oscillator
+#   $\ddot w + a\,\dot w + \nabla f(w) = 0$, a *second-order differential equation* (Polyak 1964;
+#   hence the phase diagrams and the "damping" vocabulary). That is the physics reading of
+#   "second-order".
+# * *An accelerated dependence on κ.* On quadratics, tuned momentum needs $O(\sqrt\kappa \log 1/\varepsilon)$
+#   steps where gradient descent needs $O(\kappa \log 1/\varepsilon)$ — the same $\sqrt\kappa$ as the
+#   worst-case bound of conjugate gradients (CG), and, by Nesterov's lower bound, the best
+#   possible order for any method that only combines gradients.
+#
+# **What is not.** A second-order *optimizer* uses curvature: Newton's method multiplies the
+# gradient by $A^{-1}$ and lands on the minimum of any quadratic in one step, whatever $\kappa$.
+# Momentum never forms, estimates or inverts the Hessian; its step count still grows with
+# $\sqrt\kappa$; it needs $\mu$ and $L$ to be tuned; and CG, which is also built from gradients
+# alone, adapts to the actual spectrum and does better still. Measured on a 200-dimensional
+# quadratic with eigenvalues spread evenly over $[1, \kappa]$:
+
+# %%
+def conjugate_gradient(q, w0, steps):
+    """Errors ‖w_t − w*‖ of linear conjugate gradients (Hestenes & Stiefel 1952) on a Quadratic."""
+    w, r = w0.clone(), -q.grad(w0)
+    p, errs = r.clone(), [float((w0 - q.minimizer).norm())]
+    for _ in range(steps):
+        Ap = q.A @ p
+        step = (r @ r) / (p @ Ap)
+        w, r_next = w + step * p, r - step * Ap
+        p, r = r_next + (r_next @ r_next) / (r @ r) * p, r_next
+        errs.append(float((w - q.minimizer).norm()))
+    return torch.tensor(errs, dtype=torch.float64)
+
+
+# %%
+def steps_to(errs, tol=1e-6):
+    return int((errs <= tol * errs[0]).nonzero()[0])
+
+
+w0 = torch.ones(200, dtype=torch.float64)
+print(f"{'κ':>6}  {'GD (3.10), predicted':>20}  {'momentum (3.9)':>14}  {'CG':>4}  {'Newton':>6}   (steps to 1e-6)")
+table = {}
+for kappa in (10, 100, 1000):
+    q = Quadratic(torch.linspace(1.0, kappa, 200), rotate=True, seed=0)
+    newton = w0 - torch.linalg.solve(q.hessian(), q.grad(w0))             # one Newton step
+    newton_steps = 1 if (newton - q.minimizer).norm() <= 1e-6 * (w0 - q.minimizer).norm() else None
+    table[kappa] = (math.ceil(math.log(1e-6) / math.log(optimal_gd(q.mu, q.L).rate)),
+                    steps_to(errors(q, optimal_momentum(q.mu, q.L), 400, w0)), steps_to(conjugate_gradient(q, w0, 200)),
+                    newton_steps)
+    print(f"{kappa:>6}  {table[kappa][0]:>20}  {table[kappa][1]:>14}  {table[kappa][2]:>4}  {table[kappa][3]:>6}")
+assert all(t[3] == 1 and t[2] <= t[1] < t[0] for t in table.values())
+growth = table[1000][1] / table[10][1]
+print(f"κ × 100 multiplies momentum's steps by {growth:.1f} (√100 = 10), gradient descent's by {table[1000][0] / table[10][0]:.0f}")
+assert 7 < growth < 15
+
+# %% [markdown]
+# **And only on quadratics.** Every rate in this chapter is an eigenvalue argument, and
+# eigenvalues only describe *linear* iterations. Lessard, Recht and Packard (2016) give a
+# strongly convex function with $\mu = 1$, $L = 25$ — three quadratic pieces glued with a continuous
+# gradient — on which the heavy ball with exactly the parameters (3.9) never converges: it falls
+# into a 3-cycle. Nesterov's method keeps a guarantee on all smooth strongly convex functions;
+# Polyak's optimal heavy ball does not.
+
+# %%
+def glued_gradient(x):
+    """∇f of Lessard et al.'s counterexample: slopes 25, then 1, then 25 again (μ = 1, L = 25)."""
+    return 25 * x if x < 1 else (x + 24 if x < 2 else 25 * x - 24)
+
+
+tuned = optimal_momentum(1.0, 25.0)                                      # α* = 1/9, β* = 4/9
+x_prev = x_now = 3.3
+history = []
+for _ in range(3000):
+    x_prev, x_now = x_now, x_now - tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)   # (2.8)
+    history.append(x_now)
+print(f"α* = {tuned.lr:.4f}, β* = {tuned.momentum:.4f}; last six iterates:", [round(v, 4) for v in history[-6:]])
+assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:]) > 0.5   # a 3-cycle, not 0
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Pitfalls
+#
+# * **The √β rate, not 2√β.** Distill's article states the complex-regime rate as $2\sqrt\beta$;
+#   (3.6) and the cell above give $\sqrt\beta$, because the product of the roots is $\det R = \beta$.
+#   The same article's closed form for $R^k$ also has an open erratum (distill issue #102), and its
+#   error formula misses the ½ of $f$ (issue #98).
+# * **Keep α in the eigenbasis.** (3.2) has $x_{t+1} = x_t - \alpha z_{t+1}$; a derivation that
+#   writes $z_t = (I - \Lambda) z_{t-1}$ for gradient descent has set $\alpha = 1$ without saying so.
+# * **Measuring a rate over a short window** picks up transients and, at the optimum, the $t\rho^t$
+#   of the double root; use a long window late in the run, and expect the measurement to sit slightly
+#   above $\rho^*$.
+# * **β = 0.9 is optimal only for one κ.** Solving (3.9) backwards, $\beta^* = 0.9$ corresponds to
+#   $\kappa \approx 1.4 \times 10^3$ and $\beta^* = 0.99$ to $\kappa \approx 1.6 \times 10^5$ (next cell).
+#   The default is a good guess for badly conditioned problems, not a law.
+# * **The optimum sits at a cliff edge.** At $\beta^*$ the divergence boundary $2 + 2\beta^*$ exceeds
+#   $\alpha^* L = (1+\sqrt{\beta^*})^2$ by only $(1-\sqrt{\beta^*})^2$, a relative margin of exactly
+#   $1/\kappa$ (next cell). With $\kappa = 1000$, overestimating $\alpha$ — or underestimating $L$ — by
+#   0.1% diverges. In practice one stays a little below $\alpha^*$ (or $\beta^*$); exercise 3 measures
+#   both mistakes.
+# * **Quadratic results are local at best** on other functions (the 3-cycle above).
+
+# %%
+for b in (0.9, 0.99):
+    kappa = ((1 + b**0.5) / (1 - b**0.5)) ** 2                          # (3.9) solved for κ
+    print(f"β* = {b} is optimal for κ = {kappa:,.0f}")
+    assert abs(optimal_momentum(1.0, kappa).momentum - b) < 1e-9
+for kappa in (10.0, 100.0, 1000.0):
+    opt = optimal_momentum(1.0, kappa)
+    margin = float(stability_limit(opt.momentum)) / (opt.lr * kappa) - 1   # (2 + 2β*) / (α*L) − 1
+    print(f"κ = {kappa:>6.0f}: α* may grow by {100 * margin:.2f}% before momentum diverges (1/κ = {100 / kappa:.2f}%)")
+    assert abs(margin - 1 / kappa) < 1e-9
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# 1. On a quadratic, momentum is one 2×2 linear iteration $R(\lambda)$ per eigenvalue (3.3), with
+#    eigenvalues (3.4) whose product is $\beta$.
+# 2. It is stable iff $0 < \alpha\lambda < 2 + 2\beta$ (3.5); inside the band
+#    $(1\mp\sqrt\beta)^2$ it converges at exactly $\sqrt\beta$ (3.6); at its lower edge it is
+#    critically damped, with rate $1 - \sqrt{\alpha\lambda}$ (3.7).
+# 3. Fitting the whole spectrum into the band gives $\alpha^* = (2/(\sqrt L + \sqrt\mu))^2$,
+#    $\beta^* = ((\sqrt\kappa - 1)/(\sqrt\kappa + 1))^2$ and the rate $(\sqrt\kappa - 1)/(\sqrt\kappa + 1)$
+#    (3.9), against gradient descent's $(\kappa - 1)/(\kappa + 1)$ (3.10); measured within 1% for
+#    $\kappa$ = 10, 100, 1000.
+# 4. With gradient noise the stationary variance is (3.11), growing like $1/(1-\beta)$ at a fixed
+#    $\alpha$ (3.12) and roughly constant at a fixed $\alpha/(1-\beta)$.
+# 5. Momentum is "second-order" as a differential equation and "accelerated" in its $\sqrt\kappa$;
+#    it is not a curvature method (Newton: 1 step), and its optimal rate is a quadratic-only result.
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Gradient descent with the "safe" step $\alpha = 1/L$: derive its rate from (3.10)'s
+# reasoning and check it with `convergence_rate` and with a run on `q100`.
+
+# %% tags=["solution"]
+# With α = 1/L the factors are 1 − λ/L ∈ [0, 1 − 1/κ]: the slowest is μ's, rate 1 − 1/κ.
+predicted = float(convergence_rate(q100.eigenvalues, 1 / q100.L, 0.0))
+safe = errors(q100, optimal_gd(q100.mu, q100.L)._replace(lr=1 / q100.L), 600)
+print(f"1 − 1/κ = {1 - 1 / 100:.4f}, convergence_rate {predicted:.4f}, measured {geometric_rate(safe, 300, 600):.4f}")
+assert abs(predicted - 0.99) < 1e-12 and abs(geometric_rate(safe, 300, 600) / 0.99 - 1) < 1e-3
+
+# %% [markdown]
+# **2.** Nesterov's momentum on a quadratic. From (2.12), one eigen-direction obeys
+# $x_{t+1} = (1+\beta)(1-\alpha\lambda)\,x_t - \beta(1-\alpha\lambda)\,x_{t-1}$. With the common choice
+# $\alpha = 1/L$, $\beta = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)$, compute the rate on $[\mu, L]$ for
+# $\kappa = 100$ and compare it with $1 - 1/\sqrt\kappa$, then measure it with
+# `torch.optim.SGD(..., nesterov=True)`.
+
+# %% tags=["solution"]
+def nesterov_radius(lam, lr, b):
+    c = 1 - lr * lam
+    companion = torch.tensor([[(1 + b) * c, -b * c], [1.0, 0.0]], dtype=torch.float64)
+    return float(torch.linalg.eigvals(companion).abs().max())
+
+
+b_nag, kappa = (10 - 1) / (10 + 1), 100.0
+rate_nag = max(nesterov_radius(lam, 1 / q100.L, b_nag) for lam in q100.eigenvalues.tolist())
+path = optimize(q100, torch.ones(10), lambda ps: torch.optim.SGD(ps, lr=1 / q100.L, momentum=b_nag, nesterov=True), 800)
+measured = geometric_rate((path - q100.minimizer).norm(dim=1), 400, 800)
+print(f"Nesterov: predicted {rate_nag:.4f}, measured {measured:.4f}, 1 − 1/√κ = {1 - 1 / kappa**0.5:.4f}; "
+      f"heavy ball at (3.9): {optimal_momentum(q100.mu, q100.L).rate:.4f}")
+assert abs(measured / rate_nag - 1) < 0.01 and abs(rate_nag - (1 - 1 / kappa**0.5)) < 1e-6   # √eps: a double root
+
+# %% [markdown]
+# **3.** Mis-tuning. With $\beta^*$ fixed, what happens on $\kappa = 100$ when $\alpha$ is 10% too small,
+# and when it is 10% too large? Which end of the spectrum leaves the band in each case?
+
+# %% tags=["solution"]
+opt100 = optimal_momentum(1.0, 100.0)
+for factor in (0.9, 1.0, 1.1):
+    rate = float(convergence_rate([1.0, 100.0], factor * opt100.lr, opt100.momentum))
+    verdict = f"{math.ceil(math.log(1e-6) / math.log(rate))} steps to 1e-6" if rate < 1 else "diverges"
+    print(f"α = {factor:.1f}·α*: rate {rate:.4f}, {verdict}")
+# Too small pushes μ below the band: an over-damped real root, slower but safe. Too large pushes
+# L above the band and, since the margin to 2 + 2β is only 1/κ = 1%, past the divergence edge.
+low, high = (float(convergence_rate([1.0, 100.0], f * opt100.lr, opt100.momentum)) for f in (0.9, 1.1))
+assert opt100.rate < low < 1 < high
+
+# %% [markdown]
+# **4.** Dampening $\tau = \beta$ (chapter 02) scales the buffer by $1-\beta$. Predict the stationary
+# variance of damped momentum at $\alpha = 0.05$, $\beta = 0.9$ from (3.11), and check with
+# `sgd_step(..., dampening=0.9)`.
+
+# %% tags=["solution"]
+# After the first step the damped buffer is (1 − β) times the undamped one, so damped momentum at α
+# is undamped momentum at α(1 − β): Var ≈ α(1 − β)σ²/(2λ(1 − β)) = ασ²/(2λ), as without momentum.
+gen = torch.Generator().manual_seed(3)
+x, buf, samples = torch.zeros(4000, dtype=torch.float64), None, []
+for t in range(1500):
+    buf = sgd_step(x, x + torch.randn(4000, generator=gen, dtype=torch.float64), buf, lr=0.05, momentum=0.9, dampening=0.9)
+    if t >= 500:
+        samples.append(float(x.pow(2).mean()))
+measured, predicted = sum(samples) / len(samples), float(stationary_variance(1.0, 0.05 * (1 - 0.9), 0.9, 1.0))
+print(f"damped: measured {measured:.4f}, predicted {predicted:.4f}, undamped would be {float(stationary_variance(1.0, 0.05, 0.9, 1.0)):.4f}")
+assert abs(measured / predicted - 1) < 0.03
+
+# %% [markdown]
+# ## References
+#
+# * B. T. Polyak, *Some methods of speeding up the convergence of iteration methods*, USSR
+#   Computational Mathematics and Mathematical Physics 4(5), 1964 — the heavy ball, its optimal
+#   parameters (3.9) and the oscillator view.
+# * Y. Nesterov, *A method of solving a convex programming problem with convergence rate O(1/k²)*,
+#   Soviet Mathematics Doklady 27, 1983; and *Introductory Lectures on Convex Optimization*, 2004
+#   (the lower bound for first-order methods).
+# * I. Sutskever, J. Martens, G. Dahl, G. Hinton, *On the importance of initialization and momentum
+#   in deep learning*, ICML 2013 — Nesterov's method written as momentum, and the quadratic analysis
+#   of both.
+# * G. Goh, *Why Momentum Really Works*, Distill, 2017 — the 2×2 analysis, rate map, phase diagrams
+#   and the transient/stochastic split this chapter reproduces as tested code (with the errata noted
+#   above).
+# * L. Lessard, B. Recht, A. Packard, *Analysis and design of optimization algorithms via integral
+#   quadratic constraints*, SIAM Journal on Optimization 26(1), 2016 — the heavy ball's 3-cycle.
+# * M. R. Hestenes, E. Stiefel, *Methods of conjugate gradients for solving linear systems*, Journal
+#   of Research of the National Bureau of Standards 49(6), 1952.
+# * D2L, *Momentum* (the eigenbasis argument and the $0 < \eta\lambda < 2 + 2\beta$ condition).
