@@ -5,6 +5,7 @@
 - ``book``: build the offline HTML book into _build/html (from the committed outputs).
 - ``slides``: write an offline reveal.js deck per chapter into _build/slides.
 - ``student``: write the student editions (no worked solutions) into _build/student.
+- ``bench``: time every optimizer-step implementation against the copy bandwidth (chapter 09).
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ def _student(args) -> int:
     return 0
 
 
+def _bench(args) -> int:
+    from .bench import run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("student", help="write student editions (no worked solutions) into _build/student")
     p.add_argument("--out", help="output folder (default: _build/student)")
     p.set_defaults(func=_student)
+    p = sub.add_parser("bench", help="time optimizer steps against the machine's copy bandwidth (chapter 09)")
+    p.add_argument("--size", default=None, help="parameters, e.g. 25M (default: 25M on CPU, 100M on CUDA)")
+    p.add_argument("--device", action="append", default=None,
+                   help="cpu, cuda, ... (repeatable; default: cpu, and cuda when present)")
+    p.add_argument("--repeats", type=int, default=7, help="timed rounds; medians are reported")
+    p.add_argument("--warmup", type=int, default=2, help="untimed rounds first")
+    p.add_argument("--optimizers", default="sgd,adam", help="comma-separated: sgd, adam")
+    p.add_argument("--no-compile", dest="compile", action="store_false",
+                   help="leave out the torch.compile'd step (~20 s to compile on a cold cache)")
+    p.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 

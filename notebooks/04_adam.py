@@ -1,0 +1,598 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 04 · Adam: momentum built in
+#
+# *Adam's first moment is a momentum buffer written as an average; its second moment gives every
+# coordinate its own step size. Both averages start at zero, which is what bias correction
+# repairs, and weight decay can be mixed into them (L2) or kept out (AdamW) — with very
+# different results.*
+#
+# **Prerequisites:** chapter 02 (momentum, torch's buffer and its dampening convention).
+# **Runtime:** about 10 s on a laptop CPU.
+#
+# **After this chapter you can**
+# 1. derive the mean of an exponential moving average started at zero, $\mathbb E[m_t] = (1-\beta^t)\,\mathbb E[g]$,
+#    and say what bias correction divides out;
+# 2. show that `SGD(momentum=β, dampening=β)` keeps an exponential moving average of the
+#    gradients, and state exactly how its first step differs from Adam's;
+# 3. implement Adam and AdamW, prove them bitwise equal to `torch.optim`, and explain why the
+#    textbook formula is only equal to the last bits;
+# 4. predict which parameters L2 regularisation shrinks inside Adam, and why AdamW's decoupled
+#    decay shrinks all of them alike.
+
+# %% tags=["colab"]
+# On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--depth", "1",
+                    "https://github.com/momentum-course/momentum-lr-decay", "/content/course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
+    sys.path.insert(0, "/content/course")
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from course_utils.device import setup
+from course_utils.objectives import Quadratic, optimize
+from course_utils.optim import SGD, Adam, AdamW, adam_step
+from course_utils.verify import compare_optimizers, show_source
+
+device = setup(seed=0)
+f64 = dict(dtype=torch.float64)
+
+# %% [markdown]
+# Everything here is small: two-dimensional quadratics, scalar recurrences and a least-squares
+# problem, run on the CPU in float64 (or float32 where rounding is the lesson), so every digit
+# printed is the same on every machine.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The failing example: curvatures $10^4$ apart
+#
+# Take $f(w) = \tfrac12\,(100\,w_1^2 + 0.01\,w_2^2)$ from $w_0 = (1, 1)$. Momentum (chapter 03)
+# is stable only for $\alpha\lambda < 2 + 2\beta$, so with $\beta = 0.9$ the steep coordinate caps the
+# learning rate at $\alpha < 3.8/100 = 0.038$, and the flat coordinate then moves by at most
+# $\alpha\cdot 0.01/(1-\beta) \approx 0.4\%$ of its distance per step. We try every stable
+# learning rate on a grid:
+
+# %%
+valley = Quadratic([100.0, 0.01])
+w0 = torch.tensor([1.0, 1.0], **f64)
+lr_limit = (2 + 2 * 0.9) / valley.L
+sgd_runs = {lr: optimize(valley, w0, lambda ps, lr=lr: SGD(ps, lr=lr, momentum=0.9), 100)
+            for lr in torch.linspace(0.05, 0.99, 12).mul(lr_limit).tolist()}
+flat_left = {lr: float(path[-1, 1]) for lr, path in sgd_runs.items()}
+print(f"stable lr < {lr_limit:.3f}; w2 after 100 steps, over {len(flat_left)} stable lrs: "
+      f"{min(flat_left.values()):.3f} … {max(flat_left.values()):.3f}")
+assert min(flat_left.values()) > 0.7, "no stable learning rate moves the flat coordinate far"
+
+# %% [markdown]
+# Every learning rate that keeps $w_1$ stable leaves $w_2$ above 0.7 after 100 steps. Adam, with
+# one learning rate $\gamma = 0.05$, brings **both** coordinates to within $0.01$ of the minimum —
+# and, more striking, moves them along *the same* path, as if the curvatures were equal:
+
+# %%
+adam_path = optimize(valley, w0, lambda ps: Adam(ps, lr=0.05), 100)
+gap = float((adam_path[:, 0] - adam_path[:, 1]).abs().max())
+print(f"Adam: |w| after 100 steps = {float(adam_path[-1].abs().max()):.2e}; "
+      f"largest |w1 - w2| along the path = {gap:.1e}")
+assert float(adam_path[-1].abs().max()) < 0.01 and gap < 1e-6
+
+# %%
+fig, ax = plt.subplots()
+best_sgd = sgd_runs[min(flat_left, key=flat_left.get)]
+ax.semilogy(best_sgd[:, 0].abs(), label="SGD+momentum (best stable lr): $|w_1|$ (curvature 100)")
+ax.semilogy(best_sgd[:, 1].abs(), label="SGD+momentum (best stable lr): $|w_2|$ (curvature 0.01)")
+ax.semilogy(adam_path[:, 0].abs(), "--", label="Adam, lr = 0.05: $|w_1|$")
+ax.semilogy(adam_path[:, 1].abs(), "o", markevery=5, markersize=3, label="Adam, lr = 0.05: $|w_2|$ (on top of $|w_1|$)")
+ax.set(xlabel="step", ylabel="distance to the minimum, per coordinate",
+       title="One learning rate cannot serve curvatures $10^4$ apart; Adam rescales each coordinate")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# The reason is in Adam's update: each coordinate's step is its averaged gradient divided by the
+# root of its averaged squared gradient. Multiply a coordinate's gradients by 100 and both
+# averages scale with it, so the quotient does not change (up to the tiny $\epsilon$). Adam sees
+# the *sign pattern* of each coordinate's gradients, not their scale. And the averaged gradient
+# in the numerator is momentum — Adam carries its own.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. Adam in one box
+#
+# PyTorch's Adam (Kingma & Ba, 2015, with torch's placement of $\epsilon$), for a step $t = 1, 2, \dots$
+# with $m_0 = v_0 = 0$:
+#
+# $$ g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \qquad\text{(Adam's L2 weight decay)} \tag{4.1} $$
+# $$ \theta_{t-1} \leftarrow (1 - \gamma\lambda)\,\theta_{t-1} \qquad\text{(AdamW's decoupled weight decay, instead of 4.1)} \tag{4.2} $$
+# $$ m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t \tag{4.3} $$
+# $$ v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \tag{4.4} $$
+# $$ v_t \leftarrow \max(v^{\max}_{t-1}, v_t) \qquad\text{(AMSGrad only)} \tag{4.5} $$
+# $$ \theta_t = \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\cdot \frac{m_t}{\sqrt{v_t}\,/\sqrt{1-\beta_2^t} + \epsilon} \tag{4.6} $$
+#
+# Squares, roots and quotients act elementwise: every coordinate has its own $m$ and $v$.
+#
+# | symbol | meaning | code name | torch argument / state |
+# |---|---|---|---|
+# | $\theta$ | parameters | `param` | `params` |
+# | $g_t$ | gradient (plus L2 term) at step $t$ | `grad`, `g` | `p.grad` |
+# | $\gamma$ | learning rate | `lr` | `lr` |
+# | $\beta_1, \beta_2$ | averaging coefficients of $m$ and $v$ | `beta1`, `beta2` | `betas=(0.9, 0.999)` |
+# | $m_t$ | first moment: average gradient | `exp_avg` | state `exp_avg` |
+# | $v_t$ | second moment: average squared gradient | `exp_avg_sq` | state `exp_avg_sq` |
+# | $\epsilon$ | guard in the denominator | `eps` | `eps=1e-8` |
+# | $\lambda$ | weight decay | `weight_decay` | `weight_decay` (Adam 0, AdamW 0.01) |
+# | $t$ | step counter | `step` | state `step` (a float tensor) |
+#
+# Two parts need explaining: the averages (4.3)–(4.4), and the factors $1-\beta^t$ in (4.6).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Exponential moving averages and their bias
+#
+# Unroll (4.3) from $m_0 = 0$:
+#
+# $$ m_t = (1-\beta)\sum_{i=1}^{t} \beta^{\,t-i}\, g_i . \tag{4.7} $$
+#
+# The weights form a geometric series, and they do **not** sum to one:
+#
+# $$ (1-\beta)\sum_{i=1}^{t}\beta^{\,t-i} = (1-\beta)\,\frac{1-\beta^t}{1-\beta} = 1-\beta^t . \tag{4.8} $$
+#
+# So if the gradients are *stationary*, $\mathbb E[g_i] = \mu$ for every $i$, linearity gives
+#
+# $$ \mathbb E[m_t] = (1-\beta^t)\,\mu, \qquad \mathbb E[v_t] = (1-\beta_2^t)\,\mathbb E[g^2], \tag{4.9} $$
+#
+# and the corrected averages $\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$ are unbiased.
+# The missing mass $\beta^t$ is the weight (4.7) gives to $m_0 = 0$. With $\beta_1 = 0.9$ it is gone
+# after a few dozen steps; with $\beta_2 = 0.999$ it takes thousands.
+#
+# (4.9) is checked by simulation: 100,000 independent runs of gradients $g \sim \mathcal N(1, 2^2)$,
+# averaged with (4.3)–(4.4). The mean over runs must match $(1-\beta^t)\mu$ within a few standard
+# errors at every step.
+
+# %%
+gen = torch.Generator().manual_seed(1)
+runs, steps, mu, sigma, b1, b2 = 100_000, 60, 1.0, 2.0, 0.9, 0.999
+g = mu + sigma * torch.randn(steps, runs, generator=gen, **f64)
+m, v, mean_m, mean_v, se_m, se_v = torch.zeros(runs, **f64), torch.zeros(runs, **f64), [], [], [], []
+for t in range(steps):
+    m = b1 * m + (1 - b1) * g[t]                                   # (4.3)
+    v = b2 * v + (1 - b2) * g[t] ** 2                              # (4.4)
+    mean_m.append(m.mean()); mean_v.append(v.mean())
+    se_m.append(m.std() / runs ** 0.5); se_v.append(v.std() / runs ** 0.5)
+t_axis = torch.arange(1, steps + 1, **f64)
+mean_m, mean_v, se_m, se_v = map(torch.stack, (mean_m, mean_v, se_m, se_v))
+z_m = ((mean_m - (1 - b1 ** t_axis) * mu) / se_m).abs().max()                  # (4.9)
+z_v = ((mean_v - (1 - b2 ** t_axis) * (mu ** 2 + sigma ** 2)) / se_v).abs().max()
+print(f"largest deviation from (4.9), in standard errors: m {z_m:.2f}, v {z_v:.2f}")
+print(f"at t = {steps}: E[v_t] / E[g²] = {float(mean_v[-1]) / (mu**2 + sigma**2):.3f}  (1 - β2^t = {1 - b2**steps:.3f})")
+assert z_m < 5 and z_v < 5
+
+# %%
+fig, ax = plt.subplots()
+ax.plot(t_axis, mean_m / mu, label=r"raw $m_t$ / $\mu$  ($\beta_1 = 0.9$)")
+ax.plot(t_axis, mean_m / (1 - b1 ** t_axis) / mu, "--", label=r"corrected $\hat m_t$ / $\mu$")
+ax.plot(t_axis, mean_v / (mu**2 + sigma**2), label=r"raw $v_t$ / $\mathbb{E}[g^2]$  ($\beta_2 = 0.999$)")
+ax.plot(t_axis, mean_v / (1 - b2 ** t_axis) / (mu**2 + sigma**2), ":", label=r"corrected $\hat v_t$ / $\mathbb{E}[g^2]$")
+ax.set(xlabel="step t", ylabel="mean over 100,000 runs / true value",
+       title="Averages started at zero are biased low; dividing by $1-\\beta^t$ removes it")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# The second moment is the one that matters. After 60 steps the raw $v_t$ is still only 6% of
+# $\mathbb E[g^2]$. Drop its correction and the denominator of (4.6) is far too small: the first step is
+# $\gamma\, g_1 / \sqrt{(1-\beta_2) g_1^2} = \gamma/\sqrt{0.001} \approx 31.6\,\gamma$ long instead of $\gamma$. The
+# package's `adam_step` with and without that factor, on one coordinate:
+
+# %%
+theta, grad = torch.zeros(1, **f64), torch.tensor([0.3], **f64)
+m, v, step = torch.zeros(1, **f64), torch.zeros(1, **f64), torch.tensor(0.0, **f64)
+adam_step(theta, grad, m, v, step, lr=0.01, eps=0.0)              # (4.3)–(4.6), corrected
+with_correction = float(theta.abs())
+without = float(0.01 / (1 - 0.9) * m / v.sqrt())                   # same m and v, √v left uncorrected
+print(f"first step with correction {with_correction:.4f}, without {without:.4f} "
+      f"(ratio {without / with_correction:.1f} = 1/√(1 − β2))")
+assert math.isclose(without / with_correction, 1 / math.sqrt(1 - 0.999), rel_tol=1e-12)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. `SGD(momentum=β, dampening=β)` is an average too
+#
+# torch's SGD keeps the buffer (2.4), $b_1 = g_1$ and $b_t = \mu\,b_{t-1} + (1-\tau)\,g_t$. With dampening
+# $\tau = \mu = \beta$ this is the recursion (4.3) — at every step but the first:
+#
+# $$ b_1 = g_1, \qquad b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \quad (t \ge 2). \tag{4.10} $$
+#
+# An average (4.3) started from $m_0 = 0$ would have $m_1 = (1-\beta)\,g_1$. torch instead sets
+# $b_1 = g_1$, which is what (4.3) gives if it starts from $m_0 = g_1$. Subtracting the two
+# recursions, the difference $b_t - m_t$ starts at $\beta g_1$ and is multiplied by $\beta$ at every step:
+#
+# $$ b_t = m_t + \beta^{\,t}\, g_1 \tag{4.11} $$
+#
+# (chapter 02's (2.11) with $\tau = \mu = \beta$). Two consequences. First, the buffer is unbiased without
+# any correction: for stationary gradients $\mathbb E[b_t] = (1-\beta^t)\mu + \beta^t\mu = \mu$. Second, it is a
+# *different* unbiased average from Adam's $\hat m_t$: the first gradient keeps weight $\beta^{t-1}$, which is
+# $\beta/(1-\beta) = 9$ times (for $\beta = 0.9$) the weight $(1-\beta)\beta^{t-2}$ of the second. Both claims, on the course's `SGD`
+# run on a fixed sequence of gradients:
+
+# %%
+beta = 0.9
+gen = torch.Generator().manual_seed(2)
+grads = torch.randn(12, 3, generator=gen, **f64)
+theta = torch.zeros(3, **f64, requires_grad=True)
+opt = SGD([theta], lr=0.1, momentum=beta, dampening=beta)
+m, buffers, emas = torch.zeros(3, **f64), [], []
+for g_t in grads:
+    theta.grad = g_t.clone()
+    opt.step()
+    buffers.append(opt.state[theta]["momentum_buffer"].clone())
+    m = m.mul(beta).add(g_t, alpha=1 - beta)                        # (4.3), torch's ops
+    emas.append(m.clone())
+for t, (b_t, m_t) in enumerate(zip(buffers, emas), start=1):
+    torch.testing.assert_close(b_t - m_t, beta ** t * grads[0], rtol=1e-12, atol=1e-15)   # (4.11)
+    if t >= 2:   # (4.10): the same recursion, to the last bit, once it has started
+        assert torch.equal(b_t, buffers[t - 2].mul(beta).add(grads[t - 1], alpha=1 - beta))
+assert torch.equal(buffers[0], grads[0]) and not torch.allclose(buffers[0], emas[0])
+print("b_1 = g_1 (not (1-β) g_1); b_t = β b_(t-1) + (1-β) g_t for t ≥ 2; b_t - m_t = β^t g_1: asserted")
+
+# %% [markdown]
+# The weights each average puts on past gradients, at $t = 8$, make the difference visible: torch's
+# buffer gives the first gradient nine times its neighbour's weight, while Adam's corrected
+# $\hat m_t$ keeps the geometric pattern and rescales it to sum to one.
+
+# %%
+t, i = 8, torch.arange(1, 9, **f64)
+w_ema = (1 - beta) * beta ** (t - i)                                # (4.7)
+w_torch = w_ema.clone()
+w_torch[0] += beta ** t                                            # (4.11)
+w_adam = w_ema / (1 - beta ** t)                                   # m̂_t
+assert math.isclose(float(w_torch.sum()), 1.0) and math.isclose(float(w_adam.sum()), 1.0)
+assert math.isclose(float(w_torch[0] / w_torch[1]), beta / (1 - beta))
+fig, ax = plt.subplots()
+for k, (w, name) in enumerate(((w_ema, "raw EMA $m_8$ (sums to $1-\\beta^8$)"), (w_torch, "torch SGD buffer $b_8$"),
+                               (w_adam, "Adam's $\\hat m_8$"))):
+    ax.bar(i + (k - 1) * 0.27, w, width=0.27, label=name)
+ax.set(xlabel="gradient index i", ylabel="weight of $g_i$ at t = 8",
+       title="torch's buffer over-weights the first gradient; Adam's correction does not")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **So Adam carries momentum**, in the *dampened* form: its numerator is a step of size $\gamma$ in
+# the direction of an average gradient. Undamped momentum (`dampening=0`) instead takes steps up
+# to $\gamma/(1-\beta)$ (chapter 02's effective step). A constant gradient shows the difference in one
+# number each — after 100 steps Adam's step is $\gamma$, undamped SGD's is ten times larger:
+
+# %%
+def step_after(make, steps=100):
+    theta = torch.zeros(1, **f64, requires_grad=True)
+    opt = make([theta])
+    for _ in range(steps):
+        before = theta.detach().clone()
+        theta.grad = torch.full((1,), 0.5, **f64)
+        opt.step()
+    return float((before - theta.detach()).abs())
+
+
+adam_len = step_after(lambda ps: Adam(ps, lr=0.01))
+sgd_len = step_after(lambda ps: SGD(ps, lr=0.01, momentum=0.9))
+damped_len = step_after(lambda ps: SGD(ps, lr=0.01, momentum=0.9, dampening=0.9))
+print(f"step length at t = 100, gradient 0.5: Adam {adam_len:.4f} (≈ γ), "
+      f"SGD damped {damped_len:.4f} (γ·g), SGD undamped {sgd_len:.4f} (≈ γ·g/(1-β))")
+assert math.isclose(adam_len, 0.01, rel_tol=1e-6) and math.isclose(damped_len, 0.01 * 0.5, rel_tol=1e-12)
+assert math.isclose(sgd_len, 0.01 * 0.5 / (1 - 0.9), rel_tol=1e-3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Adam from scratch, equal to torch
+#
+# The package's functional core, `course_utils.optim.adam_step`, carries the numbers of (4.1)–(4.6)
+# on the lines that compute them:
+
+# %%
+show_source(adam_step)
+
+# %% [markdown]
+# Three details make it *torch's* Adam rather than the paper's formula typed out:
+#
+# * (4.3) is `exp_avg.lerp_(g, 1 - β1)`, i.e. $m + (1-\beta_1)(g - m)$, not $\beta_1 m + (1-\beta_1) g$;
+# * the bias corrections are Python floats (double precision), folded into a step size
+#   $\gamma/(1-\beta_1^t)$ and a divisor $\sqrt{1-\beta_2^t}$ of $\sqrt{v_t}$;
+# * $\epsilon$ is added *after* that division: $\text{denom} = \sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon$.
+#
+# With the same operations in the same order, the course's `Adam`, `AdamW` and AMSGrad are
+# bitwise equal to torch's, in float32, on a least-squares problem:
+
+# %%
+gen = torch.Generator().manual_seed(3)
+X, y = torch.randn(64, 10, generator=gen), torch.randn(64, generator=gen)
+w_init = [0.1 * torch.randn(10, generator=gen)]
+
+
+def least_squares(params):
+    return 0.5 * ((X.to(params[0].dtype) @ params[0] - y.to(params[0].dtype)) ** 2).mean()
+
+
+configs = {"Adam": (lambda ps: Adam(ps, lr=0.01), lambda ps: torch.optim.Adam(ps, lr=0.01, foreach=False)),
+           "AdamW": (lambda ps: AdamW(ps, lr=0.01), lambda ps: torch.optim.AdamW(ps, lr=0.01, foreach=False)),
+           "AMSGrad": (lambda ps: Adam(ps, lr=0.01, amsgrad=True),
+                       lambda ps: torch.optim.Adam(ps, lr=0.01, amsgrad=True, foreach=False))}
+for name, (ours, theirs) in configs.items():
+    result = compare_optimizers(ours, theirs, least_squares, w_init, steps=100, names=(f"ours {name}", f"torch {name}"))
+    print(result)
+    assert result.exact
+
+# %% [markdown]
+# AMSGrad (Reddi, Kale & Kumar, 2018) replaces $v_t$ in the denominator by its running maximum
+# (4.5), so the effective step size $\gamma/\sqrt{\hat v_t}$ can never grow; that repairs a convex
+# counter-example on which Adam fails to converge. torch takes the maximum of the *uncorrected*
+# $v_t$ and then divides by the current $\sqrt{1-\beta_2^t}$, as (4.5)–(4.6) say.
+#
+# Now the formula as a textbook writes it, $\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$,
+# $\theta \leftarrow \theta - \gamma\,\hat m/(\sqrt{\hat v} + \epsilon)$, as an optimizer:
+
+# %%
+class TextbookAdam(torch.optim.Optimizer):
+    """(4.3)–(4.6) as printed, without torch's lerp or its folding of the corrections."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            (b1, b2), lr, eps = group["betas"], group["lr"], group["eps"]
+            for p in group["params"]:
+                s = self.state[p]
+                if not s:
+                    s.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
+                s["t"] += 1
+                s["m"] = b1 * s["m"] + (1 - b1) * p.grad
+                s["v"] = b2 * s["v"] + (1 - b2) * p.grad ** 2
+                m_hat, v_hat = s["m"] / (1 - b1 ** s["t"]), s["v"] / (1 - b2 ** s["t"])
+                p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+
+
+textbook = {dtype: compare_optimizers(lambda ps: TextbookAdam(ps, lr=0.01),
+                                      lambda ps: torch.optim.Adam(ps, lr=0.01, foreach=False),
+                                      least_squares, [w.to(dtype) for w in w_init], steps=100,
+                                      rtol=1e-12 if dtype == torch.float64 else None,
+                                      atol=0.0 if dtype == torch.float64 else None,
+                                      names=("textbook Adam", "torch Adam"))
+            for dtype in (torch.float32, torch.float64)}
+for result in textbook.values():
+    print(result)
+assert not textbook[torch.float32].exact and textbook[torch.float32].allclose
+assert 1e-8 < textbook[torch.float32].max_abs_diff < 1e-5
+assert textbook[torch.float64].allclose
+
+# %% [markdown]
+# Not bitwise, but equal to float32 rounding: a few units in the last place ($\sim 10^{-7}$) per
+# step, and in float64 equal to $10^{-12}$. The formula is the same; the floating-point
+# operations are not. `lerp` alone changes the last bit of $m$ for a large share of elements:
+
+# %%
+gen = torch.Generator().manual_seed(4)
+m32, g32 = torch.randn(100_000, generator=gen), torch.randn(100_000, generator=gen)
+by_lerp = m32.lerp(g32, 1 - 0.9)
+by_formula = 0.9 * m32 + (1 - 0.9) * g32
+share = float((by_lerp != by_formula).double().mean())
+print(f"lerp and β·m + (1-β)·g differ in {share:.0%} of 100,000 float32 elements, "
+      f"by at most {float((by_lerp - by_formula).abs().max()):.1e}")
+assert share > 0.05
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. Weight decay: in the gradient (L2) or beside it (AdamW)
+#
+# For SGD, adding $\lambda\theta$ to the gradient and shrinking $\theta$ by $(1-\gamma\lambda)$ are the same
+# thing. In Adam they are not. With (4.1) the decay term $\lambda\theta$ enters $m$ and $v$ and is *divided by*
+# $\sqrt{\hat v}$ like any gradient. Where the loss gradients of coordinate $i$ have scale
+# $s_i \gg \lambda|\theta_i|$, so $\sqrt{\hat v_i} \approx s_i$, the decay part of the step is
+# about $\gamma\lambda\theta_i/s_i$:
+#
+# $$ \lambda^{\text{eff}}_i \approx \frac{\lambda}{s_i} \quad\text{(Adam + L2)}, \qquad \lambda^{\text{eff}}_i = \lambda \quad\text{(AdamW, (4.2))}. \tag{4.12} $$
+#
+# Coupled L2 decays least the weights whose gradients are *largest* — the opposite of a uniform
+# prior on the weights — and a coordinate whose gradients are tiny falls toward zero by about
+# $\gamma$ per step, because there the decay term *is* the gradient, and Adam turns any gradient
+# into steps of size $\gamma$ (until $\lambda|\theta|$ has shrunk to the noise scale $s$). Loshchilov & Hutter (2019) proposed the decoupled form (4.2) for
+# this reason.
+#
+# The experiment: three groups of 1,000 coordinates, all starting at $\theta = 1$, whose gradients
+# are pure noise of scale $s = 10$, $1$ and $0.01$ (the loss does not care where they are; only the
+# decay pulls them). 500 steps, $\gamma = 0.01$, $\lambda = 0.1$, so uniform decay would leave
+# $(1-\gamma\lambda)^{500} \approx 0.61$:
+
+# %%
+def decay_run(make, scales=(10.0, 1.0, 0.01), n=1000, steps=500, seed=5):
+    s = torch.tensor(scales, **f64).repeat_interleave(n)
+    theta = torch.ones(len(s), **f64, requires_grad=True)
+    opt, gen, trace = make([theta]), torch.Generator().manual_seed(seed), []
+    for _ in range(steps):
+        theta.grad = s * torch.randn(len(s), generator=gen, **f64)
+        opt.step()
+        trace.append(theta.detach().view(len(scales), n).mean(1))
+    return torch.stack(trace)                        # (steps, groups): mean θ per group
+
+
+gamma, lam, T = 0.01, 0.1, 500
+l2 = decay_run(lambda ps: Adam(ps, lr=gamma, weight_decay=lam))
+decoupled = decay_run(lambda ps: AdamW(ps, lr=gamma, weight_decay=lam))
+eff = {name: -torch.log(run[-1].abs()) / (gamma * T) for name, run in (("Adam + L2", l2), ("AdamW", decoupled))}
+print(f"{'gradient scale s':>16} {'λ/s (4.12)':>11} {'Adam+L2 λ_eff':>14} {'AdamW λ_eff':>12} {'Adam+L2 θ_T':>12} {'AdamW θ_T':>10}")
+for k, s in enumerate((10.0, 1.0, 0.01)):
+    print(f"{s:>16g} {lam / s:>11.3g} {eff['Adam + L2'][k]:>14.3g} {eff['AdamW'][k]:>12.3g} "
+          f"{l2[-1, k]:>12.2g} {decoupled[-1, k]:>10.3f}")
+
+# %%
+torch.testing.assert_close(eff["AdamW"], torch.full((3,), lam, **f64), rtol=0.05, atol=0)   # uniform
+assert 0.67 < eff["Adam + L2"][0] / (lam / 10) < 1.5 and 0.67 < eff["Adam + L2"][1] / lam < 1.5   # (4.12)
+assert abs(l2[-1, 2]) < 0.01, "tiny gradients: L2 drives the weights to zero"
+slope = float(1 - l2[49, 2]) / 50
+print(f"s = 0.01 under L2: θ falls by {slope:.4f} per step over the first 50 steps (γ = {gamma})")
+assert 0.8 * gamma < slope < 1.05 * gamma, "… by about γ per step while the decay term dominates"
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+for ax, run, name in ((axes[0], l2, "Adam + L2 (4.1)"), (axes[1], decoupled, "AdamW (4.2)")):
+    for k, s in enumerate((10.0, 1.0, 0.01)):
+        ax.plot(run[:, k], label=f"gradient scale s = {s:g}")
+    ax.plot((1 - gamma * lam) ** torch.arange(1, T + 1, **f64), "k:", label=r"$(1-\gamma\lambda)^t$")
+    ax.set(title=name, xlabel="step")
+axes[0].set_ylabel(r"mean $\theta$ of the group")
+axes[1].legend()
+fig.suptitle("L2 inside Adam decays weights by the inverse of their gradient scale; AdamW decays all alike")
+plt.show()
+
+# %% [markdown]
+# The table is (4.12) measured: with L2, the group with gradients of scale 10 decays ten times
+# slower than intended, the group with scale 1 as intended, and the group with scale 0.01 falls
+# by about $\gamma$ per step at first (the straight start of its curve) and ends near zero. AdamW's three groups follow $(1-\gamma\lambda)^t$.
+# In torch, `Adam(weight_decay=λ)` is the coupled form and `AdamW(weight_decay=λ)` the decoupled one;
+# `AdamW` is exactly `Adam(..., decoupled_weight_decay=True)`:
+
+# %%
+same = compare_optimizers(lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.1, foreach=False),
+                          lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True,
+                                                      foreach=False),
+                          least_squares, w_init, steps=50, names=("torch AdamW", "torch Adam(decoupled)"))
+print(same)
+assert same.exact
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Pitfalls
+#
+# * **Adding momentum to Adam.** $\beta_1$ *is* the momentum, in the dampened form: steps of size
+#   $\gamma$, not $\gamma/(1-\beta_1)$ (section 4). Porting an SGD recipe's learning rate to Adam without
+#   that factor of ten is a common way to get nowhere.
+# * **`weight_decay` in `Adam` is L2, not AdamW.** The two differ by (4.12), and their defaults differ
+#   too (checked below): `Adam` has $\lambda = 0$, `AdamW` $\lambda = 0.01$.
+# * **Where $\epsilon$ sits.** torch adds $\epsilon$ to $\sqrt{\hat v}$ (4.6). The paper's "efficient" form, used
+#   by some other libraries, adds $\hat\epsilon$ to the *uncorrected* $\sqrt{v}$, which is torch's rule with
+#   $\epsilon = \hat\epsilon/\sqrt{1-\beta_2^t}$: 32 times larger at $t = 1$. For gradients near $\epsilon$ the first
+#   steps differ markedly (checked below).
+# * **Expecting bitwise equality from the formula.** Equal maths is not equal arithmetic; compare
+#   with a tolerance unless you replicate the operations (section 5).
+
+# %%
+import inspect
+
+defaults = {cls.__name__: inspect.signature(cls).parameters["weight_decay"].default
+            for cls in (torch.optim.Adam, torch.optim.AdamW)}
+print("torch's default weight_decay:", defaults)
+assert defaults == {"Adam": 0, "AdamW": 1e-2}
+
+
+def first_update(grad, eps_after_correction=True, lr=0.1, eps=1e-8, b1=0.9, b2=0.999):
+    m, v = (1 - b1) * grad, (1 - b2) * grad ** 2
+    if eps_after_correction:                                   # torch, (4.6)
+        return lr / (1 - b1) * m / (math.sqrt(v) / math.sqrt(1 - b2) + eps)
+    return lr * math.sqrt(1 - b2) / (1 - b1) * m / (math.sqrt(v) + eps)   # ε̂ on the raw √v
+
+
+for grad in (1.0, 1e-7):
+    print(f"g = {grad:g}: first update, torch's ε {first_update(grad):.3g}, ε̂ form {first_update(grad, False):.3g}")
+assert math.isclose(first_update(1.0), first_update(1.0, False), rel_tol=1e-6)
+assert first_update(1e-7) / first_update(1e-7, False) > 3
+
+# %% [markdown]
+# ## Summary
+#
+# 1. An average started at zero has mean $(1-\beta^t)\,\mathbb E[g]$ (4.9); Adam divides by $1-\beta^t$ to
+#    remove the bias, which matters most for $v$ with $\beta_2 = 0.999$ (a 31.6× first step without it).
+# 2. `SGD(momentum=β, dampening=β)` keeps the same recursion from step 2 on; it starts at $b_1 = g_1$, so
+#    $b_t = m_t + \beta^t g_1$ (4.11): unbiased without correction, but with the first gradient over-weighted.
+#    Adam's $\beta_1$ is momentum in this dampened form.
+# 3. The course's `Adam`, `AdamW` and AMSGrad are bitwise equal to torch's because they replay its
+#    operations (`lerp`, folded corrections, $\epsilon$ after the division); the textbook formula agrees only
+#    to rounding ($\sim 10^{-7}$ in float32).
+# 4. L2 inside Adam decays each weight at about $\lambda/s_i$ (4.12); AdamW decays every weight at $\lambda$.
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Adam is invariant to a rescaling of the loss. Run the course's `Adam` on `least_squares` and
+# on $1000\times$ `least_squares` from the same start (float64, 100 steps) and show that the
+# trajectories agree to $10^{-6}$ of the size of $w$. What breaks the invariance? Show that without it
+# they agree to rounding.
+
+# %% tags=["solution"]
+def adam_path(loss_scale, eps=1e-8, steps=100):
+    w = w_init[0].double().clone().requires_grad_()
+    opt, path = Adam([w], lr=0.01, eps=eps), []
+    for _ in range(steps):
+        opt.zero_grad()
+        (loss_scale * least_squares([w])).backward()
+        opt.step()
+        path.append(w.detach().clone())
+    return torch.stack(path)
+
+
+for eps in (1e-8, 0.0):
+    plain, times_1000 = adam_path(1.0, eps), adam_path(1000.0, eps)
+    gap = float((plain - times_1000).abs().max() / plain.abs().max())
+    print(f"eps = {eps:g}: largest gap between the trajectories on f and on 1000·f, relative to |w|: {gap:.1e}")
+    assert gap < (1e-6 if eps else 1e-14)
+# Only ε breaks the invariance: √v̂ + ε does not scale with the loss. It matters once √v̂ ~ ε.
+
+# %% [markdown]
+# **2.** Repeat the bias simulation for SGD's buffer (4.10): with $g\sim\mathcal N(1, 2^2)$ and
+# $\beta = 0.9$, check that the mean of $b_t$ over 100,000 runs is $\mu$ at every step (no correction
+# needed), and that its variance at $t = 2$ is larger than that of Adam's $\hat m_2$. Why?
+
+# %% tags=["solution"]
+gen = torch.Generator().manual_seed(6)
+g = 1.0 + 2.0 * torch.randn(20, 100_000, generator=gen, **f64)
+b, m = g[0].clone(), (1 - 0.9) * g[0]
+var_b, var_mhat = [], []
+for t in range(1, 20):
+    b, m = 0.9 * b + 0.1 * g[t], 0.9 * m + 0.1 * g[t]
+    assert abs(float(b.mean()) - 1.0) < 5 * float(b.std()) / 100_000 ** 0.5
+    var_b.append(float(b.var())); var_mhat.append(float((m / (1 - 0.9 ** (t + 1))).var()))
+print(f"t = 2: Var b = {var_b[0]:.3f}, Var m̂ = {var_mhat[0]:.3f}")
+assert var_b[0] > var_mhat[0]
+# b_2 = 0.9 g_1 + 0.1 g_2 leans on one gradient (variance 0.82 σ²); m̂_2 = (0.09 g_1 + 0.1 g_2)/0.19
+# splits its weight almost evenly (variance 0.50 σ²).
+
+# %% [markdown]
+# **3.** From (4.12), which L2 coefficient would make Adam + L2 decay the $s = 10$ group at the rate
+# AdamW gives it with $\lambda = 0.1$? Check your prediction with `decay_run`.
+
+# %% tags=["solution"]
+matched = decay_run(lambda ps: Adam(ps, lr=gamma, weight_decay=lam * 10.0), scales=(10.0,))
+eff_matched = float(-torch.log(matched[-1].abs()) / (gamma * T))
+print(f"Adam + L2 with λ = {lam * 10:g} on s = 10: λ_eff = {eff_matched:.3f} (target {lam})")
+assert 0.67 < eff_matched / lam < 1.5
+
+# %% [markdown]
+# ## References
+#
+# * D. P. Kingma and J. Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015
+#   ([arXiv:1412.6980](https://arxiv.org/abs/1412.6980)) — the algorithm, the bias correction of §3,
+#   and the "efficient" $\hat\epsilon$ form of §2.
+# * I. Loshchilov and F. Hutter, *Decoupled Weight Decay Regularization*, ICLR 2019
+#   ([arXiv:1711.05101](https://arxiv.org/abs/1711.05101)) — why L2 and weight decay differ in Adam; AdamW.
+# * S. J. Reddi, S. Kale and S. Kumar, *On the Convergence of Adam and Beyond*, ICLR 2018 — the
+#   counter-example and AMSGrad.
+# * PyTorch documentation, [`torch.optim.Adam`](https://pytorch.org/docs/stable/generated/torch.optim.Adam.html)
+#   and [`AdamW`](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html), and the source
+#   `torch/optim/adam.py`, whose single-tensor path `course_utils.optim.adam_step` replays.
+# * A. Zhang, Z. C. Lipton, M. Li and A. J. Smola, *Dive into Deep Learning*, §12.10 "Adam" — a
+#   derivation of the bias correction from the same geometric sum.

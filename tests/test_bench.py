@@ -1,0 +1,106 @@
+"""course_utils.bench: a tiny benchmark's table, and every benchmarked step equal to torch.optim.
+
+Timings are not asserted here (they depend on the machine); the structure of the report is,
+and so is the arithmetic that turns a time into GB/s and a ratio.
+"""
+
+import pytest
+import torch
+
+from course_utils import bench
+from course_utils.__main__ import main
+
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
+
+TINY = 20_000
+IMPLS = ["ours: per-tensor loop", "ours: foreach", "ours: flat",
+         "torch: for-loop", "torch: foreach", "torch: fused"]
+
+
+def test_model_shapes_are_a_transformer_of_about_the_asked_size():
+    shapes = bench.model_shapes(25_000_000)
+    n = sum(torch.Size(s).numel() for s in shapes)
+    assert len(shapes) == 12 * 8 and 0.9 * 25e6 <= n <= 1.1 * 25e6
+    assert all(dim % 8 == 0 for s in shapes for dim in s)
+    assert bench.model_shapes(10)[0] == (24, 8)            # d never drops below 8
+
+
+def test_make_params_are_views_of_one_flat_buffer_with_grads():
+    params = bench.make_params(TINY)
+    ptr = params[0].untyped_storage().data_ptr()
+    assert all(p.untyped_storage().data_ptr() == ptr and p.grad is not None for p in params)
+    assert torch.equal(bench.make_params(TINY)[3], params[3])      # seeded
+
+
+@pytest.mark.parametrize("text, n", [("25M", 25_000_000), ("250k", 250_000), ("1.5G", 1_500_000_000),
+                                     ("25e6", 25_000_000), ("1_000", 1000), (None, None), (7, 7)])
+def test_parse_size(text, n):
+    assert bench.parse_size(text) == n
+
+
+def test_tiny_bench_table_structure():
+    rows, n_tensors = bench.bench(TINY, "cpu", repeats=2, warmup=1, compile=False, log=lambda s: None)
+    assert n_tensors == 96
+    assert [(r.optimizer, r.implementation) for r in rows] == [(o, i) for o in ("sgd", "adam") for i in IMPLS]
+    for r in rows:
+        assert r.params == sum(torch.Size(s).numel() for s in bench.model_shapes(TINY))
+        assert r.median_s > 0
+        assert r.gbps == pytest.approx(bench.STREAMS[r.optimizer] * 4 * r.params / r.median_s / 1e9)   # (9.3)
+        assert r.copy_gbps > 0 and r.pct_copy == pytest.approx(100 * r.gbps / r.copy_gbps)
+    fused = {r.optimizer: r.median_s for r in rows if r.implementation == "torch: fused"}
+    for r in rows:
+        assert r.vs_fused == pytest.approx(fused[r.optimizer] / r.median_s)
+    table = bench.format_table(rows, "cpu", n_tensors)
+    assert "SGD with momentum: 5 floats = 20 B per parameter" in table
+    assert "Adam: 7 floats = 28 B per parameter" in table
+    assert all(table.count(name) == 2 for name in IMPLS)
+    header = [line for line in table.splitlines() if line.startswith("implementation")]
+    assert len(header) == 2 and header[0].split() == ["implementation", "params", "median", "ms", "GB/s",
+                                                     "vs", "fused", "%", "copy"]
+    goals = bench.goal_report(rows, "cpu")
+    assert len(goals) == 2 and all("torch fused" in g and "copy bandwidth" in g for g in goals)
+
+
+def test_command_line_prints_the_tables(capsys):
+    assert main(["bench", "--size", "20k", "--repeats", "1", "--warmup", "0", "--no-compile",
+                 "--optimizers", "sgd", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "== cpu ==" in out and "copy bandwidth" in out and "torch: fused" in out and "Adam" not in out
+    with pytest.raises(SystemExit):
+        main(["bench", "--optimizers", "lion", "--device", "cpu"])
+
+
+def test_a_failing_implementation_is_skipped_with_its_reason():
+    said = []
+
+    def broken():
+        raise RuntimeError("no compiler here")
+
+    impls = {"ok": lambda: None, "ours: flat + compile": broken}
+    bench._try_first_steps(impls, said.append)
+    assert list(impls) == ["ok"] and "no compiler here" in said[0]
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_every_benchmarked_step_computes_torch_optim_step(name):
+    """Each implementation on its own copy of the same float64 params, five steps, ≤ 1e-12 relative."""
+    ref = bench.make_params(TINY, dtype=torch.float64)
+    reference = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[name](ref, foreach=False, **bench.HYPER[name])
+    for _ in range(5):
+        reference.step()
+    expected = torch.cat([p.detach().flatten() for p in ref])
+    for impl in IMPLS:
+        params = bench.make_params(TINY, dtype=torch.float64)
+        step = bench.implementations(name, params, compile=False)[impl]
+        for _ in range(5):
+            step()
+        got = torch.cat([p.detach().flatten() for p in params])
+        rel = ((got - expected).abs() / expected.abs().clamp_min(1e-300)).max()
+        assert float(rel) <= 1e-12, impl
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_tiny_bench_on_cuda():
+    rows, _ = bench.bench(TINY, "cuda", repeats=2, warmup=1, compile=False, log=lambda s: None)
+    assert len(rows) == 2 * len(IMPLS) and all(r.copy_gbps > 0 for r in rows)
