@@ -449,6 +449,7 @@ ratio = variance[(0.05, 0.9)] / variance[(0.05, 0.0)]
 print(f"same α = 0.05: β = 0.9 has {ratio:.1f}x the variance of β = 0 (1/(1 − β) = 10); "
       f"same α/(1−β) = 0.1: ratio {variance[(0.01, 0.9)] / variance[(0.1, 0.0)]:.2f}")
 assert 9 < ratio < 11 and abs(variance[(0.01, 0.9)] / variance[(0.1, 0.0)] - 1) < 0.1
+assert abs(0.5 * float(stationary_variance(1.0, 0.05, 0.0, 1.0)) - 0.05 / (2 * (2 - 0.05))) < 1e-15   # β = 0: (1.7)
 
 # %% [markdown]
 # Distill's article splits the expected loss into a *transient* part, which the analysis above
