@@ -103,17 +103,24 @@ def readme_table_block(book: Book) -> str:
     return f"{TABLE_START}\n{book.chapter_table()}\n{TABLE_END}"
 
 
-def sync_readme(book: Book, readme: Path) -> bool:
-    """Replace the chapter table between the markers in ``readme``; return whether it changed."""
-    text = readme.read_text(encoding="utf-8")
-    if TABLE_START not in text or TABLE_END not in text:
-        raise BookError(f"{readme} lacks the chapter-table markers {TABLE_START!r} ... {TABLE_END!r}")
-    head, rest = text.split(TABLE_START, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    new = head + readme_table_block(book) + tail
+def replace_between_markers(path: Path, start: str, end: str, block: str) -> bool:
+    """Replace the text from ``start`` to ``end`` (markers included) with ``block``; return whether it changed.
+
+    Used for every table generated from book.toml (README's chapters, the instructors' plan).
+    """
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise BookError(f"{path} lacks the markers {start!r} ... {end!r}")
+    head, rest = text.split(start, 1)
+    new = head + block + rest.split(end, 1)[1]
     if new != text:
-        readme.write_text(new, encoding="utf-8")
+        path.write_text(new, encoding="utf-8")
     return new != text
+
+
+def sync_readme(book: Book, readme: Path) -> bool:
+    """Rewrite README's chapter table from book.toml; return whether it changed."""
+    return replace_between_markers(readme, TABLE_START, TABLE_END, readme_table_block(book))
 
 
 def load_book(root: Path | str | None = None, *, strict: bool = True) -> Book:

@@ -20,7 +20,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from .book import Book, load_book
+from .book import Book, load_book, replace_between_markers
 
 REVEAL_FILES = ("dist/reveal.css", "dist/reset.css", "dist/reveal.js", "dist/theme/white.css",
                 "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js")
@@ -170,11 +170,4 @@ def lecture_plan_block(book: Book) -> str:
 def sync_guide(book: Book, guide: Path | str | None = None) -> bool:
     """Rewrite the lecture plan between the markers of the instructors' guide; return whether it changed."""
     guide = Path(guide) if guide is not None else book.root / GUIDE
-    text = guide.read_text(encoding="utf-8")
-    if PLAN_START not in text or PLAN_END not in text:
-        raise ValueError(f"{guide} lacks the lecture-plan markers {PLAN_START!r} ... {PLAN_END!r}")
-    head, rest = text.split(PLAN_START, 1)
-    new = head + lecture_plan_block(book) + rest.split(PLAN_END, 1)[1]
-    if new != text:
-        guide.write_text(new, encoding="utf-8")
-    return new != text
+    return replace_between_markers(guide, PLAN_START, PLAN_END, lecture_plan_block(book))
