@@ -1,0 +1,786 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 08 · Putting it together on real data
+#
+# *Everything so far ran on quadratics and recorded curves. Here the course's optimizers and
+# schedulers train real networks on real images, the 8×8 handwritten digits: proven equal to
+# `torch.optim` on whole training runs, compared in an optimizer × schedule grid timed to a
+# target accuracy over several seeds, tuned with a learning-rate range test built from
+# scratch, stopped when they diverge, and checkpointed so that a resumed run is bit for bit
+# the run that was never interrupted.*
+#
+# **Prerequisites:** chapters 02 (momentum, Nesterov), 04 (Adam), 05–07 (schedules and
+# schedulers).
+# **Runtime:** about 15 s on a laptop CPU (`COURSE_FULL_RUN=1` adds the CNN grid and two more seeds: a few minutes).
+#
+# **After this chapter you can**
+# 1. train a small MLP and CNN with from-scratch optimizers and schedulers and prove the whole
+#    run equal to torch's;
+# 2. compare optimizers and schedules by *time to accuracy*, in steps and seconds, with enough
+#    seeds to tell a difference from noise;
+# 3. run a learning-rate range test, read its curve, and turn it into a learning rate;
+# 4. recognise a diverging run, loud (NaN) or quiet (finite but exploding), and stop it with a
+#    message that names the step and the learning rate;
+# 5. checkpoint model, optimizer, scheduler and every random state so that resuming is exact,
+#    in a file that `torch.load(..., weights_only=True)` accepts.
+
+# %% tags=["colab"]
+# On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--depth", "1",
+                    "https://github.com/momentum-course/momentum-lr-decay", "/content/course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
+    sys.path.insert(0, "/content/course")
+
+# %%
+import os
+import statistics
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from course_utils.device import setup
+
+device = setup(seed=0)
+torch.set_num_threads(1)  # models of a few thousand weights: one CPU thread is the fastest
+
+# %%
+FULL_RUN = os.environ.get("COURSE_FULL_RUN") == "1"   # the CNN grid and more seeds: minutes, not seconds
+
+# %% [markdown]
+# **The data.** The 1,797 handwritten digits of the UCI optical-recognition set ship with the course
+# (`data/`, with source, licence and checksum), 8×8 grey levels scaled to $[0, 1]$, split
+# once and for all into 1,438 training and 359 test images, stratified by class. We hold out
+# a fifth of the training images as a **validation split**: every choice made while training
+# (a learning rate, the metric that ReduceLROnPlateau watches) looks at it, and the test split
+# only measures the final result. Data and models live on `device`; on a GPU the printed
+# numbers can differ from the CPU's in the last digit of a loss.
+
+# %%
+from course_utils.data import load_digits
+from course_utils.train import make_cnn, make_mlp, train, validation_split
+
+digits, validation = validation_split(load_digits(device=device), fraction=0.2, seed=0)
+print(f"train {tuple(digits.x_train.shape)}, validation {tuple(validation[0].shape)}, test {tuple(digits.x_test.shape)}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The failing example: a learning rate far too large
+#
+# SGD with momentum 0.9 trains the MLP of this chapter well at $\eta \approx 0.4$ (section 4
+# finds that number). At $\eta = 10$ it fails, but look *how* it fails: the loss never
+# becomes NaN. It climbs to hundreds of times its start, the ReLUs die, and the network
+# settles at chance accuracy, every number perfectly finite. A loop that only checks for NaN would report a
+# finished run.
+
+# %%
+from course_utils.optim import SGD
+
+
+def mlp_run(lr, epochs=5, **loop):
+    model = make_mlp(seed=0, device=device)
+    return train(model, SGD(model.parameters(), lr=lr, momentum=0.9), digits, epochs=epochs,
+                 batch_size=128, **loop)
+
+
+quiet = mlp_run(10.0, max_loss_ratio=None)             # only the NaN check
+print(f"lr 10: largest step loss {max(quiet.loss):.3g} (first {quiet.loss[0]:.3g}), test accuracy {quiet.test_acc[-1]:.2f}")
+assert all(torch.isfinite(torch.tensor(quiet.loss))) and max(quiet.loss) > 100 * quiet.loss[0]
+assert quiet.test_acc[-1] < 0.3
+
+# %% [markdown]
+# The course's loop therefore stops a run on either sign of divergence, and says where:
+#
+# $$
+# L_t \notin \mathbb R \quad\text{or}\quad L_t > c\,L_1 \;\Rightarrow\; \text{stop at step } t, \tag{8.1}
+# $$
+#
+# with $L_t$ the loss of the $t$-th mini-batch and $c$ = `max_loss_ratio` = 10. (For ten
+# classes $L_1 \approx \ln 10 = 2.3$, so $c L_1 \approx 23$: the network then gives the right
+# class a probability of $e^{-23}$ (geometric mean). No healthy run goes there.) The quiet
+# failure is now loud, and so is the NaN one, at an absurd rate:
+
+# %%
+from course_utils.guards import DivergenceError
+
+for lr, loop in [(10.0, {}), (1e8, {"max_loss_ratio": None})]:
+    try:
+        mlp_run(lr, **loop)
+    except DivergenceError as err:
+        print(f"lr {lr:g}: {err}")
+    else:
+        raise AssertionError("this run was meant to diverge")
+
+# %% [markdown]
+# (8.1) is a net for explosions, not a substitute for looking at the validation accuracy. At
+# a milder $\eta = 3$ the network still dies, but its loss only reaches a few times its start,
+# and the run finishes at chance accuracy without a word:
+
+# %%
+milder = mlp_run(3.0)
+print(f"lr 3: largest step loss {max(milder.loss):.3g}, test accuracy {milder.test_acc[-1]:.2f}, no DivergenceError")
+assert max(milder.loss) < 10 * milder.loss[0] and milder.test_acc[-1] < 0.3
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. Models and the training loop
+#
+# Two small models, each initialised from its own seed on the CPU (so the initial weights
+# are the same on every device) without touching the global generator:
+
+# %%
+from course_utils.verify import show_source
+
+show_source(make_mlp)
+show_source(make_cnn)
+for name, model in [("MLP", make_mlp()), ("CNN", make_cnn())]:
+    print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters")
+
+# %% [markdown]
+# One step of the loop is (8.1), then
+#
+# $$
+# \theta_t = \text{optimizer step on } \nabla L_t \text{ with } \eta_t, \qquad
+# \eta_{t+1} = \text{scheduler}(t + 1), \tag{8.2}
+# $$
+#
+# with the scheduler stepped after the optimizer, every step; ReduceLROnPlateau is stepped
+# once per epoch on the validation loss instead. The mini-batch order is drawn from a
+# `torch.Generator` the caller owns, which is what makes a run repeatable and, in section 7,
+# resumable:
+
+# %%
+show_source(train)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Whole runs, proven equal to torch
+#
+# Chapters 02–07 proved each optimizer and scheduler equal to torch's on small problems.
+# The same must hold for a full training run, where thousands of tiny differences could
+# compound. Two runs per model, the course's classes against torch's, same initial weights,
+# same batches:
+#
+# * the MLP with `SGD(momentum=0.9, nesterov=True)` and `OneCycleLR` (which also cycles the momentum);
+# * the CNN with `Adam` and a linear warm-up joined to a cosine decay by `SequentialLR`.
+#
+# On the CPU the comparison is **bitwise**: the course's code performs torch's tensor
+# operations in torch's order, and torch's CPU default is its single-tensor for-loop. On a GPU
+# torch defaults to its `foreach` kernels, which may round differently, so there the check is
+# `torch.testing.assert_close`'s float32 tolerance.
+
+# %%
+import torch.optim.lr_scheduler as torch_sched
+
+import course_utils.optim as our_optim
+import course_utils.schedules as our_sched
+from course_utils.train import parameters_equal
+
+EPOCHS_CHECK = 3
+
+
+def one_run(model_fn, optim_lib, sched_lib, make_opt, make_sched):
+    model = model_fn(seed=0, device=device)
+    optimizer = make_opt(optim_lib, model.parameters())
+    total = EPOCHS_CHECK * -(-len(digits.y_train) // 64)
+    history = train(model, optimizer, digits, epochs=EPOCHS_CHECK, batch_size=64,
+                    scheduler=make_sched(sched_lib, optimizer, total), validation=validation)
+    return model, history
+
+
+# %%
+runs = {
+    "MLP · SGD Nesterov + OneCycleLR": (make_mlp,
+        lambda o, p: o.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+        lambda s, opt, T: s.OneCycleLR(opt, max_lr=0.3, total_steps=T)),
+    "CNN · Adam + warm-up, cosine": (make_cnn,
+        lambda o, p: o.Adam(p, lr=0.01),
+        lambda s, opt, T: s.SequentialLR(opt, [s.LinearLR(opt, 0.01, total_iters=T // 10),
+                                               s.CosineAnnealingLR(opt, T - T // 10)], [T // 10])),
+}
+
+# %%
+exact = device.type == "cpu"       # bitwise on the CPU; assert_close's float32 tolerance on a GPU
+for name, (model_fn, make_opt, make_sched) in runs.items():
+    ours, h_ours = one_run(model_fn, our_optim, our_sched, make_opt, make_sched)
+    theirs, h_theirs = one_run(model_fn, torch.optim, torch_sched, make_opt, make_sched)
+    assert parameters_equal(ours, theirs, exact=exact)
+    assert h_ours.lr == h_theirs.lr and (h_ours.loss == h_theirs.loss or not exact)
+    print(f"{name}: {h_ours.steps} steps, same lr at every step, same parameters at the end"
+          f" (test accuracy {h_ours.test_acc[-1]:.3f})")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Choosing the learning rate: the range test, from scratch
+#
+# Before comparing optimizers we need a learning rate for each, chosen the same way for all.
+# Smith's **range test** (2017) trains a fresh model for a couple of hundred steps while the
+# rate grows geometrically, and watches the loss:
+#
+# $$
+# \eta_i = \eta_{\text{start}} \left(\eta_{\text{end}}/\eta_{\text{start}}\right)^{i/(n-1)}, \quad i = 0, \dots, n-1. \tag{8.3}
+# $$
+#
+# The mini-batch loss is noisy, so it is smoothed by an exponential average, bias-corrected
+# exactly like Adam's moments (chapter 04):
+#
+# $$
+# a_i = \beta a_{i-1} + (1-\beta) L_i,\quad a_{-1} = 0, \qquad \hat L_i = \frac{a_i}{1-\beta^{i+1}}. \tag{8.4}
+# $$
+#
+# The test stops when the run diverges, by a rule like (8.1) measured against the lowest
+# smoothed loss so far:
+#
+# $$
+# L_i \notin \mathbb R \quad\text{or}\quad \hat L_i > c \min_{j<i} \hat L_j. \tag{8.5}
+# $$
+#
+# And it suggests a rate a safe distance below the minimum of the smoothed curve, because the
+# minimum sits at the edge of stability (a little further on, the loss explodes):
+#
+# $$
+# \eta^\star = \eta_{\arg\min \hat L} / d, \qquad d = 10 \text{ (fastai's rule of thumb)}. \tag{8.6}
+# $$
+#
+# | symbol | meaning | code name |
+# |---|---|---|
+# | $\eta_{\text{start}}, \eta_{\text{end}}, n$ | range and number of steps | `start_lr`, `end_lr`, `num_steps` |
+# | $\beta$ | smoothing | `beta` |
+# | $c$ | divergence factor | `diverge_factor` |
+# | $d$ | back-off from the minimum | `divide_by` |
+
+# %%
+from course_utils.range_test import lr_range_test
+
+show_source(lr_range_test)
+
+# %% [markdown]
+# One test per optimizer, 200 steps from $10^{-4}$ to $10^2$, mini-batches of 128, $\beta = 0.9$:
+
+# %%
+OPTIMIZERS = {
+    "SGD": lambda params, lr=1.0: our_optim.SGD(params, lr=lr),
+    "momentum": lambda params, lr=1.0: our_optim.SGD(params, lr=lr, momentum=0.9),
+    "Nesterov": lambda params, lr=1.0: our_optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
+    "Adam": lambda params, lr=1.0: our_optim.Adam(params, lr=lr),
+}
+BATCH = 128
+range_tests = {name: lr_range_test(lambda: make_mlp(seed=0, device=device), make, digits, start_lr=1e-4,
+                                   end_lr=100.0, num_steps=200, batch_size=BATCH, beta=0.9)
+               for name, make in OPTIMIZERS.items()}
+print(f"{'optimizer':10s} {'min of L̂ at':>12s} {'η* = min/10':>12s} {'stopped at':>11s}")
+for name, r in range_tests.items():
+    print(f"{name:10s} {r.lr_at_min:12.3g} {r.suggestion:12.3g} {r.stop_lr:11.3g}")
+    assert r.diverged and r.suggestion < r.lr_at_min < r.stop_lr
+assert range_tests["SGD"].stop_lr > 10 * max(range_tests["momentum"].stop_lr, range_tests["Nesterov"].stop_lr)
+assert range_tests["Adam"].stop_lr < min(range_tests["momentum"].stop_lr, range_tests["Nesterov"].stop_lr)
+
+# %%
+fig, ax = plt.subplots(figsize=(6.4, 4.2))
+for (name, r), colour in zip(range_tests.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+    ax.plot(r.lrs[:len(r.smoothed)], r.smoothed, color=colour, label=name)
+    ax.plot(r.lrs, r.losses, color=colour, alpha=0.2, linewidth=1)
+    at_suggestion = np.interp(np.log(r.suggestion), np.log(r.lrs[:len(r.smoothed)]), r.smoothed)
+    ax.plot(r.suggestion, at_suggestion, marker="v", color=colour, markersize=8)
+ax.set_xscale("log")
+ax.set_ylim(0, 4)
+ax.set_xlabel("learning rate (grows every step)")
+ax.set_ylabel("training loss (smoothed; raw faint)")
+ax.set_title("Momentum explodes at a rate >10× smaller than plain SGD; ▼ = suggestion")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **Reading the curves.** Each has three parts: on the left the rate is too small to move the
+# loss in a few steps; in the middle the loss falls, fastest where the curve is steepest; on
+# the right it turns up and explodes. Momentum and Nesterov explode at a rate more than ten
+# times smaller than plain SGD's: their effective step is $\eta/(1-\mu) = 10\,\eta$ (chapter 02), and
+# a range test measures the rate that the *effective* step can stand. Adam's explosion comes
+# earlier still, since its step is about $\eta$ per coordinate whatever the gradient's size.
+#
+# **Is $d = 10$ right?** It is a rule of thumb; a minimum measured while the rate keeps
+# growing is a noisy, lagging estimate (the average (8.4) trails the raw loss by about
+# $1/(1-\beta) = 10$ steps). So we let the validation split decide between the suggestion
+# and a bolder $d = 3$, training each for the grid's budget at a constant rate:
+
+# %%
+EPOCHS = 25
+STEPS = EPOCHS * -(-len(digits.y_train) // BATCH)
+
+
+def final_val_loss(name, lr, seed=0):
+    model = make_mlp(seed=seed, device=device)
+    h = train(model, OPTIMIZERS[name](model.parameters(), lr), digits, epochs=EPOCHS, batch_size=BATCH,
+              validation=validation, generator=torch.Generator().manual_seed(seed))
+    return h.val_loss[-1]
+
+
+PEAK = {}
+for name, r in range_tests.items():
+    candidates = {d: r.lr_at_min / d for d in (10, 3)}
+    losses = {d: final_val_loss(name, lr) for d, lr in candidates.items()}
+    best_d = min(losses, key=losses.get)
+    PEAK[name] = candidates[best_d]
+    print(f"{name:9s} validation loss with d=10: {losses[10]:.4f}, d=3: {losses[3]:.4f} -> lr {PEAK[name]:.3g}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. The grid: four optimizers × five schedules × three seeds
+#
+# Each optimizer gets its rate from section 4 as the *peak* of five schedules, all over the
+# same budget of 25 epochs (225 steps of 128 images):
+#
+# | schedule | built from | what it does with the peak $\eta$ |
+# |---|---|---|
+# | constant | nothing | $\eta$ throughout |
+# | step | `StepLR(step_size=T//3, gamma=0.2)` | $\eta$, then ×0.2 after each third |
+# | warm-up + cosine | `SequentialLR(LinearLR(0.01, T//10), CosineAnnealingLR(T − T//10))` | from $0.01\eta$ up to $\eta$ in 10 % of the steps, then half a cosine to 0 |
+# | one-cycle | `OneCycleLR(max_lr=η, total_steps=T)` | from $\eta/25$ up to $\eta$ in 30 %, then down to $\eta/(25\cdot10^4)$; momentum cycled in opposition (not for plain SGD, see Pitfalls) |
+# | plateau | `ReduceLROnPlateau(factor=0.5, patience=2)` | $\eta$, halved after 3 epochs without progress on the validation loss |
+#
+# A seed fixes the initial weights and the order of the mini-batches. The target is **95 %
+# test accuracy**; we record when each run first reaches it, in optimizer steps and in
+# training seconds (evaluation excluded). A tqdm bar shows the progress of the 60 runs.
+
+# %%
+def make_schedule(kind, optimizer, peak, total, momentum_cycles):
+    if kind == "constant":
+        return None
+    if kind == "step":
+        return our_sched.StepLR(optimizer, step_size=total // 3, gamma=0.2)
+    if kind == "warm-up + cosine":
+        warm = total // 10
+        return our_sched.SequentialLR(optimizer, [our_sched.LinearLR(optimizer, 0.01, total_iters=warm),
+                                                  our_sched.CosineAnnealingLR(optimizer, total - warm)], [warm])
+    if kind == "one-cycle":
+        return our_sched.OneCycleLR(optimizer, max_lr=peak, total_steps=total, cycle_momentum=momentum_cycles)
+    return our_sched.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
+
+
+SCHEDULES = ["constant", "step", "warm-up + cosine", "one-cycle", "plateau"]
+SEEDS = [0, 1, 2, 3, 4] if FULL_RUN else [0, 1, 2]
+TARGET = 0.95
+
+# %%
+import itertools
+
+from tqdm.auto import tqdm
+
+
+def run_grid(model_fn, optimizers, schedules, seeds, peak, epochs=EPOCHS):
+    results = {}
+    for name, kind, seed in tqdm(list(itertools.product(optimizers, schedules, seeds)), desc="grid"):
+        model = model_fn(seed=seed, device=device)
+        optimizer = optimizers[name](model.parameters(), peak[name])
+        scheduler = make_schedule(kind, optimizer, peak[name], STEPS, momentum_cycles=name != "SGD")
+        results[name, kind, seed] = train(model, optimizer, digits, epochs=epochs, batch_size=BATCH,
+                                          scheduler=scheduler, validation=validation,
+                                          generator=torch.Generator().manual_seed(seed))
+    return results
+
+
+grid = run_grid(make_mlp, OPTIMIZERS, SCHEDULES, SEEDS, PEAK)
+
+# %%
+def summary_table(results, seeds, target=TARGET):
+    """One row per (optimizer, schedule): steps to target (median and range over seeds),
+    final test accuracy (mean), seconds to target (median; wall clock, last column)."""
+    rows = [f"{'optimizer':9s} {'schedule':17s} {'steps to ' + format(target, '.0%'):>20s} "
+            f"{'final test acc':>14s}  seconds to {target:.0%}"]
+    for (name, kind) in dict.fromkeys((n, k) for n, k, _ in results):
+        hs = [results[name, kind, s] for s in seeds]
+        steps = [h.steps_to(target) for h in hs]
+        acc = statistics.mean(h.test_acc[-1] for h in hs)
+        if None in steps:
+            reached = f"{sum(s is not None for s in steps)}/{len(seeds)} seeds"
+            rows.append(f"{name:9s} {kind:17s} {reached:>20s} {acc:14.3f}  —")
+        else:
+            span = f"{statistics.median(steps):.0f} [{min(steps)}–{max(steps)}]"
+            secs = statistics.median(h.seconds_to(target) for h in hs)
+            rows.append(f"{name:9s} {kind:17s} {span:>20s} {acc:14.3f}  {secs:.2f} s (wall clock)")
+    return "\n".join(rows)
+
+
+# %%
+print(summary_table(grid, SEEDS))
+
+# %% [markdown]
+# Three findings, each asserted in the next cell over all seeds:
+#
+# 1. **The optimizer matters most.** Plain SGD reaches 95 % with no schedule and no seed in
+#    this budget; momentum, Nesterov and Adam reach it on every seed with every schedule.
+# 2. **At a tuned rate the schedule barely changes the final accuracy**: for each momentum
+#    method the five schedules end within one percentage point of each other (a few test
+#    images), while plain SGD trails the worst of them by more than two.
+# 3. **Schedules that start low arrive later.** One-cycle spends its first 30 % climbing from
+#    $\eta/25$, so its median time to 95 % is the longest or equal-longest for every momentum
+#    method. A schedule's benefit is not speed at a rate already tuned for a constant
+#    schedule; section 6 shows what warm-up does buy.
+
+# %%
+momentum_methods = ["momentum", "Nesterov", "Adam"]
+steps_to = {key: h.steps_to(TARGET) for key, h in grid.items()}
+assert all(steps_to["SGD", kind, s] is None for kind in SCHEDULES for s in SEEDS)
+assert all(steps_to[name, kind, s] is not None for name in momentum_methods for kind in SCHEDULES for s in SEEDS)
+final = {(name, kind): statistics.mean(grid[name, kind, s].test_acc[-1] for s in SEEDS)
+         for name in OPTIMIZERS for kind in SCHEDULES}
+for name in momentum_methods:
+    spread = max(final[name, k] for k in SCHEDULES) - min(final[name, k] for k in SCHEDULES)
+    median_steps = {k: statistics.median(steps_to[name, k, s] for s in SEEDS) for k in SCHEDULES}
+    print(f"{name:9s} spread of final accuracy over schedules {spread:.3f}; "
+          f"median steps to 95%: one-cycle {median_steps['one-cycle']:.0f}, constant {median_steps['constant']:.0f}")
+    assert spread < 0.01 and median_steps["one-cycle"] == max(median_steps.values())
+sgd_best = max(final["SGD", k] for k in SCHEDULES)
+assert sgd_best < min(final[n, k] for n in momentum_methods for k in SCHEDULES) - 0.02
+
+# %%
+fig, axes = plt.subplots(2, 2, sharex=True, sharey=True, figsize=(8.0, 5.6))
+steps_axis = [(e + 1) * grid["SGD", "constant", 0].steps_per_epoch for e in range(EPOCHS)]
+for ax, name in zip(axes.flat, OPTIMIZERS):
+    for kind in SCHEDULES:
+        curves = torch.tensor([grid[name, kind, s].test_acc for s in SEEDS])
+        ax.plot(steps_axis, curves.median(dim=0).values, label=kind)
+    ax.axhline(TARGET, color="black", linewidth=0.8, linestyle=":")
+    ax.set_title(name)
+    ax.set_ylim(0.8, 0.98)
+for ax in axes[1]:
+    ax.set_xlabel("optimizer step")
+for ax in axes[:, 0]:
+    ax.set_ylabel("test accuracy (median of seeds)")
+axes[0, 0].legend(fontsize=8, loc="lower right")
+fig.suptitle("Momentum, not the schedule, decides who reaches 95 % (dotted)")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. What warm-up buys: a larger peak rate
+#
+# Take the rate at the minimum of the range test itself ($d = 1$), three times bolder than
+# the grid's. At a constant rate the run sits at the edge of stability from its first step,
+# when the network is least organised. One-cycle reaches the same peak only after 30 % of
+# the budget spent climbing from $\eta/25$, then anneals it away: Smith's *super-convergence*
+# recipe, built for exactly this. Three seeds each, SGD with momentum and Adam:
+
+# %%
+def outcome(name, kind, lr, seed):
+    """Final test accuracy of one run, or None if it diverged."""
+    model = make_mlp(seed=seed, device=device)
+    optimizer = OPTIMIZERS[name](model.parameters(), lr)
+    try:
+        h = train(model, optimizer, digits, epochs=EPOCHS, batch_size=BATCH,
+                  scheduler=make_schedule(kind, optimizer, lr, STEPS, True),
+                  generator=torch.Generator().manual_seed(seed))
+    except DivergenceError:
+        return None
+    return h.test_acc[-1]
+
+
+# %%
+bold = {(name, kind): [outcome(name, kind, range_tests[name].lr_at_min, s) for s in SEEDS]
+        for name in ("momentum", "Adam") for kind in ("constant", "one-cycle")}
+for (name, kind), accs in bold.items():
+    shown = ", ".join("diverged" if a is None else f"{a:.3f}" for a in accs)
+    print(f"{name:9s} lr {range_tests[name].lr_at_min:.3g} {kind:10s} final test accuracy: {shown}")
+for name in ("momentum", "Adam"):
+    assert all(a is not None and a > 0.94 for a in bold[name, "one-cycle"])
+    assert max((a or 0.0) for a in bold[name, "constant"]) < min(bold[name, "one-cycle"]) - 0.01
+assert min((a or 0.0) for a in bold["momentum", "constant"]) < min(bold["momentum", "one-cycle"]) - 0.3
+
+# %% [markdown]
+# With the climb, the bold rate trains as well as the tuned one; without it, the same rate
+# loses accuracy on every seed, and a third or more on the worst. This is
+# the classic case for warm-up (Goyal et al., 2017, for large batches): it widens the range of peak rates that work, so a schedule that
+# starts low is the safer default when the rate was not tuned. It widens the range; it does
+# not remove the edge (exercise 3).
+
+# %%
+if FULL_RUN:   # the same grid for the CNN, with its own range tests and five seeds
+    cnn_tests = {name: lr_range_test(lambda: make_cnn(seed=0, device=device), make, digits, start_lr=1e-4,
+                                     end_lr=100.0, num_steps=200, batch_size=BATCH, beta=0.9)
+                 for name, make in OPTIMIZERS.items()}
+    cnn_peak = {name: r.lr_at_min / 3 for name, r in cnn_tests.items()}
+    cnn_grid = run_grid(make_cnn, OPTIMIZERS, SCHEDULES, SEEDS, cnn_peak)
+    print(summary_table(cnn_grid, SEEDS))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7. Checkpoint and resume, exactly
+#
+# A run that is interrupted and resumed should be the run that never stopped: same
+# parameters, bit for bit. That holds only if the checkpoint carries *everything* the next
+# step reads:
+#
+# | piece | without it | saved as |
+# |---|---|---|
+# | model | everything is lost | `model.state_dict()` |
+# | optimizer | momentum buffers, Adam's $m$, $v$, $t$; the lr and momentum a scheduler wrote | `optimizer.state_dict()` |
+# | scheduler | its position (`last_epoch`), ReduceLROnPlateau's best and counters | `scheduler.state_dict()` |
+# | torch RNG | dropout masks drawn after the resume | `torch.get_rng_state()` (and CUDA's) |
+# | data order | which mini-batches come next | `generator.get_state()` |
+#
+# (Python's `random` and NumPy's generators are not used by this loop; if yours draws from
+# them, save them too.) The recipe: build the model, optimizer and scheduler **exactly as at
+# the start of training**, then load the states into them. The order matters: the
+# optimizer's state restores the lr, `initial_lr` and momentum that the scheduler's
+# constructor just overwrote, then the scheduler's restores its position.
+
+# %%
+from course_utils.checkpoint import load_checkpoint, save_checkpoint
+
+show_source(save_checkpoint)
+show_source(load_checkpoint)
+
+# %% [markdown]
+# The proof: an MLP *with dropout* (so the torch RNG matters), Adam with `OneCycleLR`
+# (which also writes $\beta_1$ into the param groups), six epochs straight, against three
+# epochs, a checkpoint, fresh objects built from other seeds and another global RNG state,
+# the checkpoint loaded, and three more epochs. Then the same with each piece left out.
+
+# %%
+import tempfile
+from pathlib import Path
+
+RESUME_EPOCHS, SPLIT = 6, 3
+
+
+def fresh(seed=0):
+    model = make_mlp(dropout=0.1, seed=seed, device=device)
+    optimizer = our_optim.Adam(model.parameters(), lr=0.01)
+    total = RESUME_EPOCHS * -(-len(digits.y_train) // 64)
+    return model, optimizer, our_sched.OneCycleLR(optimizer, max_lr=0.02, total_steps=total), \
+        torch.Generator().manual_seed(seed)
+
+
+def straight():
+    torch.manual_seed(1)
+    model, optimizer, scheduler, gen = fresh()
+    train(model, optimizer, digits, epochs=RESUME_EPOCHS, batch_size=64, scheduler=scheduler, generator=gen,
+          progress=True, desc="straight run")
+    return model
+
+# %%
+def resumed(path, **restore):
+    """k epochs, a checkpoint, fresh objects (other seeds, other RNG state), load, N − k more.
+    ``restore`` may switch off a piece: scheduler=False, rng=False or data=False."""
+    torch.manual_seed(1)
+    model, optimizer, scheduler, gen = fresh()
+    train(model, optimizer, digits, epochs=SPLIT, batch_size=64, scheduler=scheduler, generator=gen)
+    save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler, generator=gen)
+    torch.manual_seed(99)                                  # a new process: another RNG state
+    model, optimizer, scheduler, gen = fresh(seed=7)       # and other initial weights
+    load_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler if restore.get("scheduler", True) else None,
+                    generator=gen if restore.get("data", True) else None, rng=restore.get("rng", True))
+    train(model, optimizer, digits, epochs=RESUME_EPOCHS - SPLIT, batch_size=64, scheduler=scheduler, generator=gen)
+    return model
+
+# %%
+reference = straight()
+with tempfile.TemporaryDirectory() as tmp:
+    checks = {"nothing (full checkpoint)": {}, "the scheduler": {"scheduler": False},
+              "the torch RNG": {"rng": False}, "the data-order generator": {"data": False}}
+    same = {left_out: parameters_equal(reference, resumed(Path(tmp) / "ckpt.pt", **restore), exact=exact)
+            for left_out, restore in checks.items()}
+for left_out, equal in same.items():
+    print(f"left out: {left_out:26s} resumed == straight: {equal}")
+assert same["nothing (full checkpoint)"]
+assert not any(equal for left_out, equal in same.items() if left_out != "nothing (full checkpoint)")
+
+# %% [markdown]
+# Bitwise equal with the full checkpoint (on a GPU: within float32 tolerance), and different
+# as soon as any one piece is missing. CS231n's `Solver` checkpoints leave out the
+# per-parameter optimizer state, and PyTorch's checkpoint recipe and *PyTorch Step-by-Step*
+# save no scheduler: they resume in exactly the broken ways of the last lines.
+#
+# **What `weights_only=True` accepts.** Since torch 2.6, `torch.load` unpickles only tensors,
+# numbers, strings, plain containers and a short allow-list, so that loading a checkpoint
+# from elsewhere cannot run code. Scheduler states are not all plain: `MultiStepLR` keeps a
+# `collections.Counter` (refused until torch 2.4, pytorch#98921), `OneCycleLR` a list of
+# dicts, `SequentialLR` the states of its children. All of those load today, as this cell
+# checks for the course's classes:
+
+# %%
+import io
+from collections import Counter
+
+
+def roundtrip(obj):
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=True)
+
+
+probe = our_optim.SGD(make_mlp().parameters(), lr=0.1, momentum=0.9)
+for sched in [our_sched.MultiStepLR(probe, [10, 20]), our_sched.OneCycleLR(probe, 0.3, total_steps=50),
+              our_sched.SequentialLR(probe, [our_sched.LinearLR(probe, 0.1, total_iters=5),
+                                             our_sched.CosineAnnealingLR(probe, 45)], [5]),
+              our_sched.ReduceLROnPlateau(probe)]:
+    state = sched.state_dict()
+    kinds = sorted({type(v).__name__ for v in state.values()} - {"int", "float", "bool", "str", "NoneType"})
+    assert roundtrip(state) == state
+    print(f"{type(sched).__name__:18s} non-scalar entries: {', '.join(kinds):18s} loads with weights_only=True")
+assert isinstance(roundtrip(our_sched.MultiStepLR(probe, [3]).state_dict())["milestones"], Counter)
+
+# %% [markdown]
+# What does *not* load is anything from outside that list, and the commonest intruder is a
+# NumPy scalar: an lr taken from `np.logspace(...)` (a sweep, a range test) is an
+# `np.float64`, which is a subclass of `float`, works everywhere, and poisons the checkpoint:
+
+# %%
+import numpy as np
+
+sweep = np.logspace(-3, 0, 4)
+poisoned = our_optim.SGD(make_mlp().parameters(), lr=sweep[1], momentum=0.9)
+try:
+    roundtrip(poisoned.state_dict())
+except Exception as err:                                    # pickle.UnpicklingError
+    refused = {g.split(".")[0] for g in str(err).split() if g.startswith("numpy.")}
+    print(f"torch.load(weights_only=True) refused the optimizer state: {type(err).__name__}, "
+          f"it holds {sorted(refused)} objects")
+else:
+    raise AssertionError("expected the numpy lr to be refused")
+
+with tempfile.TemporaryDirectory() as tmp:
+    save_checkpoint(Path(tmp) / "ok.pt", model=make_mlp(), optimizer=poisoned)
+    restored = our_optim.SGD(make_mlp().parameters(), lr=1.0, momentum=0.9)
+    load_checkpoint(Path(tmp) / "ok.pt", model=make_mlp(), optimizer=restored)
+lr = restored.param_groups[0]["lr"]
+print(f"save_checkpoint converted it: lr {lr} of type {type(lr).__name__}")
+assert type(lr) is float and lr == float(sweep[1])
+
+# %% [markdown]
+# `save_checkpoint` turns NumPy scalars into Python numbers (and arrays into tensors) before
+# saving, then asks `torch.serialization.get_unsafe_globals_in_checkpoint` whether anything
+# else would be refused, and raises at *save* time, naming the types, rather than leaving the
+# surprise for the day you need to resume.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Pitfalls
+#
+# * **OneCycleLR switches momentum on.** With `cycle_momentum=True` (the default) it writes
+#   0.95 into `momentum` at construction, even for an SGD created without momentum; the grid
+#   passes `cycle_momentum=False` for plain SGD for that reason. Checked below.
+# * **OneCycleLR counts steps, not epochs.** Give it `total_steps` (or `epochs` *and*
+#   `steps_per_epoch`) and step it every batch; a budget in epochs raises after the first
+#   epoch's worth of steps. Checked below.
+# * **Tuning on the test split.** The lrs of section 4 and ReduceLROnPlateau's metric use the
+#   validation split; picking them on the test split would make the test accuracy optimistic.
+# * **Timing a GPU without synchronising.** CUDA kernels run asynchronously; the loop calls
+#   `torch.cuda.synchronize()` before reading the clock, otherwise it would time the launches.
+# * **Threads on small models.** A 64×64 matrix product is too small to split across CPU
+#   threads; on a busy machine the extra threads mostly wait. The chapter runs on one.
+# * **A finite loss is not a healthy run** (section 1): watch the accuracy too.
+
+# %%
+plain_sgd = our_optim.SGD(make_mlp().parameters(), lr=0.1)
+our_sched.OneCycleLR(plain_sgd, max_lr=0.1, total_steps=100)
+print("momentum after OneCycleLR(plain SGD):", plain_sgd.param_groups[0]["momentum"])
+assert plain_sgd.param_groups[0]["momentum"] == 0.95
+
+per_epoch = our_sched.OneCycleLR(our_optim.SGD(make_mlp().parameters(), lr=0.1, momentum=0.9), max_lr=0.1,
+                                 total_steps=EPOCHS)
+try:
+    for _ in range(EPOCHS + 1):
+        per_epoch.optimizer.step()
+        per_epoch.step()
+except ValueError as err:
+    print("stepped per batch with total_steps = epochs:", err)
+    assert str(err) == f"Tried to step {EPOCHS + 1} times. The specified number of total steps is {EPOCHS}"
+else:
+    raise AssertionError("expected OneCycleLR to refuse a step past total_steps")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# 1. The course's optimizers and schedulers train an MLP and a CNN on real images exactly as
+#    torch's do: the same lr at every step and bitwise equal parameters on the CPU.
+# 2. Time to accuracy, in steps and seconds over three seeds, separates the optimizers
+#    clearly (momentum methods reach 95 %, plain SGD does not) and the schedules hardly at a
+#    tuned rate; schedules that start low arrive later.
+# 3. A range test (8.3)–(8.6) brackets the rate in 200 steps; its minimum sits at the edge of
+#    stability, so back off (÷3 to ÷10) and let the validation split choose.
+# 4. Divergence can be loud (NaN) or quiet (finite, exploding, dead ReLUs); (8.1) stops both
+#    with the step and the rate, and a milder failure still needs an eye on the accuracy.
+#    Warm-up (one-cycle) widens the range of peak rates that train.
+# 5. An exact resume needs model, optimizer, scheduler, torch RNG and data-order states;
+#    plain types keep the file loadable with `weights_only=True`.
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** The smoothing of the range test lags. Rerun the Nesterov range test with
+# $\beta = 0.98$ and compare where the smoothed minimum falls.
+
+# %% tags=["solution"]
+lagged = lr_range_test(lambda: make_mlp(seed=0, device=device), OPTIMIZERS["Nesterov"], digits, start_lr=1e-4,
+                       end_lr=100.0, num_steps=200, batch_size=BATCH, beta=0.98)
+print(f"beta 0.9: min at {range_tests['Nesterov'].lr_at_min:.3g}; beta 0.98: min at {lagged.lr_at_min:.3g}")
+assert lagged.lr_at_min >= range_tests["Nesterov"].lr_at_min
+# A longer memory averages in losses from smaller rates, so the minimum moves to larger rates
+# (or stays): the bias correction fixes the start of the average, not its lag.
+
+# %% [markdown]
+# **2.** Resume in the middle of an epoch. `train` draws each epoch's order at the start of the
+# epoch. What would a checkpoint taken after, say, 5 of the 18 batches of an epoch (batch
+# size 64) need in addition, and how would you check it?
+
+# %% tags=["solution"]
+# The epoch's order is drawn from the generator at the start of the epoch, so a checkpoint
+# taken after batch 5 holds a generator that has already moved past it: resuming from it
+# would draw the *next* epoch's order. Save the permutation (a tensor: fine for weights_only)
+# and the position in it instead. Checked with the loop's own batching:
+from course_utils.train import shuffled_batches
+
+n, position = len(digits.y_train), 5
+gen = torch.Generator().manual_seed(0)
+order = shuffled_batches(n, 64, gen)                  # drawn at the start of the epoch
+naive = torch.Generator()
+naive.set_state(gen.get_state())                      # what a checkpoint after batch 5 would hold
+naive_rest = shuffled_batches(n, 64, naive)[position:]
+saved = {"order": torch.cat(order), "position": position}
+resumed_rest = saved["order"].split(64)[saved["position"]:]
+assert all(torch.equal(a, b) for a, b in zip(resumed_rest, order[position:]))
+assert not all(torch.equal(a, b) for a, b in zip(naive_rest, order[position:]))
+print(f"{len(resumed_rest)} remaining batches: identical from the saved permutation, different from the generator")
+
+# %% [markdown]
+# **3.** Nesterov's range test stopped only a little above its minimum (compare the two
+# columns of section 4). Give it the bold rate of section 6 with one-cycle, three seeds: does
+# the climb save it as it saved momentum?
+
+# %% tags=["solution"]
+nesterov_bold = [outcome("Nesterov", "one-cycle", range_tests["Nesterov"].lr_at_min, s) for s in SEEDS]
+print("Nesterov, lr", f"{range_tests['Nesterov'].lr_at_min:.3g}", "one-cycle:",
+      ["diverged" if a is None else f"{a:.3f}" for a in nesterov_bold])
+# Not reliably: its minimum lies within a factor 1.3 of the divergence point, where
+# momentum's and Adam's lie a factor 1.7 below it. The margin in the range test is the margin
+# a schedule has to work with.
+
+# %% [markdown]
+# ## References
+#
+# * L. N. Smith, *Cyclical learning rates for training neural networks*, WACV 2017 (the range
+#   test); L. N. Smith and N. Topin, *Super-convergence*, 2019 (one-cycle).
+# * I. Loshchilov and F. Hutter, *SGDR: stochastic gradient descent with warm restarts*, ICLR
+#   2017 (cosine annealing).
+# * P. Goyal et al., *Accurate, large minibatch SGD: training ImageNet in 1 hour*, 2017 (warm-up).
+# * fastai, `Learner.lr_find`, and D. V. Godoy, *Deep Learning with PyTorch Step-by-Step*,
+#   ch. 6 (range tests with a smoothed loss).
+# * Google Research, *Deep learning tuning playbook* (2023): compare optimizers at their own
+#   tuned rates, over several seeds.
+# * PyTorch documentation: *Saving and loading a general checkpoint*, and `torch.load`'s
+#   `weights_only`; pytorch issue #98921 (MultiStepLR's Counter and `weights_only`).
+# * E. Alpaydin and C. Kaynak, *Optical recognition of handwritten digits*, UCI Machine
+#   Learning Repository, 1998 (the data; see `data/README.md`).
