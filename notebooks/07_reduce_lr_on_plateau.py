@@ -347,7 +347,7 @@ print(f"{checked} (curve, arguments) pairs x {EPOCHS} epochs: from scratch == co
 # scheduler never *tells* you that it saw NaN: stop a diverged run yourself (chapter 08).
 
 # %%
-nan_trace = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=1), [1.0, math.nan, math.nan, 0.5])
+nan_trace = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=1), [1.0, math.nan, math.inf, 0.5])
 print("metric:", nan_trace.metric, " best:", nan_trace.best, " bad epochs:", nan_trace.num_bad_epochs)
 assert nan_trace.best == (1.0, 1.0, 1.0, 0.5) and nan_trace.num_bad_epochs == (0, 1, 0, 0)
 assert nan_trace.reductions == (3,)

@@ -354,7 +354,7 @@ for name, r in range_tests.items():
 #
 # A seed fixes the initial weights and the order of the mini-batches. The target is **95 %
 # test accuracy**; we record when each run first reaches it, in optimizer steps and in
-# training seconds (evaluation excluded). A tqdm bar shows the progress of the 60 runs.
+# training seconds (evaluation excluded). A tqdm bar shows the progress of the runs.
 
 # %%
 def make_schedule(kind, optimizer, peak, total, momentum_cycles):
@@ -679,8 +679,9 @@ assert type(lr) is float and lr == float(sweep[1])
 #   validation split; picking them on the test split would make the test accuracy optimistic.
 # * **Timing a GPU without synchronising.** CUDA kernels run asynchronously; the loop calls
 #   `torch.cuda.synchronize()` before reading the clock, otherwise it would time the launches.
-# * **Threads on small models.** A 64×64 matrix product is too small to split across CPU
-#   threads; on a busy machine the extra threads mostly wait. The chapter runs on one.
+# * **Threads on small models.** A 64×64 matrix product is too small to be worth splitting
+#   across CPU threads, and on a busy machine the extra threads can cost more than they save;
+#   the chapter runs on one.
 # * **A finite loss is not a healthy run** (section 1): watch the accuracy too.
 
 # %%
