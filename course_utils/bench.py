@@ -110,10 +110,15 @@ def _sync(device: torch.device):
 
 
 def time_round_robin(fns: dict[str, Callable[[], object]], *, repeats: int = 7, warmup: int = 2,
-                     device="cpu") -> dict[str, list[float]]:
-    """Seconds per call of each function, interleaved round by round; warm-up rounds dropped."""
+                     device="cpu", max_seconds: float | None = None) -> dict[str, list[float]]:
+    """Seconds per call of each function, interleaved round by round; warm-up rounds dropped.
+
+    With ``max_seconds``, rounds stop once that much time has passed and at least three timed
+    rounds are done (a busy machine then costs fewer rounds, not minutes).
+    """
     device = torch.device(device)
     times: dict[str, list[float]] = {k: [] for k in fns}
+    begin = time.perf_counter()
     for r in range(warmup + repeats):
         for k, fn in fns.items():
             _sync(device)
@@ -122,10 +127,12 @@ def time_round_robin(fns: dict[str, Callable[[], object]], *, repeats: int = 7, 
             _sync(device)
             if r >= warmup:
                 times[k].append(time.perf_counter() - start)
+        if max_seconds is not None and r >= warmup + 2 and time.perf_counter() - begin > max_seconds:
+            break
     return times
 
 
-def _try_first_steps(impls, log):
+def first_steps(impls, log=print):
     """Run each step twice (compiles, creates state); drop those that fail, saying why."""
     for k in list(impls):
         start = time.perf_counter()
@@ -141,10 +148,11 @@ def _try_first_steps(impls, log):
 
 
 def bench(size: int | None = None, device="cpu", *, repeats: int = 7, warmup: int = 2,
-          optimizers=("sgd", "adam"), compile: bool = True, log=print):
+          optimizers=("sgd", "adam"), compile: bool = True, max_seconds: float | None = 30.0, log=print):
     """Time every implementation of each optimizer; return (rows, number of tensors).
 
-    The copy bandwidth is timed in the same rounds as each optimizer's implementations.
+    The copy bandwidth is timed in the same rounds as each optimizer's implementations; each
+    optimizer's rounds stop after ``max_seconds`` (with at least three timed rounds).
     """
     device = torch.device(device)
     size = DEFAULT_SIZE.get(device.type, DEFAULT_SIZE["cpu"]) if size is None else int(size)
@@ -154,9 +162,9 @@ def bench(size: int | None = None, device="cpu", *, repeats: int = 7, warmup: in
     rows = []
     for name in optimizers:
         impls = implementations(name, params, compile=compile)
-        _try_first_steps(impls, log)
+        first_steps(impls, log)
         times = time_round_robin({"copy": lambda: dst.copy_(src), **impls}, repeats=repeats,
-                                 warmup=warmup, device=device)
+                                 warmup=warmup, device=device, max_seconds=max_seconds)
         medians = {k: statistics.median(v) for k, v in times.items()}
         copy_gbps = 2 * 4 * n / medians.pop("copy") / 1e9
         fused = medians.get("torch: fused")

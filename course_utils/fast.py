@@ -16,10 +16,11 @@ Two ideas bring a from-scratch step to that floor:
    seven passes, 18 floats per parameter). ``torch.compile`` of the same math emits one
    loop that reads each input once and writes each output once: the floor (9.1)–(9.2).
 
-The functional cores are :mod:`course_utils.optim`'s (the eager flat step *is* ``sgd_step``
-/ ``adam_step`` called on the flat buffers, so it is bitwise equal to ``torch.optim``'s
-for-loop), the multi-tensor cores below use ``torch._foreach_*`` in torch's order, and the
-fused math (:func:`sgd_fused_math`, :func:`adam_fused_math`) is what ``torch.compile`` sees.
+The eager flat steps replay torch's for-loop operations (``sgd_step`` itself on the flat
+buffers; :func:`flat_adam_step`, ``adam_step``'s operations without temporaries), so they are
+bitwise equal to ``torch.optim``'s for-loop; the multi-tensor cores use ``torch._foreach_*``
+in torch's order; the fused math (:func:`sgd_fused_math`, :func:`adam_fused_math`) is what
+``torch.compile`` turns into one kernel.
 """
 
 from __future__ import annotations

@@ -70,6 +70,16 @@ def test_command_line_prints_the_tables(capsys):
         main(["bench", "--optimizers", "lion", "--device", "cpu"])
 
 
+def test_round_robin_interleaves_and_stops_at_its_time_budget():
+    calls = []
+    times = bench.time_round_robin({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+                                   repeats=4, warmup=1)
+    assert calls == ["a", "b"] * 5 and all(len(v) == 4 for v in times.values())
+    times = bench.time_round_robin({"slow": lambda: __import__("time").sleep(0.01)}, repeats=50, warmup=1,
+                                   max_seconds=0.0)
+    assert len(times["slow"]) == 3                     # never fewer than three timed rounds
+
+
 def test_a_failing_implementation_is_skipped_with_its_reason():
     said = []
 
@@ -77,7 +87,7 @@ def test_a_failing_implementation_is_skipped_with_its_reason():
         raise RuntimeError("no compiler here")
 
     impls = {"ok": lambda: None, "ours: flat + compile": broken}
-    bench._try_first_steps(impls, said.append)
+    bench.first_steps(impls, said.append)
     assert list(impls) == ["ok"] and "no compiler here" in said[0]
 
 

@@ -1,0 +1,522 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 09 · The cost of an optimizer step
+#
+# *An optimizer step does a dozen flops per parameter but must move 20 to 28 bytes of it, so its
+# speed is set by memory bandwidth. This chapter counts the bytes, measures the machine, shows
+# where eager implementations lose time, and builds a from-scratch step that keeps up with
+# torch's fused kernel.*
+#
+# **Prerequisites:** chapter 02 (SGD with momentum), chapter 04 (Adam).
+# **Runtime:** about 20 s on a laptop CPU; set `COURSE_FULL_RUN=1` for the compiled steps and a
+# 25-million-parameter race (a few minutes). Timings depend on your machine and its load: the
+# numbers you see will differ from anyone else's, and the assertions allow for that.
+#
+# **After this chapter you can**
+# 1. count the bytes an SGD-momentum or Adam step must move per parameter, and turn them into a
+#    time floor with a measured bandwidth;
+# 2. time a step properly (warm-up, interleaved rounds, medians) and report its effective GB/s;
+# 3. explain why eager implementations take several times the floor: passes, temporaries, and
+#    one small operation per tensor;
+# 4. build a flattened, fused step from scratch, prove it computes torch's step, and race it
+#    against torch's for-loop, foreach and fused implementations.
+
+# %% tags=["colab"]
+# On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--depth", "1",
+                    "https://github.com/momentum-course/momentum-lr-decay", "/content/course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
+    sys.path.insert(0, "/content/course")
+
+# %%
+import os
+import statistics
+
+import matplotlib.pyplot as plt
+import torch
+
+from course_utils import bench, fast
+from course_utils.device import setup
+from course_utils.verify import compare_optimizers, show_source
+
+device = setup(seed=0)
+FULL_RUN = os.environ.get("COURSE_FULL_RUN") == "1"
+N = 25_000_000 if FULL_RUN else 8_000_000      # parameters; 8 M floats (32 MB) already overflow the caches
+
+# %% [markdown]
+# The experiments run on `device` — the CPU here, a GPU if you have one. The parameters are those
+# of a small transformer, `bench.model_shapes`: 8 layers of attention and MLP weights, biases and
+# layer norms, 96 tensors of very different sizes, all views into one flat buffer (section 5 says why).
+
+# %%
+params = bench.make_params(N, device)
+n_params = sum(p.numel() for p in params)
+print(f"{n_params:,} parameters in {len(params)} tensors, "
+      f"from {min(p.numel() for p in params):,} to {max(p.numel() for p in params):,} numbers each")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The failing example: a cheap step that is not cheap
+#
+# Adam's update is a few additions, multiplications, a square root and a division per parameter
+# — nothing next to a forward and backward pass. Yet time it against the simplest thing a
+# machine can do with the same memory, copying the parameters once:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+copy_src, copy_dst = torch.randn(n_params, device=device), torch.empty(n_params, device=device)
+adam_default = torch.optim.Adam(params, lr=1e-3)              # torch's default path
+times = bench.time_round_robin({"Adam step": adam_default.step, "copy": lambda: copy_dst.copy_(copy_src)},
+                               repeats=7, warmup=2, device=device)
+t_adam, t_copy = (statistics.median(times[k]) for k in ("Adam step", "copy"))
+print(f"one Adam step: {1e3 * t_adam:.1f} ms (wall clock); one copy of the parameters: {1e3 * t_copy:.2f} ms (wall clock)")
+print(f"the step costs as much as {t_adam / t_copy:.1f} copies")
+assert t_adam > 3 * t_copy
+del adam_default
+
+# %% [markdown]
+# The step costs as much as several full copies of the model (the exact number depends on your
+# machine; the cell asserts at least three). On a CPU torch does not even pick its faster paths by
+# default; it runs its readable for-loop, one tensor at a time:
+
+# %%
+from torch.optim.optimizer import _default_to_fused_or_foreach
+
+if device.type == "cpu":
+    assert _default_to_fused_or_foreach(params, differentiable=False, use_fused=False) == (False, False)
+    print("CPU default: foreach=False, fused=False: the single-tensor for-loop")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. Bytes, not flops
+#
+# An optimizer step is *elementwise*: parameter $i$'s update reads only the $i$-th element of each
+# tensor. Nothing is reused, so every tensor the update needs must come in from memory once, and
+# every tensor it changes must go back once. Count tensors, for $N$ float32 parameters:
+#
+# $$ \text{SGD with momentum:}\quad \text{read } \theta, g, b;\ \text{write } \theta, b \quad\Rightarrow\quad 5 \times 4\ \text{B} = 20\ \text{B per parameter}, \tag{9.1} $$
+#
+# $$ \text{Adam:}\quad \text{read } \theta, g, m, v;\ \text{write } \theta, m, v \quad\Rightarrow\quad 7 \times 4\ \text{B} = 28\ \text{B per parameter}. \tag{9.2} $$
+#
+# A machine that moves $B$ bytes per second therefore cannot do the step faster than
+#
+# $$ T_{\min} = \frac{S \cdot 4\,\text{B} \cdot N}{B}, \qquad \text{effective bandwidth} = \frac{S \cdot 4\,\text{B} \cdot N}{T}, \tag{9.3} $$
+#
+# with $S = 5$ or $7$ streams, and we report a measured step time $T$ as its effective bandwidth:
+# the rate at which it would have to move memory if it moved only what (9.1)–(9.2) require.
+# For $B$ we measure `dst.copy_(src)` on a tensor of the same size, which moves $2 \times 4$ B per
+# element. (Weight decay, Nesterov or AdamW's decoupled decay read nothing new: they add flops,
+# not streams.)
+#
+# The flops are few: SGD-momentum does about 4 per parameter, Adam about 13 (the `lerp`, the
+# squared-gradient average, a square root, a division, an addition, a fused multiply-add). That
+# is $13 / 28 \approx 0.5$ flop per byte. The same cores multiply matrices at many times that
+# rate, which the next cell measures side by side with torch's fused Adam:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+streams = bench.STREAMS
+a_mat, b_mat = torch.randn(1024, 1024, device=device), torch.randn(1024, 1024, device=device)
+fused_adam = torch.optim.Adam(params, lr=1e-3, fused=True)
+times = bench.time_round_robin({"matmul": lambda: a_mat @ b_mat, "fused Adam": fused_adam.step},
+                               repeats=7, warmup=2, device=device)
+matmul_flops = 2 * 1024 ** 3 / statistics.median(times["matmul"])
+adam_flops = 13 * n_params / statistics.median(times["fused Adam"])
+print(f"matmul: {matmul_flops / 1e9:.0f} GFLOP/s; fused Adam step: {adam_flops / 1e9:.1f} GFLOP/s "
+      f"({100 * adam_flops / matmul_flops:.0f}% of the matmul rate)")
+assert adam_flops < 0.5 * matmul_flops
+del fused_adam
+
+# %% [markdown]
+# Even torch's fused Adam uses a small fraction of the arithmetic the cores can do: it waits for
+# memory. That is the whole game of this chapter — **move each byte once**.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Timing a step honestly
+#
+# Four rules, all in `bench.time_round_robin` (which can also stop early on a busy machine, after at
+# least three timed rounds, so that a chapter does not take minutes):
+#
+# * **Warm up.** The first step allocates the optimizer state (torch creates $m$ and $v$ lazily),
+#   and a compiled step compiles; neither belongs in a per-step time.
+# * **Interleave.** Time every implementation once per round, round after round: a burst of load
+#   from another process then hits all of them alike instead of ruining one.
+# * **Take the median** of the rounds, which ignores the odd slow one.
+# * **Synchronize on a GPU.** CUDA calls return before the work is done; without
+#   `torch.cuda.synchronize()` you time the launch, not the step.
+
+# %%
+show_source(bench.time_round_robin)
+
+# %% [markdown]
+# The lazily created state is easy to see: before its first step, the optimizer above had none.
+
+# %%
+fresh = torch.optim.Adam(params, lr=1e-3)
+assert len(fresh.state) == 0
+fresh.step()
+assert len(fresh.state) == len(params) and set(fresh.state[params[0]]) == {"step", "exp_avg", "exp_avg_sq"}
+print(f"state after one step: {len(fresh.state)} entries, {2 * n_params:,} new floats")
+del fresh
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Where an eager step spends its bytes
+#
+# torch's for-loop Adam (and the course's `adam_step`, which replays it) is seven tensor
+# operations per parameter tensor. Each is a full pass over memory. Counting the floats each one
+# reads and writes per element:
+
+# %%
+adam_passes = {"exp_avg.lerp_(g, 1-β1)": 3, "exp_avg_sq.mul_(β2)": 2, ".addcmul_(g, g, 1-β2)": 3,
+               "denom = exp_avg_sq.sqrt()": 2, "denom / √(1-β2^t)": 2, ".add_(eps)": 2,
+               "param.addcdiv_(exp_avg, denom)": 4}
+sgd_passes = {"buf.mul_(μ)": 2, "buf.add_(g, alpha=1-τ)": 3, "param.add_(buf, alpha=-γ)": 3}
+for name, passes in (("adam", adam_passes), ("sgd", sgd_passes)):
+    moved = sum(passes.values())
+    print(f"{bench.TITLES[name]}: {len(passes)} passes, {moved} floats per parameter; "
+          f"the floor (9.1)–(9.2) is {streams[name]}: {moved / streams[name]:.2f}× the floor")
+assert sum(adam_passes.values()) == 18 and sum(sgd_passes.values()) == 8
+
+# %% [markdown]
+# So an eager Adam moves $18/7 \approx 2.6$ times the bytes of (9.2), and an eager SGD-momentum $8/5 = 1.6$
+# times those of (9.1). Three more costs come on top:
+#
+# * **one small operation per tensor:** 96 tensors × 7 operations = 672 operator calls per step,
+#   each with its own dispatch (and on a multi-core CPU its own parallel region; on a GPU its own
+#   kernel launch) — ruinous for the many tiny bias and norm tensors;
+# * **temporaries:** `sqrt` and the division allocate fresh tensors every step; a large fresh
+#   allocation comes from the operating system as untouched pages, and touching them costs time;
+# * **caches help by accident:** a per-tensor loop works on one tensor of a few MB at a time, which
+#   may stay in cache from one pass to the next. That is why measured eager steps are often better
+#   than the 2.6× prediction — and why they get worse when a single tensor outgrows the cache.
+#
+# torch's two faster paths each attack one of these. `foreach=True` groups the per-tensor calls
+# into one call per operation over a *list* of tensors (on a GPU, a few launches instead of
+# hundreds; on a CPU it is the same loop). `fused=True` runs one hand-written kernel per tensor that
+# reads each input once and writes each output once: the floor (9.2), apart from per-tensor overhead.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. From scratch: flatten, then fuse
+#
+# **Flatten.** If every parameter is a *view* into one contiguous buffer, and every gradient a view
+# into another, one tensor operation updates the whole model: 7 calls per step instead of 672, and
+# no tensor is small. `fast.flatten_parameters` moves the parameters' memory without changing their
+# identity, so a model, its optimizer and its hooks keep working; backward then accumulates
+# straight into the flat gradient.
+
+# %%
+show_source(fast.flatten_parameters)
+
+# %% [markdown]
+# The course's `bench.make_params` already lays the parameters out this way, so all the
+# implementations below share them. The flat eager step, `fast.FlatAdam`, performs torch's for-loop
+# operations in torch's order on the flat buffers (and writes the denominator into a buffer it
+# keeps, instead of allocating it every step), so it is **bitwise** equal to torch; so is its SGD
+# twin. Proven on a small least-squares problem in float32:
+
+# %%
+gen = torch.Generator().manual_seed(0)
+X, y = torch.randn(64, 40, generator=gen), torch.randn(64, generator=gen)
+w_init = [0.1 * torch.randn(8, 4, generator=gen), torch.zeros(8), 0.1 * torch.randn(2, 4, generator=gen)]
+
+
+def least_squares(ps):
+    w = torch.cat([p.flatten() for p in ps])[:40]
+    return 0.5 * ((X @ w - y) ** 2).mean()
+
+
+pairs = {"FlatAdam": (lambda ps: fast.FlatAdam(ps, lr=0.01, weight_decay=0.1),
+                      lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1, foreach=False)),
+         "FlatSGD": (lambda ps: fast.FlatSGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+                     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, foreach=False))}
+for name, (ours, theirs) in pairs.items():
+    result = compare_optimizers(ours, theirs, least_squares, w_init, steps=50, names=(name, "torch (for-loop)"))
+    print(result)
+    assert result.exact
+
+# %% [markdown]
+# **Fuse.** Flattening cuts the calls but not the passes: the flat Adam still moves 18 floats per
+# parameter. To move 7, the whole update must happen in *one* loop over memory. Eager PyTorch has
+# no such operation, but we can write the update as plain arithmetic and let `torch.compile` fuse
+# it into a single generated kernel (C++ with OpenMP on a CPU, Triton on a GPU):
+
+# %%
+show_source(fast.adam_fused_math)
+
+# %% [markdown]
+# The scalars (`lr`, the bias corrections) are ordinary arguments, and the compiled function is
+# built with `dynamic=True`, so a learning-rate scheduler changing `lr` every step does not
+# trigger a recompilation. Compiling costs 5–30 seconds on a laptop the first time (cached
+# afterwards), which is why the compiled step runs only with `COURSE_FULL_RUN=1`; the test suite
+# (`tests/test_fast.py`) proves it equal to `torch.optim` in float64 to $10^{-12}$.
+#
+# For SGD with momentum (no dampening, no weight decay) eager PyTorch *can* get close to the floor
+# by hand: `torch.add(g, b, alpha=μ, out=b)` forms $b \leftarrow g + \mu b$ in one pass of 3 floats, and
+# `θ.add_(b, alpha=-γ)` is another pass of 3. Six floats against the floor's five. It is equal to
+# torch's SGD up to rounding, not necessarily bitwise: where the processor has fused multiply-add,
+# $g + \mu b$ can be rounded once, while torch rounds $\mu b$ and then the sum.
+
+# %%
+def lean_sgd_step(param, grad, buf, *, lr, momentum):
+    """Momentum SGD (2.4)–(2.5) with τ = λ = 0, t ≥ 2, in two passes: 6 floats per parameter."""
+    torch.add(grad, buf, alpha=momentum, out=buf)      # b ← g + μ b          (2.4)
+    param.add_(buf, alpha=-lr)                         # θ ← θ − γ b          (2.5)
+
+
+check_p, check_g = torch.randn(1000, generator=gen), torch.randn(1000, generator=gen)
+ours_p, ours_b, torch_p = check_p.clone(), check_g.clone(), check_p.clone().requires_grad_()
+torch_sgd = torch.optim.SGD([torch_p], lr=0.01, momentum=0.9)
+for _ in range(5):
+    torch_p.grad = check_g.clone()
+    torch_sgd.step()
+ours_p.add_(ours_b, alpha=-0.01)                       # step 1: b_1 = g_1
+for _ in range(4):
+    lean_sgd_step(ours_p, check_g, ours_b, lr=0.01, momentum=0.9)
+torch.testing.assert_close(ours_p, torch_p.detach())
+print("lean SGD == torch SGD after 5 steps, within float32 tolerance")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. The race
+#
+# Every implementation, on the same parameters and gradients, interleaved round by round
+# (`bench.implementations` builds them; `python -m course_utils bench` prints the same tables):
+#
+# * **ours: per-tensor loop** — `course_utils.optim` (chapter 02 and 04), the readable path;
+# * **ours: foreach** — `fast.foreach_sgd_step` / `foreach_adam_step`, torch's operations on lists;
+# * **ours: flat** — `fast.FlatSGD` / `FlatAdam`, eager, one buffer;
+# * **ours: flat, lean** (SGD only) — the two-pass step above;
+# * **ours: flat + compile** — the fused math compiled (with `COURSE_FULL_RUN=1`);
+# * **torch: for-loop / foreach / fused** — `torch.optim`'s three implementations.
+
+# %%
+def race(name, params, repeats=7):
+    """Median seconds per step for every implementation, plus the copy bandwidth in GB/s."""
+    impls = bench.implementations(name, params, compile=FULL_RUN)
+    if name == "sgd":
+        flat, flat_grad = fast.flatten_parameters(params)
+        lean_buf = flat_grad.clone()                     # b_1 = g_1, as torch's first step
+        impls["ours: flat, lean"] = lambda: lean_sgd_step(flat, flat_grad, lean_buf, **bench.HYPER[name])
+    bench.first_steps(impls)
+    times = bench.time_round_robin({"copy": lambda: copy_dst.copy_(copy_src), **impls}, repeats=repeats,
+                                   warmup=1, device=device, max_seconds=None if FULL_RUN else 5)
+    medians = {k: statistics.median(v) for k, v in times.items()}
+    return medians, 2 * 4 * n_params / medians.pop("copy") / 1e9
+
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+results = {name: race(name, params) for name in ("sgd", "adam")}
+for name, (medians, copy_gbps) in results.items():
+    fused = medians["torch: fused"]
+    print(f"\n{bench.TITLES[name]}: {streams[name]} floats per parameter; copy bandwidth {copy_gbps:.1f} GB/s")
+    print(f"{'implementation':<24}{'median':>22}{'GB/s':>7}{'vs fused':>10}{'% copy':>8}")
+    for impl, t in sorted(medians.items(), key=lambda kv: kv[1]):
+        gbps = streams[name] * 4 * n_params / t / 1e9                                  # (9.3)
+        print(f"{impl:<24}{1e3 * t:>9.2f} ms (wall clock){gbps:>7.1f}{fused / t:>9.2f}×{100 * gbps / copy_gbps:>7.0f}%")
+
+# %% [markdown]
+# Compare the rows with the pass counts of section 4: the flat lean and fused steps make the
+# fewest passes with the fewest calls. The "vs fused" column is speed relative to torch's fused
+# kernel (above 1 is faster). On a quiet machine the per-tensor loops are helped by the caches
+# (their tensors are small); on a busy one they suffer most, because each of their hundreds of
+# small operations waits for every core. Percentages of the copy bandwidth can exceed 100%: a copy
+# into a fresh tensor makes the processor *read* the destination before overwriting it (the
+# cache line is fetched on a write), so a copy really moves 3 floats per element while we credit
+# it with 2; an in-place update reads those lines anyway.
+#
+# The claims this chapter makes about the race, asserted with margins that survive a busy machine:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+(sgd_t, _), (adam_t, _) = results["sgd"], results["adam"]
+lean_vs_fused = sgd_t["ours: flat, lean"] / sgd_t["torch: fused"]
+fused_vs_loop = adam_t["torch: for-loop"] / adam_t["torch: fused"]
+print(f"lean flat SGD takes {lean_vs_fused:.2f}× the time of torch's fused SGD (bound: 1.5×)")
+print(f"torch's for-loop Adam takes {fused_vs_loop:.1f}× the time of its fused Adam (bound: > 1.1×)")
+assert lean_vs_fused < 1.5, "our fused-style SGD keeps up with torch's fused kernel"
+assert fused_vs_loop > 1.1, "moving each byte once pays"
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+if FULL_RUN:
+    for name in ("sgd", "adam"):
+        ratio = results[name][0]["ours: flat + compile"] / results[name][0]["torch: fused"]
+        print(f"{bench.TITLES[name]}: compiled flat step takes {ratio:.2f}× torch fused's time")
+        assert ratio < 1.5
+else:
+    print("compiled steps skipped: set COURSE_FULL_RUN=1 (they compile for 5–30 s on a cold cache)")
+
+# %% [markdown]
+# A roofline-style picture of the same numbers. In a roofline plot, a kernel's speed is capped by
+# the memory bandwidth times the work it does per byte; every optimizer step has the same tiny
+# work per byte, so the cap is simply the bandwidth, drawn as the copy line. The bars are the
+# effective bandwidths (9.3):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
+for ax, (name, (medians, copy_gbps)) in zip(axes, results.items()):
+    names = sorted(medians, key=medians.get, reverse=True)
+    gbps = [streams[name] * 4 * n_params / medians[k] / 1e9 for k in names]
+    ax.barh(names, gbps, color=["#0072B2" if k.startswith("ours") else "#D55E00" for k in names])
+    ax.axvline(copy_gbps, color="k", linestyle=":")
+    ax.set(title=f"{bench.TITLES[name]} ({streams[name]} floats per parameter)", xlabel="effective GB/s (9.3)")
+fig.legend([Patch(color="#0072B2"), Patch(color="#D55E00"), Line2D([], [], color="k", linestyle=":")],
+           ["ours (from scratch)", "torch.optim", "copy bandwidth (measured alongside)"],
+           loc="outside lower center", ncols=3)
+fig.suptitle(f"Fewer passes, fewer calls, closer to the bandwidth line ({n_params / 1e6:.0f} M parameters, {device.type})")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7. On a GPU
+#
+# Everything above runs unchanged on CUDA; only the numbers move. A data-centre GPU has 20–50
+# times a laptop's memory bandwidth, and each kernel launch costs a few microseconds, so there
+# the per-tensor overhead of the for-loop dominates and `foreach` and `fused` matter far more than
+# on a CPU. The course's command-line benchmark runs the race on every device it finds, at a
+# size (100 M parameters on CUDA) large enough that launch overheads do not hide the bandwidth:
+#
+# ```bash
+# python -m course_utils bench                 # CPU, and CUDA when present
+# python -m course_utils bench --device cuda --size 200M --repeats 20
+# ```
+#
+# The cell below runs a short CUDA race when a GPU is present, and says so when not.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+if torch.cuda.is_available():
+    rows, n_tensors = bench.bench(100_000_000 if FULL_RUN else 20_000_000, "cuda", repeats=9, compile=FULL_RUN)
+    print(bench.format_table(rows, "cuda", n_tensors))
+    print("\n".join(bench.goal_report(rows, "cuda")))
+else:
+    print("no CUDA device here: on a GPU machine, run `python -m course_utils bench --device cuda`")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Pitfalls
+#
+# * **Timing the first step**, which allocates the optimizer state (and compiles, for a compiled
+#   step). Warm up first.
+# * **Timing a GPU without synchronizing**: you measure how fast Python can queue kernels.
+# * **Comparing against a copy as if it were a ceiling.** A copy pays for reading the lines it
+#   overwrites; in-place updates do not, and can beat "100% of copy bandwidth".
+# * **Replacing a flat gradient.** `opt.zero_grad(set_to_none=True)` in torch's optimizers, or
+#   `p.grad = None`, cuts a parameter's gradient loose from the flat buffer. The flat optimizers
+#   zero the buffer in place instead, and refuse to step if a gradient was replaced:
+
+# %%
+demo = [torch.nn.Parameter(torch.randn(3, 2)), torch.nn.Parameter(torch.randn(2))]
+demo_opt = fast.FlatSGD(demo, lr=0.1, momentum=0.9)
+demo_opt.zero_grad()                         # zeroes the flat gradient in place
+assert demo[0].grad is not None and float(demo_opt.flat_grad.abs().sum()) == 0.0
+demo[0].grad = torch.ones(3, 2)              # what set_to_none + backward would do
+try:
+    demo_opt.step()
+except RuntimeError as err:
+    print("refused:", str(err)[:78])
+
+# %% [markdown]
+# * **Expecting a fused kernel to be bitwise equal** to the for-loop: one loop with fused
+#   multiply-adds rounds differently (the lean SGD above, torch's own fused kernels). Compare with
+#   a tolerance, or in float64.
+#
+# ## Summary
+#
+# 1. SGD with momentum moves 5 floats per parameter, Adam 7 (9.1)–(9.2); divided by a measured
+#    bandwidth, that is the floor on a step's time (9.3).
+# 2. Time with warm-up, interleaved rounds and medians (and synchronization on a GPU); report the
+#    effective bandwidth.
+# 3. Eager steps pay for extra passes (Adam: 18 floats instead of 7), temporaries and one
+#    operation per tensor; caches sometimes hide part of it.
+# 4. Flattening removes the per-tensor calls, fusing removes the extra passes: the from-scratch
+#    flat SGD in two passes keeps up with torch's fused kernel (asserted within 1.5×), and so does
+#    the compiled flat step for both optimizers (asserted with `COURSE_FULL_RUN=1`;
+#    `python -m course_utils bench` reports the ratios at 25 M parameters).
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Count the floats per parameter for AdamW with `amsgrad=True`. Check your count against the
+# state torch keeps (which tensors does it read and write?).
+
+# %% tags=["solution"]
+amsgrad_opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(4))], amsgrad=True)
+amsgrad_opt.param_groups[0]["params"][0].grad = torch.ones(4)
+amsgrad_opt.step()
+state_tensors = [k for k, v in next(iter(amsgrad_opt.state.values())).items() if v.numel() > 1]
+reads, writes = 2 + len(state_tensors), 1 + len(state_tensors)       # θ, g and the state; θ and the state
+print(f"state tensors {state_tensors}: {reads} reads + {writes} writes = {reads + writes} floats per parameter")
+assert reads + writes == 9
+
+# %% [markdown]
+# **2.** Write a lean Adam in eager PyTorch with as few floats per parameter as you can, using
+# `out=` and the "efficient" form of Kingma & Ba: $\sqrt{v} + \epsilon\sqrt{1-\beta_2^t}$ in the denominator and
+# $\gamma\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ as the step size (the same maths as (4.6)). Count its floats, and
+# check it against `torch.optim.Adam` for a few steps.
+
+# %% tags=["solution"]
+def lean_adam_step(param, grad, m, v, denom, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    bc2_sqrt = (1 - beta2 ** t) ** 0.5
+    m.lerp_(grad, 1 - beta1)                                         # 3 floats
+    v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)              # 2 + 3
+    torch.sqrt(v, out=denom).add_(eps * bc2_sqrt)                    # 2 + 2
+    param.addcdiv_(m, denom, value=-lr * bc2_sqrt / (1 - beta1 ** t))  # 4: 16 floats in all
+
+
+p0, g0 = torch.randn(1000, generator=gen), torch.randn(1000, generator=gen)
+mine, ref = p0.clone(), p0.clone().requires_grad_()
+m0, v0, d0, ref_opt = torch.zeros(1000), torch.zeros(1000), torch.empty(1000), torch.optim.Adam([ref], lr=1e-3)
+for t in range(1, 6):
+    lean_adam_step(mine, g0, m0, v0, d0, t)
+    ref.grad = g0.clone()
+    ref_opt.step()
+torch.testing.assert_close(mine, ref.detach())
+print("lean Adam (16 floats per parameter) == torch Adam within float32 tolerance")
+
+# %% [markdown]
+# **3.** How does the step time scale with $N$? Time torch's fused Adam at three sizes and check
+# that the effective bandwidth stays roughly constant once the tensors outgrow the caches.
+
+# %% tags=["solution"]
+# NBVAL_IGNORE_OUTPUT
+for size in (1_000_000, 4_000_000, 8_000_000):
+    sized = bench.make_params(size, device)
+    opt = torch.optim.Adam(sized, lr=1e-3, fused=True)
+    t = statistics.median(bench.time_round_robin({"fused": opt.step}, repeats=5, device=device)["fused"])
+    n = sum(p.numel() for p in sized)
+    print(f"{n:>10,} parameters: {1e3 * t:.2f} ms (wall clock), {28 * n / t / 1e9:.1f} GB/s")
+
+# %% [markdown]
+# ## References
+#
+# * S. Williams, A. Waterman and D. Patterson, *Roofline: an insightful visual performance model
+#   for multicore architectures*, Communications of the ACM 52(4), 2009 — arithmetic intensity
+#   and the bandwidth roof.
+# * J. D. McCalpin, *Memory bandwidth and machine balance in current high performance computers*,
+#   IEEE TCCA Newsletter, 1995 (the STREAM benchmark) — measuring copy bandwidth, and why a copy
+#   counts fewer bytes than it moves.
+# * PyTorch documentation, [`torch.optim`](https://pytorch.org/docs/stable/optim.html) ("Algorithms":
+#   for-loop, foreach and fused implementations) and the tutorial *Compiling the optimizer with
+#   torch.compile*.
+# * D. P. Kingma and J. Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015 — the
+#   "efficient" form of the update used in exercise 2.
