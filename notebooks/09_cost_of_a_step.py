@@ -209,7 +209,7 @@ assert sum(adam_passes.values()) == 18 and sum(sgd_passes.values()) == 8
 #
 # torch's two faster paths each attack one of these. `foreach=True` groups the per-tensor calls
 # into one call per operation over a *list* of tensors (on a GPU, a few launches instead of
-# hundreds; on a CPU it is the same loop). `fused=True` runs one hand-written kernel per tensor that
+# hundreds; on a CPU the `_foreach_*` operations fall back to the same per-tensor loop). `fused=True` runs one hand-written kernel per tensor that
 # reads each input once and writes each output once: the floor (9.2), apart from per-tensor overhead.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -263,8 +263,9 @@ show_source(fast.adam_fused_math)
 # %% [markdown]
 # The scalars (`lr`, the bias corrections) are ordinary arguments, and the compiled function is
 # built with `dynamic=True`, so a learning-rate scheduler changing `lr` every step does not
-# trigger a recompilation. Compiling costs 5–30 seconds on a laptop the first time (cached
-# afterwards), which is why the compiled step runs only with `COURSE_FULL_RUN=1`; the test suite
+# trigger a recompilation. Compiling takes from a few seconds to tens of seconds the first time
+# (it is cached on disk afterwards, and `bench` prints how long it took), which is why the compiled
+# step runs here only with `COURSE_FULL_RUN=1`; the test suite
 # (`tests/test_fast.py`) proves it equal to `torch.optim` in float64 to $10^{-12}$.
 #
 # For SGD with momentum (no dampening, no weight decay) eager PyTorch *can* get close to the floor
@@ -306,8 +307,8 @@ print("lean SGD == torch SGD after 5 steps, within float32 tolerance")
 # * **torch: for-loop / foreach / fused** — `torch.optim`'s three implementations.
 
 # %%
-def race(name, params, repeats=7):
-    """Median seconds per step for every implementation, plus the copy bandwidth in GB/s."""
+def race(name, params, repeats=9):
+    """Median and fastest seconds per step of every implementation, and the copy bandwidth in GB/s."""
     impls = bench.implementations(name, params, compile=FULL_RUN)
     if name == "sgd":
         flat, flat_grad = fast.flatten_parameters(params)
@@ -315,15 +316,16 @@ def race(name, params, repeats=7):
         impls["ours: flat, lean"] = lambda: lean_sgd_step(flat, flat_grad, lean_buf, **bench.HYPER[name])
     bench.first_steps(impls)
     times = bench.time_round_robin({"copy": lambda: copy_dst.copy_(copy_src), **impls}, repeats=repeats,
-                                   warmup=1, device=device, max_seconds=None if FULL_RUN else 5)
+                                   warmup=1, device=device, max_seconds=None if FULL_RUN else 6)
     medians = {k: statistics.median(v) for k, v in times.items()}
-    return medians, 2 * 4 * n_params / medians.pop("copy") / 1e9
+    fastest = {k: min(v) for k, v in times.items() if k != "copy"}
+    return medians, 2 * 4 * n_params / medians.pop("copy") / 1e9, fastest
 
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 results = {name: race(name, params) for name in ("sgd", "adam")}
-for name, (medians, copy_gbps) in results.items():
+for name, (medians, copy_gbps, _) in results.items():
     fused = medians["torch: fused"]
     print(f"\n{bench.TITLES[name]}: {streams[name]} floats per parameter; copy bandwidth {copy_gbps:.1f} GB/s")
     print(f"{'implementation':<24}{'median':>22}{'GB/s':>7}{'vs fused':>10}{'% copy':>8}")
@@ -341,11 +343,14 @@ for name, (medians, copy_gbps) in results.items():
 # cache line is fetched on a write), so a copy really moves 3 floats per element while we credit
 # it with 2; an in-place update reads those lines anyway.
 #
-# The claims this chapter makes about the race, asserted with margins that survive a busy machine:
+# The claims this chapter makes about the race are asserted on each implementation's *fastest*
+# round rather than its median: load from other processes only ever adds time, so the minimum is
+# the most repeatable measure of what the code itself costs (the table shows the typical cost).
+# The margins are wide enough for a busy machine:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-(sgd_t, _), (adam_t, _) = results["sgd"], results["adam"]
+sgd_t, adam_t = results["sgd"][2], results["adam"][2]
 lean_vs_fused = sgd_t["ours: flat, lean"] / sgd_t["torch: fused"]
 fused_vs_loop = adam_t["torch: for-loop"] / adam_t["torch: fused"]
 print(f"lean flat SGD takes {lean_vs_fused:.2f}× the time of torch's fused SGD (bound: 1.5×)")
@@ -357,11 +362,11 @@ assert fused_vs_loop > 1.1, "moving each byte once pays"
 # NBVAL_IGNORE_OUTPUT
 if FULL_RUN:
     for name in ("sgd", "adam"):
-        ratio = results[name][0]["ours: flat + compile"] / results[name][0]["torch: fused"]
+        ratio = results[name][2]["ours: flat + compile"] / results[name][2]["torch: fused"]
         print(f"{bench.TITLES[name]}: compiled flat step takes {ratio:.2f}× torch fused's time")
         assert ratio < 1.5
 else:
-    print("compiled steps skipped: set COURSE_FULL_RUN=1 (they compile for 5–30 s on a cold cache)")
+    print("compiled steps skipped: set COURSE_FULL_RUN=1 (compiling takes seconds to tens of seconds)")
 
 # %% [markdown]
 # A roofline-style picture of the same numbers. In a roofline plot, a kernel's speed is capped by
@@ -375,7 +380,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
-for ax, (name, (medians, copy_gbps)) in zip(axes, results.items()):
+for ax, (name, (medians, copy_gbps, _)) in zip(axes, results.items()):
     names = sorted(medians, key=medians.get, reverse=True)
     gbps = [streams[name] * 4 * n_params / medians[k] / 1e9 for k in names]
     ax.barh(names, gbps, color=["#0072B2" if k.startswith("ours") else "#D55E00" for k in names])
@@ -390,10 +395,11 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. On a GPU
 #
-# Everything above runs unchanged on CUDA; only the numbers move. A data-centre GPU has 20–50
-# times a laptop's memory bandwidth, and each kernel launch costs a few microseconds, so there
-# the per-tensor overhead of the for-loop dominates and `foreach` and `fused` matter far more than
-# on a CPU. The course's command-line benchmark runs the race on every device it finds, at a
+# Everything above runs unchanged on CUDA; only the numbers move. A data-centre GPU moves memory
+# tens of times faster than a laptop CPU (an H100's memory is rated at about 3 TB/s), while every
+# kernel launch still costs microseconds, so there the per-tensor launches of the for-loop
+# dominate and `foreach` (a few launches for all tensors) and `fused` matter far more than on a
+# CPU, where the `_foreach_*` operations are a per-tensor loop anyway. The course's command-line benchmark runs the race on every device it finds, at a
 # size (100 M parameters on CUDA) large enough that launch overheads do not hide the bandwidth:
 #
 # ```bash
