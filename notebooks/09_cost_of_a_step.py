@@ -85,7 +85,7 @@ print(f"{n_params:,} parameters in {len(params)} tensors, "
 copy_src, copy_dst = torch.randn(n_params, device=device), torch.empty(n_params, device=device)
 adam_default = torch.optim.Adam(params, lr=1e-3)              # torch's default path
 times = bench.time_round_robin({"Adam step": adam_default.step, "copy": lambda: copy_dst.copy_(copy_src)},
-                               repeats=7, warmup=2, device=device)
+                               repeats=7, warmup=2, device=device, max_seconds=3)
 t_adam, t_copy = (statistics.median(times[k]) for k in ("Adam step", "copy"))
 print(f"one Adam step: {1e3 * t_adam:.1f} ms (wall clock); one copy of the parameters: {1e3 * t_copy:.2f} ms (wall clock)")
 print(f"the step costs as much as {t_adam / t_copy:.1f} copies")
@@ -136,7 +136,7 @@ streams = bench.STREAMS
 a_mat, b_mat = torch.randn(1024, 1024, device=device), torch.randn(1024, 1024, device=device)
 fused_adam = torch.optim.Adam(params, lr=1e-3, fused=True)
 times = bench.time_round_robin({"matmul": lambda: a_mat @ b_mat, "fused Adam": fused_adam.step},
-                               repeats=7, warmup=2, device=device)
+                               repeats=7, warmup=2, device=device, max_seconds=3)
 matmul_flops = 2 * 1024 ** 3 / statistics.median(times["matmul"])
 adam_flops = 13 * n_params / statistics.median(times["fused Adam"])
 print(f"matmul: {matmul_flops / 1e9:.0f} GFLOP/s; fused Adam step: {adam_flops / 1e9:.1f} GFLOP/s "
@@ -508,7 +508,7 @@ print("lean Adam (16 floats per parameter) == torch Adam within float32 toleranc
 for size in (1_000_000, 4_000_000, 8_000_000):
     sized = bench.make_params(size, device)
     opt = torch.optim.Adam(sized, lr=1e-3, fused=True)
-    t = statistics.median(bench.time_round_robin({"fused": opt.step}, repeats=5, device=device)["fused"])
+    t = statistics.median(bench.time_round_robin({"fused": opt.step}, repeats=5, device=device, max_seconds=2)["fused"])
     n = sum(p.numel() for p in sized)
     print(f"{n:>10,} parameters: {1e3 * t:.2f} ms (wall clock), {28 * n / t / 1e9:.1f} GB/s")
 
