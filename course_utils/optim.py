@@ -30,15 +30,19 @@ implementation, the readable for-loop; the flags that pick torch's other paths a
 stored and validated as torch does, and here mean:
 
 * ``foreach``: no effect on the math (torch's foreach path is bitwise equal to its for-loop on
-  CPU). Unlike torch's foreach SGD with Nesterov, ``p.grad`` is never overwritten.
+  CPU for real float32/float64 tensors); torch's refusals on that path (tensor betas without
+  ``capturable``, ``differentiable``) are reproduced. Unlike torch's foreach SGD with Nesterov,
+  ``p.grad`` is never overwritten.
 * ``fused``: torch's fused kernels round differently (about 1e-7 in float32); here it only
-  keeps Adam's ``step`` as float32 on the param's device, as torch does, and checks devices.
-  AMP's ``GradScaler`` therefore unscales gradients itself before ``step()``.
-* ``capturable`` (Adam): ``step`` lives on the param's device and CPU params are refused, as in
-  torch, but the step calls ``.item()``, so it cannot be captured in a CUDA graph.
-* ``differentiable``: ``step()`` runs with autograd on, as torch's does, so in-place updates of
-  leaf params that require grad fail the same way. The ops are not arranged for
-  hyper-gradients through ``step()``; use ``torch.optim`` for that.
+  keeps Adam's ``step`` as float32 on the param's device, as torch does, and checks devices
+  and sparse gradients. AMP's ``GradScaler`` therefore unscales gradients itself before
+  ``step()``.
+* ``capturable`` (Adam): ``step`` lives on the param's device, CPU params are refused, and the
+  bias corrections stay tensors (no ``.item()``), all as in torch.
+* ``differentiable``: ``step()`` runs with autograd on and uses torch's differentiable
+  arrangement of the ops (tensor bias corrections, clones of re-read state, ``addcmul`` for
+  tensor hyper-parameters that require grad), so gradients reach the params, gradients, state
+  and hyper-parameters exactly as with ``torch.optim`` (checked with ``gradcheck``).
 """
 
 import torch
@@ -59,25 +63,38 @@ def sgd_step(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
     PyTorch's convention: the buffer starts at g_1 on the first step *this tensor* has a
     gradient, so dampening first acts at its second step, and γ multiplies the buffer from
     outside (Sutskever et al. put γ inside the buffer; the two agree while γ is constant).
-    ``lr`` may be a float or a 1-element tensor. Call under ``torch.no_grad()`` when
-    ``param`` requires grad.
+    ``lr`` and ``weight_decay`` may be floats or 0-dim tensors; a tensor that requires grad
+    gets a gradient through the step. Call under ``torch.no_grad()`` when ``param`` is a leaf
+    that requires grad.
     """
     d_p = -grad if maximize else grad                                # (2.3) ascent: −∇f
     if weight_decay != 0:
-        d_p = d_p.add(param, alpha=weight_decay)                     # (2.3) + λθ, after the sign
+        if _needs_grad(weight_decay):    # torch: in place, into p.grad itself unless maximize
+            d_p = d_p.addcmul_(param.clone(), weight_decay)          # (2.3) + λθ
+        else:
+            d_p = d_p.add(param, alpha=weight_decay)                 # (2.3) + λθ, after the sign
     if momentum != 0:
         if momentum_buffer is None:
             momentum_buffer = d_p.detach().clone()                   # (2.4) b_1 = g_1
         else:
             momentum_buffer.mul_(momentum).add_(d_p, alpha=1 - dampening)   # (2.4)
         d_p = d_p.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer  # (2.5)
-    param.add_(d_p, alpha=-lr)                                       # (2.5) θ ← θ − γ d
+    if _needs_grad(lr):
+        param.addcmul_(d_p, lr, value=-1)                            # (2.5) θ ← θ − γ d
+    else:
+        param.add_(d_p, alpha=-lr)                                   # (2.5) θ ← θ − γ d
     return momentum_buffer
+
+
+def _needs_grad(hyper):
+    """A tensor hyper-parameter that requires grad. ``alpha=`` and ``value=`` take plain
+    numbers only, so torch (and we) switch to ops with a tensor factor for it."""
+    return isinstance(hyper, Tensor) and hyper.requires_grad
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.999,
               eps=1e-8, weight_decay=0.0, maximize=False, decoupled_weight_decay=False,
-              max_exp_avg_sq=None):
+              max_exp_avg_sq=None, differentiable=False, capturable=False):
     """One Adam (or AdamW) step on one tensor, in place; returns None.
 
         g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                       (4.1)  Adam's L2 decay
@@ -92,6 +109,11 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
     Bias correction is folded into the step size and the denominator, and ε is added after
     dividing by √(1 − β2^t), exactly as torch does; ``eps=0`` turns 0/0 into NaN.
     Complex tensors are treated as pairs of real coordinates, as in torch.
+
+    ``differentiable`` or ``capturable`` take torch's second arrangement of (4.6): the bias
+    corrections stay tensors computed from ``step`` (no ``.item()``, so gradients reach γ, β1,
+    β2 that require grad), and state read again later is cloned for autograd. It rounds
+    differently from the default arrangement (about 1e-7, since ``step`` is float32).
     """
     if not torch.is_tensor(step):
         raise TypeError(f"step must be a 0-dim tensor (it is counted in place), got {step!r}")
@@ -100,6 +122,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
     if weight_decay != 0:
         if decoupled_weight_decay:
             param.mul_(1 - lr * weight_decay)                        # (4.2)
+        elif differentiable and _needs_grad(weight_decay):   # torch: in place, as in SGD
+            g = g.addcmul_(param.clone(), weight_decay)              # (4.1)
         else:
             g = g.add(param, alpha=weight_decay)                     # (4.1)
     if torch.is_complex(param):
@@ -108,15 +132,27 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
             max_exp_avg_sq = torch.view_as_real(max_exp_avg_sq)
     b1 = beta1.to(param.device, param.dtype) if isinstance(beta1, Tensor) else beta1
     exp_avg.lerp_(g, 1 - b1)                                         # (4.3) m += (1−β1)(g − m)
-    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)           # (4.4)
+    if differentiable and _needs_grad(beta2):
+        exp_avg_sq.lerp_(g.square(), 1 - beta2)                      # (4.4) as one lerp
+    else:
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)       # (4.4)
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        previous = max_exp_avg_sq.clone() if differentiable else max_exp_avg_sq
+        max_exp_avg_sq.copy_(torch.maximum(previous, exp_avg_sq))   # (4.5)
+        v = max_exp_avg_sq
 
+    if differentiable or capturable:     # tensors throughout; the step size joins the denom
+        t = step.clone() if differentiable else step
+        step_size_neg = -(lr / (1 - beta1 ** t))                     # (4.6) −γ / (1 − β1^t)
+        bias_correction2_sqrt = (1 - beta2 ** t).sqrt()              # (4.6) √(1 − β2^t)
+        denom = (v.sqrt() / (bias_correction2_sqrt * step_size_neg)  # (4.6) (√v̂ + ε) / step
+                 ).add_(eps / step_size_neg)
+        param.addcdiv_(exp_avg.clone() if differentiable else exp_avg, denom)   # (4.6)
+        return
     t = step.item()
     step_size = lr / (1 - beta1 ** t)                                # (4.6) γ / (1 − β1^t)
     bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5                  # (4.6) √(1 − β2^t)
-    v = exp_avg_sq
-    if max_exp_avg_sq is not None:
-        max_exp_avg_sq.copy_(torch.maximum(max_exp_avg_sq, exp_avg_sq))   # (4.5)
-        v = max_exp_avg_sq
     denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)            # (4.6) √v / √(1−β2^t) + ε
     param.addcdiv_(exp_avg, denom, value=-step_size)                 # (4.6)
 
@@ -204,15 +240,19 @@ class SGD(Optimizer):
         if group["fused"] and params and getattr(self, "_fused_device_unchecked", True):
             _check_fused_device(params[0])
             self._fused_device_unchecked = False
+        if group["fused"] and not group["foreach"] and any(p.grad.is_sparse for p in params):
+            raise RuntimeError("`_fused_sgd` does not support sparse gradients")
         has_momentum = group["momentum"] != 0
-        # Read every buffer before updating any, as torch does (matters for duplicates).
+        # As torch: read every buffer before any update and store them after the last one
+        # (matters for a param listed twice, and for a step that fails half-way).
         bufs = [self.state[p].get("momentum_buffer") if has_momentum else None for p in params]
-        for p, buf in zip(params, bufs):
-            buf = sgd_step(p, p.grad, buf, lr=_to_scalar(group["lr"]),
-                           momentum=group["momentum"], dampening=group["dampening"],
-                           weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                           maximize=group["maximize"])
-            if has_momentum:
+        for i, p in enumerate(params):
+            bufs[i] = sgd_step(p, p.grad, bufs[i], lr=_to_scalar(group["lr"]),
+                               momentum=group["momentum"], dampening=group["dampening"],
+                               weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                               maximize=group["maximize"])
+        if has_momentum:
+            for p, buf in zip(params, bufs):
                 self.state[p]["momentum_buffer"] = buf
 
 
@@ -279,6 +319,7 @@ class Adam(Optimizer):
 
     def step(self, closure=None):
         """One step for every param with a gradient; returns ``closure()`` if given."""
+        self._accelerator_graph_capture_health_check()   # torch's CUDA-graph guard, inherited
         return _step_every_group(self, closure)
 
     def _init_state(self, p, group):
@@ -298,28 +339,61 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        if group["differentiable"] and state["step"].requires_grad:
+            raise RuntimeError("`requires_grad` is not supported for `step` in differentiable mode")
         if group["foreach"] and torch.is_tensor(group["lr"]) and not group["capturable"]:
             raise RuntimeError(
                 "lr as a Tensor is not supported for capturable=False and foreach=True")
 
     def _update_group(self, group):
-        params = [p for p in group["params"] if p.grad is not None]
-        for p in params:                                 # all checks before any update
-            self._init_state(p, group)
-        beta1, beta2 = map(_to_scalar, group["betas"])
+        beta1, beta2 = map(_to_scalar, group["betas"])   # a malformed pair fails before any state
+        params = []
+        for p in group["params"]:                        # all checks before any update
+            if p.grad is not None:
+                self._init_state(p, group)
+                params.append(p)
+        fused = group["fused"]                           # torch's fused kernel wins over the flags
+        if group["foreach"] and not fused and params:
+            _check_foreach_adam_group(group, [self.state[p]["step"] for p in params], params)
         for p in params:
             state = self.state[p]
-            if group["capturable"]:
-                devices = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
-                if not (p.device.type == state["step"].device.type
-                        and p.device.type in devices):
-                    raise AssertionError("If capturable=True, params and state_steps must be "
-                                         f"on supported devices: {devices}.")
+            if group["capturable"] and not fused:
+                _check_capturable_devices([p], [state["step"]], _CAPTURABLE_DEVICES + ["xla"])
             adam_step(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
                       lr=_to_scalar(group["lr"]), beta1=beta1, beta2=beta2, eps=group["eps"],
                       weight_decay=group["weight_decay"], maximize=group["maximize"],
                       decoupled_weight_decay=group["decoupled_weight_decay"],
-                      max_exp_avg_sq=state["max_exp_avg_sq"] if group["amsgrad"] else None)
+                      max_exp_avg_sq=state["max_exp_avg_sq"] if group["amsgrad"] else None,
+                      differentiable=group["differentiable"],
+                      capturable=group["capturable"] and not fused)
+
+
+_CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone"]
+
+
+def _check_capturable_devices(params, steps, devices):
+    if not all(p.device.type == s.device.type and p.device.type in devices
+               for p, s in zip(params, steps)):
+        raise AssertionError("If capturable=True, params and state_steps must be "
+                             f"on supported devices: {devices}.")
+
+
+def _check_foreach_adam_group(group, steps, params):
+    """The checks of torch's multi-tensor Adam, which a group with ``foreach=True`` takes there
+    (its values equal the for-loop's on CPU, so only the refusals are reproduced)."""
+    if isinstance(group["lr"], Tensor) and group["lr"].numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    for name, value in [("beta1", group["betas"][0]), ("beta2", group["betas"][1])]:
+        if isinstance(value, Tensor):
+            if not group["capturable"]:
+                raise ValueError(f"{name} as a Tensor is not supported for capturable=False "
+                                 "and foreach=True")
+            if value.numel() != 1:
+                raise ValueError(f"Tensor {name} must be 1-element")
+    if group["capturable"]:
+        _check_capturable_devices(params, steps, _CAPTURABLE_DEVICES)
+    if group["differentiable"]:
+        raise AssertionError("_foreach ops don't support autograd")
 
 
 class AdamW(Adam):

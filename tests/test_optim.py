@@ -310,27 +310,101 @@ def test_fused_cpu_close_to_torch_fused_with_same_state_layout(name, kwargs):
 @pytest.mark.parametrize("name,kwargs", [
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
     ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.01, betas=(torch.tensor(0.8), torch.tensor(0.9)))),
 ])
-def test_differentiable_flag_matches_torch_values(name, kwargs):
+def test_differentiable_flag_matches_torch_bitwise(name, kwargs):
     """differentiable=True runs step() under autograd, so params must be non-leaf tensors.
 
-    Ours keeps the for-loop's arithmetic: bitwise equal to torch's for-loop. torch's own
-    differentiable Adam computes β^t from the float32 ``step`` tensor, so even in float64 it
-    is only float32-accurate (about 2e-7 here); it is compared at rtol = atol = 1e-6.
+    Regression: torch's differentiable Adam keeps the bias corrections as tensors computed
+    from the float32 ``step`` (about 2e-7 away from its for-loop even in float64); ours used
+    to keep the for-loop's arithmetic. Now both paths are replayed, each bitwise.
     """
     our_cls, torch_cls = PAIRS[name]
     leaf = torch.randn(5, dtype=torch.float64, requires_grad=True)
     results = []
     for cls, differentiable in [(our_cls, True), (torch_cls, True), (torch_cls, False)]:
         p = leaf.clone() if differentiable else leaf.detach().clone().requires_grad_()
-        opt = cls([p], differentiable=differentiable, foreach=False, **kwargs)
+        opt = cls([p], differentiable=differentiable, foreach=False, **fresh(kwargs))
         for t in range(3):
             p.grad = torch.full_like(p, 0.5 + t)
             opt.step()
-        results.append(p.detach())
-    assert torch.equal(results[0], results[2])
-    tol = 1e-6 if name == "Adam" else 0.0
-    torch.testing.assert_close(results[0], results[1], rtol=tol, atol=tol)
+        results.append((p.detach(), opt.state_dict()["state"]))
+    assert_same(results[0], results[1])
+    if name != "SGD":                 # the two arrangements of (4.6) round differently
+        assert not torch.equal(results[1][0], results[2][0])
+
+
+def diff_step(p, grad, state, cls, kwargs, *state_tensors):
+    """One step as a function of (param, grad, state), as torch's own gradcheck tests do."""
+    p = p.clone()
+    p.grad = grad
+    opt = cls([p], **kwargs)
+    opt.state[p].update({k: v.clone() for k, v in state.items()})
+    opt.step()
+    return (p, *[v for v in opt.state[p].values() if v.requires_grad])
+
+
+def diff_two_steps(p, grad, state, cls, kwargs, *hyper_tensors):
+    """Two steps of MSE(sum(p), 2) with create_graph; returns the loss and what needs grad."""
+    p = p.clone()
+    p.grad = grad
+    kwargs = {k: v.clone() if torch.is_tensor(v) else v for k, v in kwargs.items()}
+    if "beta1" in kwargs:
+        kwargs["betas"] = (kwargs.pop("beta1").clone(), kwargs.pop("beta2").clone())
+    hypers = [v for v in kwargs.values() if torch.is_tensor(v)] + list(kwargs.get("betas", ()))
+    opt = cls([p], **kwargs)
+    opt.state[p].update({k: v.clone() for k, v in state.items()})
+    for _ in range(2):
+        loss = (p.sum() - 2.0) ** 2
+        loss.backward(inputs=(p,), create_graph=True)
+        opt.step()
+        opt.zero_grad()
+    loss.backward(inputs=tuple(hypers), create_graph=True)
+    return (loss, *[v for v in opt.state[p].values() if v.requires_grad], *hypers)
+
+
+def rand64(*shape, requires_grad=True, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(*shape, generator=gen, dtype=torch.float64).requires_grad_(requires_grad)
+
+
+def adam_diff_state():
+    return {"step": torch.tensor(10.0, dtype=torch.float64), "exp_avg": rand64(10, seed=1),
+            "exp_avg_sq": rand64(10, seed=2), "max_exp_avg_sq": rand64(10, seed=3)}
+
+
+def hyper(value):
+    return torch.tensor(value, dtype=torch.float64, requires_grad=True)
+
+
+DIFF_CASES = [  # torch's TestDifferentiableOptimizer, for SGD, Adam and AdamW
+    ("SGD", diff_step, {"momentum_buffer": rand64(10, seed=4)}, {"lr": 0.9}),
+    *[("SGD", diff_two_steps, {"momentum_buffer": rand64(10, seed=4)}, {key: hyper(value)})
+      for key, value in [("lr", 0.01), ("momentum", 0.9), ("weight_decay", 0.5)]],
+    ("Adam", diff_step, adam_diff_state(), {"lr": 0.9, "amsgrad": True}),
+    ("AdamW", diff_step, adam_diff_state(), {"lr": 0.9, "amsgrad": True}),
+    ("Adam", diff_two_steps, adam_diff_state(), {"lr": hyper(0.001)}),
+    ("Adam", diff_two_steps, adam_diff_state(), {"weight_decay": hyper(0.999)}),
+    ("Adam", diff_two_steps, adam_diff_state(), {"beta1": hyper(0.9), "beta2": hyper(0.999)}),
+    ("AdamW", diff_two_steps, adam_diff_state(), {"weight_decay": hyper(0.999)}),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("name,fn,state,kwargs", DIFF_CASES,
+                         ids=[f"{c[0]}-{c[1].__name__}-{'-'.join(c[3])}" for c in DIFF_CASES])
+def test_differentiable_step_passes_gradcheck_like_torch(name, fn, state, kwargs):
+    """Regression: with differentiable=True, gradients flow through step() to the param, the
+    grad, the state and tensor hyper-parameters, as in torch (ours used to fail: in-place
+    updates of saved tensors, and ``alpha=``/``value=`` refusing tensors)."""
+    kwargs = dict(kwargs, differentiable=True)
+    for cls in PAIRS[name]:
+        inputs = (rand64(10, seed=5), rand64(10, seed=6), state, cls, kwargs,
+                  *state.values(), *kwargs.values())
+        assert torch.autograd.gradcheck(fn, inputs)
+    p, g = rand64(10, seed=5), rand64(10, seed=6)
+    outputs = [fn(p, g, state, cls, kwargs) for cls in PAIRS[name]]
+    assert_same(*[[o.detach() for o in out] for out in outputs])
 
 
 # ---------------------------------------------------------------- closure, sparse, dups
@@ -400,6 +474,35 @@ def test_adam_checks_the_whole_group_before_updating(name):
     assert_same(results[0][1:], results[1][1:])
     assert results[0][0] == results[1][0] and results[0][0][0] is RuntimeError
     assert torch.equal(results[0][1], torch.ones(3))
+
+
+def failing_sgd_step(C):
+    """The first param is updated, the second one's sparse grad fails the L2 term."""
+    dense, sparse = torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+    opt = C([dense, sparse], lr=0.1, momentum=0.9, weight_decay=0.1, foreach=False)
+    dense.grad, sparse.grad = torch.ones(3), torch.ones(3).to_sparse()
+    return opt, [dense, sparse]
+
+
+def failing_adam_step(C):
+    """A malformed betas tuple in a group fails before any state is created."""
+    p = torch.ones(3, requires_grad=True)
+    opt = C([p], lr=0.1)
+    opt.param_groups[0]["betas"] = (0.9, 0.99, 0.5)
+    p.grad = torch.ones(3)
+    return opt, [p]
+
+
+@pytest.mark.parametrize("name,build", [("SGD", failing_sgd_step), ("Adam", failing_adam_step)])
+def test_failed_step_leaves_the_state_torch_leaves(name, build):
+    """Regression: torch stores SGD's buffers only after the whole group is updated, and
+    unpacks Adam's betas before creating state; a step that fails keeps those effects."""
+    results = []
+    for cls in PAIRS[name]:
+        opt, params = build(cls)
+        results.append((outcome(opt.step)[:2], [p.detach() for p in params], opt.state_dict()))
+    assert results[0][0] == results[1][0] and results[0][0][0] is not None
+    assert_same(results[0][1:], results[1][1:])
 
 
 # ------------------------------------------------------------------ API and checkpoints
@@ -560,6 +663,33 @@ def with_foreach_turned_on(opt):
     return opt
 
 
+def with_group(opt, **changes):
+    """Change the first group after construction, where torch validates nothing."""
+    opt.param_groups[0].update(changes)
+    return opt
+
+
+def non_leaf():
+    """A param for differentiable=True, which refuses in-place updates of leaves."""
+    return param().clone()
+
+
+def tensor_lr_foreach_stops_at_first_param(C):
+    """torch checks param by param, so the second param's .grad is never read (reading a
+    non-leaf's .grad warns)."""
+    first, second = non_leaf(), non_leaf()
+    opt = with_foreach_turned_on(C([first, second], lr=torch.tensor(0.01), differentiable=True))
+    first.grad = torch.ones(2)
+    opt.step()
+
+
+def step_needing_grad(C):
+    opt = C([non_leaf()], differentiable=True)
+    stepped(opt)
+    next(iter(opt.state.values()))["step"].requires_grad_()
+    stepped(opt)
+
+
 BASE_CASES = {  # section 3.1 of the reference notes; run for SGD, Adam and AdamW
     "params_is_tensor": lambda C: C(param()),
     "empty": lambda C: C([]),
@@ -605,6 +735,7 @@ SGD_CASES = {  # section 3.2
     "dampening_out_of_range_accepted": lambda C: (C([param()], momentum=0.9, dampening=-1),
                                                   C([param()], momentum=0.9, dampening=2)),
     "lr_zero_accepted": lambda C: stepped(C([param()], lr=0)),
+    "fused_sparse_grad_at_step": lambda C: stepped(C([param()], fused=True), grad=sparse_grad),
     "nesterov_in_group_not_validated": lambda C: stepped(C([{"params": [param()],
                                                              "nesterov": True}], lr=0.1)),
 }
@@ -643,6 +774,19 @@ ADAM_CASES = {  # section 3.3
         with_foreach_turned_on(C([param()], lr=torch.tensor(0.01)))),
     "edge_values_accepted": lambda C: stepped(C([param()], lr=0, betas=(0.0, 0.0), eps=0)),
     "betas_list_accepted": lambda C: stepped(C([param()], betas=[0.9, 0.999])),
+    # Regressions (found by a random fuzzer): refusals of torch's other paths at step().
+    "betas_three_values_in_group_at_step": lambda C: stepped(
+        with_group(C([param()]), betas=(0.9, 0.99, 0.5))),
+    "foreach_differentiable_at_step": lambda C: stepped(
+        C([non_leaf()], foreach=True, differentiable=True)),
+    "foreach_capturable_at_step": lambda C: stepped(C([param()], foreach=True, capturable=True)),
+    "fused_capturable_accepted": lambda C: stepped(C([param()], fused=True, capturable=True)),
+    "tensor_betas_foreach_set_later_at_step": lambda C: stepped(with_foreach_turned_on(
+        C([param()], betas=(torch.tensor(0.9), torch.tensor(0.99))))),
+    "two_element_lr_foreach_capturable_at_step": lambda C: stepped(with_group(
+        C([param()], foreach=True, capturable=True), lr=torch.tensor([0.1, 0.1]))),
+    "step_requiring_grad_differentiable_at_step": step_needing_grad,
+    "tensor_lr_foreach_checked_param_by_param_at_step": tensor_lr_foreach_stops_at_first_param,
 }
 
 ERROR_CASES = ([(n, k, f) for n in PAIRS for k, f in BASE_CASES.items()]
