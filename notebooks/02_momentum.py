@@ -379,10 +379,11 @@ for alpha, b, measured, predicted in rows:
 # the table:
 
 # %%
-for alpha, b, measured, _ in rows:
+for alpha, b, measured, predicted in rows:
     if b > 0:
         assert (measured < abs(1 - alpha)) == (b**0.5 < abs(1 - alpha)), (alpha, b)
-print("momentum beats GD on the steep coordinate exactly where √β < |1 − αL|")
+        assert abs(predicted - b**0.5) < 1e-12 and measured < 1, (alpha, b)   # √β at every α; converges
+print("every momentum row decays at √β, even at αL = 2.2; it beats GD exactly where √β < |1 − αL|")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Heavy ball, PyTorch, Sutskever: three ways to write it

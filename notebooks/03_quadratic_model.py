@@ -592,7 +592,7 @@ assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:
 # * **The optimum sits at a cliff edge.** At $\beta^*$ the divergence boundary $2 + 2\beta^*$ exceeds
 #   $\alpha^* L = (1+\sqrt{\beta^*})^2$ by only $(1-\sqrt{\beta^*})^2$, a relative margin of exactly
 #   $1/\kappa$ (next cell). With $\kappa = 1000$, overestimating $\alpha$ — or underestimating $L$ — by
-#   0.1% diverges. In practice one stays a little below $\alpha^*$ (or $\beta^*$); exercise 3 measures
+#   more than 0.1% diverges. In practice one stays a little below $\alpha^*$ (or $\beta^*$); exercise 3 measures
 #   both mistakes.
 # * **Quadratic results are local at best** on other functions (the 3-cycle above).
 
