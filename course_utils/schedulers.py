@@ -41,7 +41,7 @@ __all__ = [
     "Scheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
     "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR",
-    "ChainedScheduler", "ReduceLROnPlateau",
+    "ChainedScheduler", "ReduceLROnPlateau", "ExactWarmRestarts",
 ]
 
 # Warning and error texts are torch's, word for word, so that code written against torch
@@ -205,7 +205,7 @@ class Scheduler:
 
     def _warn_if_outside_step(self):
         if not self._get_lr_called_within_step:
-            warnings.warn(_GET_LR_OUTSIDE_STEP, UserWarning, stacklevel=3)
+            warnings.warn(_GET_LR_OUTSIDE_STEP, UserWarning, stacklevel=2)  # at get_lr, as torch
 
     def get_lr(self):
         """The lrs for ``last_epoch``; called by ``step()``. To read the lr use ``get_last_lr``."""
@@ -460,12 +460,14 @@ class CosineAnnealingWarmRestarts(Scheduler):
 
     Matches torch: ``step(epoch)`` finds the period with ``int(math.log(...))``, which
     misses restarts when the logarithm rounds down (``T_0=1, T_mult=3``, epoch 121 gives
-    T_cur = 81, T_i = 81 instead of 0, 243). ``exact_restarts=True`` (keyword-only, not
-    part of ``state_dict``) uses the exact ``warm_restart_position`` (5.9a)–(5.9b) instead.
+    T_cur = 81, T_i = 81 instead of 0, 243). ``ExactWarmRestarts`` below is the same class
+    with the exact ``warm_restart_position`` (5.9a)–(5.9b) instead; this one keeps torch's
+    signature and ``state_dict`` exactly.
     """
 
-    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1, *,
-                 exact_restarts=False):
+    _exact_restarts = False  # a class constant, so it is never part of state_dict
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if T_mult < 1 or not isinstance(T_mult, int):
@@ -478,7 +480,6 @@ class CosineAnnealingWarmRestarts(Scheduler):
         self.T_mult = T_mult
         self.eta_min = eta_min
         self.T_cur = last_epoch
-        self._exact_restarts = exact_restarts
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -520,10 +521,17 @@ class CosineAnnealingWarmRestarts(Scheduler):
             _set_group_value(group, "lr", lr)
         self._last_lr = _group_values(self.optimizer, "lr")
 
-    def state_dict(self):
-        state = super().state_dict()
-        state.pop("_exact_restarts")  # a construction option, like the optimizer
-        return state
+
+class ExactWarmRestarts(CosineAnnealingWarmRestarts):
+    """``CosineAnnealingWarmRestarts`` whose ``step(epoch)`` finds every restart (5.9a)–(5.9b).
+
+    torch's period search rounds ``log(243, 3) = 4.999999999999999`` down and misses the
+    restart at epoch 121 of ``T_0=1, T_mult=3``; this one walks the geometric series with
+    exact comparisons (``warm_restart_position``). Same arguments and state_dict as torch's
+    class, so the two load each other's checkpoints; only ``step(epoch)`` differs.
+    """
+
+    _exact_restarts = True
 
 
 class CyclicLR(Scheduler):
@@ -550,7 +558,8 @@ class CyclicLR(Scheduler):
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         self.total_size = step_size_up + step_size_down
         self.step_ratio = step_size_up / self.total_size
-        if mode not in _CYCLIC_MODES and scale_fn is None:
+        # a list, not the dict: membership by ==, so an unhashable mode is invalid, not a TypeError
+        if mode not in list(_CYCLIC_MODES) and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         self.mode = mode
         self.gamma = gamma
@@ -577,9 +586,10 @@ class CyclicLR(Scheduler):
         """Built-in modes fix ``scale_mode``, whatever was passed (torch does the same)."""
         if self._scale_fn_custom is not None:
             return
-        if self.mode in _CYCLIC_MODES:
-            self._scale_fn_ref = functools.partial(cyclic_scale, mode=self.mode, gamma=self.gamma)
-            self.scale_mode = _CYCLIC_MODES[self.mode]
+        for mode, scale_mode in _CYCLIC_MODES.items():
+            if self.mode == mode:
+                self._scale_fn_ref = functools.partial(cyclic_scale, mode=mode, gamma=self.gamma)
+                self.scale_mode = scale_mode
 
     def scale_fn(self, x):
         """The amplitude factor g in (5.10d)."""
@@ -741,7 +751,7 @@ class _Composite:
 
 
 class SequentialLR(_Composite, Scheduler):
-    """Run ``schedulers[k]`` from ``milestones[k-1]`` on (6.13); pure analogue (5.15).
+    """Run ``schedulers[k]`` from ``milestones[k-1]`` on (6.12); pure analogue (5.15).
 
     Construction resets every lr to ``initial_lr``, undoes one step of every (nested)
     scheduler and re-takes the initial step of the first. At a milestone the next
@@ -778,17 +788,17 @@ class SequentialLR(_Composite, Scheduler):
 
     def step(self):
         self.last_epoch += 1
-        k = bisect_right(self._milestones, self.last_epoch)  # (6.13) the active scheduler
+        k = bisect_right(self._milestones, self.last_epoch)  # (6.12) the active scheduler
         scheduler = self._schedulers[k]
         if k > 0 and self._milestones[k - 1] == self.last_epoch:
-            scheduler._update_lr(0)  # (6.13) restart it at epoch 0
+            scheduler._update_lr(0)  # (6.12) restart it at epoch 0
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
 
 class ChainedScheduler(_Composite, Scheduler):
-    """Step every scheduler, in order, each acting on the lr the previous one left (6.14).
+    """Step every scheduler, in order, each acting on the lr the previous one left (6.13).
 
     Products of chainable schedulers compose; a closed-form one (LambdaLR, CyclicLR,
     OneCycleLR, CosineAnnealingWarmRestarts) overrides everything before it. Construction
@@ -807,7 +817,7 @@ class ChainedScheduler(_Composite, Scheduler):
 
     def step(self):
         for scheduler in self._schedulers:
-            scheduler.step()  # (6.14)
+            scheduler.step()  # (6.13)
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
 

@@ -51,7 +51,7 @@ __all__ = [
     "Scheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
     "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR",
-    "ChainedScheduler", "ReduceLROnPlateau",
+    "ChainedScheduler", "ReduceLROnPlateau", "ExactWarmRestarts",
 ]
 _CLASSES = frozenset(__all__[__all__.index("Scheduler"):])
 
@@ -172,8 +172,8 @@ def cosine_annealing_warm_restarts_lr(epoch, base_lr, T_0, T_mult=1, eta_min=0.0
 
     with ``(T_cur, T_i) = warm_restart_position(epoch, T_0, T_mult)`` from (5.9a)–(5.9b).
     This is the *correct* position: torch's ``step(epoch)`` finds the period with
-    ``math.log`` and misses some restarts (e.g. ``T_0=1, T_mult=3, epoch=121``); see
-    ``CosineAnnealingWarmRestarts(exact_restarts=...)``.
+    ``math.log`` and misses some restarts (e.g. ``T_0=1, T_mult=3, epoch=121``); the
+    class ``ExactWarmRestarts`` steps with this position instead.
     """
     T_cur, T_i = warm_restart_position(epoch, T_0, T_mult)
     return cosine_annealing_lr(T_cur, base_lr, T_i, eta_min)  # (5.9c) = (5.6) on (T_cur, T_i)
@@ -309,7 +309,7 @@ def _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase
 
 def one_cycle_lr(epoch, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
                  div_factor=25.0, final_div_factor=1e4, three_phase=False):
-    """The 1cycle policy (``OneCycleLR``, Smith & Topin 2017).
+    """The 1cycle policy (``OneCycleLR``, Smith & Topin 2019).
 
         η_init = η_max / div_factor,   η_min = η_init / final_div_factor  (5.12a)
         phase k spans (E_{k−1}, E_k],  pct = (e − E_{k−1}) / (E_k − E_{k−1})  (5.12b)

@@ -148,13 +148,15 @@ at_construction = {
     "LambdaLR(λ(e) = e/5)": lambda lib, opt: lib.LambdaLR(opt, lambda e: e / 5),
     "StepLR(step_size=3)": lambda lib, opt: lib.StepLR(opt, step_size=3),
 }
+epoch_0 = {"LinearLR(start_factor=0.25)": 0.25 * 0.1, "ConstantLR(factor=0.5)": 0.5 * 0.1,   # (5.7), (5.1)
+           "LambdaLR(λ(e) = e/5)": 0.0, "StepLR(step_size=3)": 0.1}
 for name, build in at_construction.items():
     seen = []
     for lib in (torch_sched, ours):
         opt = make_sgd(lr=0.1)
         sched = build(lib, opt)
         seen.append((opt.param_groups[0]["lr"], opt.param_groups[0]["initial_lr"], sched.last_epoch, sched._step_count))
-    assert seen[0] == seen[1], name
+    assert seen[0] == seen[1] == (epoch_0[name], 0.1, 0, 1), name
     print(f"{name:<28} lr after construction {seen[0][0]:<6} initial_lr {seen[0][1]}  last_epoch {seen[0][2]}  _step_count {seen[0][3]}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -336,7 +338,7 @@ assert all(a >= b for a, b in zip(right, right[1:])) and sum(a < b for a, b in z
 # the second at epoch 0 (by the call `_update_lr(0)`, its closed form at 0),
 #
 # $$
-# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{6.13}
+# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{6.12}
 # $$
 #
 # and it agrees with the pure (5.15) of chapter 05 to rounding:
@@ -360,7 +362,7 @@ print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (5.15) to 1e-
 # rate the previous one left:
 #
 # $$
-# \eta_e = S_n\bigl(\cdots S_2\bigl(S_1(\eta_{e-1})\bigr)\bigr). \tag{6.14}
+# \eta_e = S_n\bigl(\cdots S_2\bigl(S_1(\eta_{e-1})\bigr)\bigr). \tag{6.13}
 # $$
 #
 # With chainable members the factors of (6.11) multiply, so a linear warm-up chained with an
@@ -497,7 +499,7 @@ for name, (build, make_opt) in CASES.items():
     print(result)
     results.append(result.assert_close(rtol=1e-12))
 assert {r.name for r in results if r.cycles_momentum} == {n for n in CASES if n.startswith(("CyclicLR", "OneCycleLR"))}
-assert {c.split(",")[0] for c in CASES} == {n for n in ours.__all__ if n[0].isupper()} - {"Scheduler"}
+assert {c.split(",")[0] for c in CASES} == {n for n in ours.__all__ if n[0].isupper()} - {"Scheduler", "ExactWarmRestarts"}
 print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise equal, every value within 1e-12")
 
 # %% [markdown]
@@ -518,17 +520,18 @@ print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise eq
 # $T_{\text{mult}} = 3$ the restarts are at $S_n = (3^n - 1)/2$: 1, 4, 13, 40, 121, … At epoch 121
 # the logarithm is $\log_3 243 = 5$, but in floating point it comes out just below, the `int`
 # rounds it down to 4, and the scheduler lands at the *bottom* of the previous period instead of
-# the top of a new one. Stepping there one step at a time, or the exact integer search of chapter
-# 05 (`exact_restarts=True`), gets the restart:
+# the top of a new one. Stepping there one step at a time gets the restart, and so does
+# `ours.ExactWarmRestarts`, the same class (same arguments, same `state_dict`) whose `step(epoch)`
+# uses the exact integer search of chapter 05 instead of the logarithm:
 
 # %%
 print("math.log(243, 3) =", math.log(243, 3))
 assert int(math.log(121 / 1 * (3 - 1) + 1, 3)) == 4
 
 
-def cawr_at_121(lib, **kwargs):
+def cawr_at_121(cls):
     opt = make_sgd(lr=1.0)
-    sched = lib.CosineAnnealingWarmRestarts(opt, T_0=1, T_mult=3, **kwargs)
+    sched = cls(opt, T_0=1, T_mult=3)
     sched.step(121)
     return opt.param_groups[0]["lr"], sched.T_cur, sched.T_i
 
@@ -536,12 +539,13 @@ def cawr_at_121(lib, **kwargs):
 opt = make_sgd(lr=1.0)
 stepped = ours.CosineAnnealingWarmRestarts(opt, T_0=1, T_mult=3)
 lrs_used(opt, stepped, 121)
-for name, value in (("torch step(121)", cawr_at_121(torch_sched)), ("ours step(121)", cawr_at_121(ours)),
-                    ("ours, exact_restarts", cawr_at_121(ours, exact_restarts=True)),
+for name, value in (("torch step(121)", cawr_at_121(torch_sched.CosineAnnealingWarmRestarts)),
+                    ("ours step(121)", cawr_at_121(ours.CosineAnnealingWarmRestarts)),
+                    ("ExactWarmRestarts", cawr_at_121(ours.ExactWarmRestarts)),
                     ("121 single steps", (opt.param_groups[0]["lr"], stepped.T_cur, stepped.T_i))):
     print(f"{name:<22} lr {value[0]:.3f}  T_cur {value[1]}  T_i {value[2]}")
-assert cawr_at_121(torch_sched) == cawr_at_121(ours) == (0.0, 81.0, 81)
-assert cawr_at_121(ours, exact_restarts=True)[::2] == (1.0, 243) == (opt.param_groups[0]["lr"], stepped.T_i)
+assert cawr_at_121(torch_sched.CosineAnnealingWarmRestarts) == cawr_at_121(ours.CosineAnnealingWarmRestarts) == (0.0, 81.0, 81)
+assert cawr_at_121(ours.ExactWarmRestarts)[::2] == (1.0, 243) == (opt.param_groups[0]["lr"], stepped.T_i)
 
 # %% [markdown]
 # **A first rate that is not quite `max_lr / div_factor`.** `OneCycleLR` starts at
@@ -687,8 +691,8 @@ for lib in (torch_sched, ours):
 #    back); and they drift from the closed form by about $10^{-16}$, exactly as torch does.
 # 3. `optimizer.step()` then `scheduler.step()` (the reverse skips $\eta_0$ and warns); every length
 #    argument counts `step()` calls, so per-batch stepping needs lengths in batches.
-#    `SequentialLR` joins schedules (6.13) = (5.15); `ChainedScheduler` multiplies chainable ones
-#    (6.14) and lets a closed-form one overwrite.
+#    `SequentialLR` joins schedules (6.12) = (5.15); `ChainedScheduler` multiplies chainable ones
+#    (6.13) and lets a closed-form one overwrite.
 # 4. Every class of `course_utils.schedules` equals torch's at every step — lr, momentum or
 #    $\beta_1$, and `get_last_lr()` — bitwise, including torch's CAWR restart miss and
 #    OneCycleLR's first rate 0.0040000000000000036.

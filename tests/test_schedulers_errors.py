@@ -6,6 +6,7 @@ quirks at the end are places where torch's behaviour is surprising (or a bug); o
 matches it by default, and each test says what is going on.
 """
 
+import inspect
 import math
 import warnings
 
@@ -98,6 +99,8 @@ ERRORS = {
     "ReduceLROnPlateau-verbose": lambda lib: lib.ReduceLROnPlateau(one(), verbose=True),
     # --- CyclicLR
     "CyclicLR-mode": lambda lib: lib.CyclicLR(one(), 0, 0, mode="CATS"),
+    # regression: an unhashable mode is compared by ==, a ValueError (it was a TypeError)
+    "CyclicLR-mode-unhashable": lambda lib: lib.CyclicLR(one(), 0, 0, mode=["triangular"]),
     "CyclicLR-step_size_up-0": lambda lib: lib.CyclicLR(one(), 0.01, 0.1, step_size_up=0),
     **{f"CyclicLR-{arg}-length": (lambda lib, arg=arg: lib.CyclicLR(two(), **{
         "base_lr": 0.01, "max_lr": 0.1, arg: [0.5]}))
@@ -235,25 +238,58 @@ def test_same_warnings_as_torch(case):
     assert (len(expected) == 0) == case.startswith(("none", "CAWR", "SequentialLR-no"))
 
 
+def test_get_lr_warning_is_located_at_get_lr_like_torchs():
+    """Regression: the warning is issued at get_lr itself (stacklevel 2, as torch), so under
+    the default filter (once per location) calls from several lines warn once. Ours used to
+    point at the caller and warned once per calling line."""
+    def count(lib):
+        sched = lib.ExponentialLR(one(), 0.9)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.resetwarnings()
+            warnings.simplefilter("default")
+            sched.get_lr()
+            sched.get_lr()
+        return [(w.category, str(w.message)) for w in caught]
+    assert count(our_sched) == count(torch_sched) and len(count(torch_sched)) == 1
+
+
 # --------------------------------------------------------------------------- quirks
-def test_cawr_explicit_epoch_misses_a_restart_like_torch_unless_exact_restarts():
+def test_cawr_explicit_epoch_misses_a_restart_like_torch_unless_exact():
     """torch finds the period with int(math.log(121/1 · 2 + 1, 3)) = int(4.999999999999999)
     = 4, so step(121) lands at T_cur=81 of a period of 81 (lr = eta_min) instead of the
-    restart T_cur=0, T_i=243 (lr = base). Ours matches by default; exact_restarts=True
-    fixes it and agrees with stepping there one step at a time."""
-    def at_121(lib, **kw):
-        sched = lib.CosineAnnealingWarmRestarts(one(), T_0=1, T_mult=3, eta_min=1e-3, **kw)
+    restart T_cur=0, T_i=243 (lr = base). Ours matches; ExactWarmRestarts fixes it and
+    agrees with stepping there one step at a time."""
+    def at_121(cls):
+        sched = cls(one(), T_0=1, T_mult=3, eta_min=1e-3)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sched.step(121)
         return sched.T_cur, sched.T_i, sched.get_last_lr()
-    expected = at_121(torch_sched)
-    assert at_121(our_sched) == expected
+    expected = at_121(torch_sched.CosineAnnealingWarmRestarts)
+    assert at_121(our_sched.CosineAnnealingWarmRestarts) == expected
     assert expected[:2] == (81.0, 81)
-    T_cur, T_i, lrs = at_121(our_sched, exact_restarts=True)
+    T_cur, T_i, lrs = at_121(our_sched.ExactWarmRestarts)
     implicit = run(torch_sched, ("CosineAnnealingWarmRestarts", {"T_0": 1, "T_mult": 3,
                                                                  "eta_min": 1e-3}), steps=121)
     assert (T_cur, T_i) == (0, 243) and lrs == implicit[0][-1][1]
+
+
+def test_signatures_and_state_dict_keys_are_torchs():
+    """Regression: CosineAnnealingWarmRestarts once took an extra keyword (exact_restarts);
+    every class must have exactly torch's parameters, kinds and defaults, and the exact
+    variant lives in its own class with torch's state_dict keys."""
+    names = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+             "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+             "CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]
+    for name in names:
+        for method in ("__init__", "step", "get_lr", "get_last_lr", "state_dict",
+                       "load_state_dict"):
+            ours, theirs = (inspect.signature(getattr(getattr(lib, name), method))
+                            for lib in (our_sched, torch_sched))
+            assert ([(p.name, p.kind, p.default) for p in ours.parameters.values()]
+                    == [(p.name, p.kind, p.default) for p in theirs.parameters.values()]), name
+    exact = our_sched.ExactWarmRestarts(one(), T_0=2, T_mult=2).state_dict()
+    assert list(exact) == list(torch_sched.CosineAnnealingWarmRestarts(one(), 2, 2).state_dict())
 
 
 def test_onecycle_cos_first_lr_is_not_exactly_max_lr_over_div_factor():
