@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from . import fast, optim
+from .device import synchronize
 
 STREAMS = {"sgd": 5, "adam": 7}      # floats read + written per parameter, (9.1) and (9.2)
 TITLES = {"sgd": "SGD with momentum", "adam": "Adam"}
@@ -104,11 +105,6 @@ def implementations(name: str, params, *, compile: bool = True) -> dict[str, Cal
     return impls
 
 
-def _sync(device: torch.device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def time_round_robin(fns: dict[str, Callable[[], object]], *, repeats: int = 7, warmup: int = 2,
                      device="cpu", max_seconds: float | None = None) -> dict[str, list[float]]:
     """Seconds per call of each function, interleaved round by round; warm-up rounds dropped.
@@ -121,10 +117,10 @@ def time_round_robin(fns: dict[str, Callable[[], object]], *, repeats: int = 7, 
     begin = time.perf_counter()
     for r in range(warmup + repeats):
         for k, fn in fns.items():
-            _sync(device)
+            synchronize(device)
             start = time.perf_counter()
             fn()
-            _sync(device)
+            synchronize(device)
             if r >= warmup:
                 times[k].append(time.perf_counter() - start)
         if max_seconds is not None and r >= warmup + 2 and time.perf_counter() - begin > max_seconds:

@@ -12,7 +12,7 @@ model              everything                                  ``model.state_dic
 optimizer          momentum buffers, Adam's m, v and t          ``optimizer.state_dict()``
 scheduler          the position in the schedule (last_epoch),   ``scheduler.state_dict()``
                    ReduceLROnPlateau's best and counters
-torch RNG          dropout masks (CPU and CUDA generators)      ``torch.get_rng_state()``
+torch RNG          dropout masks (CPU, CUDA, MPS generators)    ``torch.get_rng_state()``
 data order         which mini-batches come next                 ``generator.get_state()``
 =================  ==========================================  =========================
 
@@ -31,6 +31,8 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 import torch
+
+from .device import mps_available
 
 __all__ = ["CheckpointError", "plain", "rng_state", "set_rng_state", "save_checkpoint",
            "load_checkpoint"]
@@ -61,10 +63,12 @@ def plain(obj):
 
 
 def rng_state(generator=None):
-    """The torch RNG states (CPU; every CUDA device once CUDA is in use) and ``generator``'s."""
+    """The torch RNG states (CPU; every CUDA device once CUDA is in use; Apple's MPS device
+    when present) and ``generator``'s. A model on a GPU draws its dropout masks there."""
     cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
     return {"torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if cuda else [],
+            "mps": torch.mps.get_rng_state() if mps_available() else None,
             "data": None if generator is None else generator.get_state()}
 
 
@@ -73,6 +77,8 @@ def set_rng_state(state):
     torch.set_rng_state(state["torch"])
     if state["cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+    if state.get("mps") is not None and mps_available():   # .get: files saved before MPS was kept
+        torch.mps.set_rng_state(state["mps"])
 
 
 def save_checkpoint(path, *, model, optimizer, scheduler=None, generator=None, extra=None):

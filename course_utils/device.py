@@ -18,7 +18,8 @@ import torch
 ENV_VAR = "COURSE_DEVICE"
 
 
-def _mps_available() -> bool:
+def mps_available() -> bool:
+    """True when this torch build has Apple's MPS backend and the machine has the device."""
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 
@@ -36,13 +37,13 @@ def get_device(prefer: str | None = None) -> torch.device:
         if device.type == "cuda" and not torch.cuda.is_available():
             raise RuntimeError(f"device {wanted!r} was asked for (argument or {ENV_VAR}), "
                                "but torch sees no CUDA device")
-        if device.type == "mps" and not _mps_available():
+        if device.type == "mps" and not mps_available():
             raise RuntimeError(f"device {wanted!r} was asked for (argument or {ENV_VAR}), "
                                "but torch sees no MPS device")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if _mps_available():
+    if mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 
@@ -55,6 +56,16 @@ def describe_device(device: torch.device | str | None = None) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait until every kernel queued on ``device`` has finished (CUDA and MPS run them
+    asynchronously); a no-op on the CPU. Call it before reading a clock."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:

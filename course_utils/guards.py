@@ -14,7 +14,10 @@ class DivergenceError(FloatingPointError):
     """A loss or an iterate became non-finite (inf or NaN) during optimization."""
 
 
-def _lrs(lr) -> str:
+def format_lrs(lr) -> str:
+    """``lr`` as a DivergenceError message shows it: ``0.1``, or ``[0.1, 0.01]`` per group.
+
+    ``lr`` is a number, a list of per-group numbers, or the optimizer itself."""
     if isinstance(lr, torch.optim.Optimizer):
         lr = [g["lr"] for g in lr.param_groups]
     if isinstance(lr, (list, tuple)):
@@ -35,6 +38,6 @@ def check_finite(value, *, step: int, lr, what: str = "loss"):
         finite = math.isfinite(float(value))
         shown = float(value)
     if not finite:
-        raise DivergenceError(f"diverged at step {step} with learning rate {_lrs(lr)}: {what} is {shown}; "
+        raise DivergenceError(f"diverged at step {step} with learning rate {format_lrs(lr)}: {what} is {shown}; "
                               f"lower the learning rate (or warm it up) and run again")
     return value

@@ -116,12 +116,14 @@ class Quadratic(Objective):
         return float(self.eigenvalues.min())
 
     def __call__(self, w):
-        d = self._check(w) - self.center.to(w.device, w.dtype)
+        w = self._check(w)
+        d = w - self.center.to(w.device, w.dtype)
         Ad = d * self.eigenvalues.to(w.device, w.dtype) if self.axis_aligned else d @ self.A.to(w.device, w.dtype)
         return 0.5 * (Ad * d).sum(-1)
 
     def grad(self, w):
-        d = self._check(w) - self.center.to(w.device, w.dtype)
+        w = self._check(w)
+        d = w - self.center.to(w.device, w.dtype)
         if self.axis_aligned:
             return d * self.eigenvalues.to(w.device, w.dtype)
         return d @ self.A.to(w.device, w.dtype)  # A is symmetric

@@ -55,6 +55,10 @@ class RangeTest:
 
     @property
     def min_index(self):
+        """The step at which the smoothed loss was lowest."""
+        if not self.smoothed:
+            raise ValueError(f"the loss was {self.losses[0]} at the very first step (lr {self.lrs[0]:.3g}): "
+                             "nothing to read; lower start_lr")
         return min(range(len(self.smoothed)), key=self.smoothed.__getitem__)
 
     @property

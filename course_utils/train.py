@@ -26,7 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.guards import DivergenceError, check_finite
+from course_utils.device import synchronize
+from course_utils.guards import DivergenceError, check_finite, format_lrs
 
 __all__ = ["make_mlp", "make_cnn", "validation_split", "shuffled_batches", "evaluate", "History",
            "train", "check_not_exploding", "is_plateau", "parameters_equal"]
@@ -149,15 +150,6 @@ def is_plateau(scheduler):
     return isinstance(scheduler, (TorchPlateau, ReduceLROnPlateau))
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _lrs(optimizer):
-    return "[" + ", ".join(f"{float(g['lr']):.4g}" for g in optimizer.param_groups) + "]"
-
-
 def check_not_exploding(value, first, *, step, optimizer, max_loss_ratio):
     """Raise DivergenceError if the loss ``value`` exceeds ``max_loss_ratio`` × ``first``.
 
@@ -165,7 +157,7 @@ def check_not_exploding(value, first, *, step, optimizer, max_loss_ratio):
     to hundreds while the network dies, all in finite numbers. This catches that case (8.1).
     """
     if max_loss_ratio is not None and value > max_loss_ratio * first:
-        raise DivergenceError(f"diverged at step {step} with learning rate {_lrs(optimizer)}: "
+        raise DivergenceError(f"diverged at step {step} with learning rate {format_lrs(optimizer)}: "
                               f"loss is {value:.4g}, more than {max_loss_ratio:g}× the first "
                               f"step's {first:.4g}; lower the learning rate (or warm it up) "
                               "and run again")
@@ -212,7 +204,7 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, gene
             if scheduler is not None and not plateau:
                 scheduler.step()                                                   # (8.2)
         history.epoch_loss.append(sum(losses) / len(losses))
-        _sync(x.device)
+        synchronize(x.device)
         elapsed += time.perf_counter() - start
         history.seconds.append(elapsed)
         if validation is not None:

@@ -34,17 +34,15 @@ def show_source(obj, *, display: bool = True) -> str | None:
     source = inspect.getsource(obj)
     if not display:
         return source
+    try:
+        from IPython import get_ipython
+        from IPython.display import display as ipy_display
+    except ImportError:  # plain Python: print it
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        print(source)
     else:
-        try:
-            from IPython import get_ipython
-            from IPython.display import display as ipy_display
-        except ImportError:  # plain Python: print it
-            print(source)
-        else:
-            if get_ipython() is None:
-                print(source)
-            else:
-                ipy_display({"text/markdown": f"```python\n{source}```", "text/plain": source}, raw=True)
+        ipy_display({"text/markdown": f"```python\n{source}```", "text/plain": source}, raw=True)
     return None
 
 

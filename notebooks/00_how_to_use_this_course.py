@@ -119,11 +119,15 @@ show_source(get_device)
 # | $\beta_1, \beta_2$ | Adam's averaging coefficients | `betas` | `betas` |
 # | $m, v$ | Adam's first and second moments | `exp_avg`, `exp_avg_sq` | state `exp_avg`, `exp_avg_sq` |
 # | $\epsilon$ | Adam's denominator guard | `eps` | `eps` |
+# | $L, \mu$ | largest and smallest eigenvalue of a quadratic's Hessian | `q.L`, `q.mu` | — |
 # | $\kappa = L/\mu$ | condition number of a quadratic | `kappa` | — |
 # | $T$ | schedule length | `T_max`, `total_steps` | `T_max`, `total_steps` |
 # | $\eta_{\min}$ | floor of a decay schedule | `eta_min` | `eta_min` |
 #
-# (Chapter 03 uses $\lambda_i$ for the eigenvalues of a Hessian; the context always tells which.)
+# Two letters do double duty, as in the literature: $\mu$ is the momentum coefficient in an
+# update and the smallest eigenvalue in a rate or a condition number; $\lambda$ is the weight
+# decay in an update and, with an index, an eigenvalue $\lambda_i$ of a Hessian (chapters 01
+# and 03). The context always tells which.
 # Equations are numbered by chapter: (2.4) is the fourth equation of chapter 02, and the line
 # of package code that implements it carries the same number in a comment.
 
@@ -199,12 +203,13 @@ textbook_vs_torch = compare_optimizers(lambda ps: TextbookGD(ps, lr=0.1), lambda
                                        least_squares, w0, steps=50, rtol=1e-12, atol=0.0,
                                        names=("TextbookGD", "torch SGD"))
 print(textbook_vs_torch)
+assert not textbook_vs_torch.exact, "rounded twice is not rounded once"
 assert textbook_vs_torch.allclose and textbook_vs_torch.max_rel_diff < 1e-13
 
 # %% [markdown]
-# Whether the first comparison is bitwise or only equal to the last bit or two depends on the
-# processor's instruction set, so the course's test suite demands two things of every
-# from-scratch optimizer and scheduler:
+# Whether a formula written another way is bitwise equal or only equal to the last bit or two
+# depends on the processor's instruction set (with or without fused multiply–add), so the
+# course's test suite demands two things of every from-scratch optimizer and scheduler:
 #
 # * **float64, relative difference $\le 10^{-12}$** at every step against `torch.optim`, over
 #   grids of every constructor argument (and, where the implementation copies torch's order of
@@ -280,7 +285,7 @@ class DecayGD(PlainGD):
 check = compare_optimizers(lambda ps: DecayGD(ps, 0.1, 0.01), lambda ps: torch.optim.SGD(ps, lr=0.1, weight_decay=0.01),
                            least_squares, w0, steps=50, rtol=1e-12, atol=0.0, names=("DecayGD", "torch SGD"))
 print(check)
-assert check.allclose
+assert check.exact      # torch's operations in torch's order: bitwise, not merely close
 
 # %% [markdown]
 # ## References

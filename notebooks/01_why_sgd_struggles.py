@@ -64,8 +64,13 @@ f64 = dict(dtype=torch.float64)
 # ## 1. The failing example: a narrow valley
 #
 # Take the quadratic $f(w) = \tfrac12(w_1^2 + 25\,w_2^2)$: a valley 25 times steeper across
-# ($w_2$) than along ($w_1$). Gradient descent, $w_{t+1} = w_t - \alpha\nabla f(w_t)$, written out
-# in full:
+# ($w_2$) than along ($w_1$). Gradient descent with step size (learning rate) $\alpha$,
+#
+# $$
+# w_{t+1} = w_t - \alpha\nabla f(w_t), \tag{1.1}
+# $$
+#
+# written out in full:
 
 # %%
 def gradient_descent(f, w0, lr, steps):
@@ -141,11 +146,11 @@ print("inline loop == torch.optim.SGD to 1e-12, every step")
 #
 # $$
 # t(\varepsilon) = \left\lceil \frac{\ln \varepsilon}{\ln \rho^\star} \right\rceil
-# \approx \frac{\kappa+1}{2}\,\ln\frac{1}{\varepsilon} \tag{1.5}
+# \approx \frac{\kappa}{2}\,\ln\frac{1}{\varepsilon} \tag{1.5}
 # $$
 #
-# steps (using $\ln\frac{\kappa+1}{\kappa-1} \approx \frac{2}{\kappa}$ for large $\kappa$): **the cost grows
-# linearly with the condition number.** The steep direction caps the step size; the shallow
+# steps, because $-\ln\rho^\star = \ln\frac{\kappa+1}{\kappa-1} = \frac{2}{\kappa} + \frac{2}{3\kappa^3} + \dots$
+# (the series of $2\,\mathrm{artanh}(1/\kappa)$): **the cost grows linearly with the condition number.** The steep direction caps the step size; the shallow
 # one then needs $\kappa$ times as many steps. In the valley above, $\kappa = 25$ and
 # $\alpha = 0.075$ sits just under the stability limit $2/L = 0.08$.
 
@@ -183,6 +188,8 @@ for kappa, predicted, measured, rho, rate in rows:
 for kappa, predicted, measured, rho, rate in rows:
     assert abs(measured - predicted) <= 1, (kappa, predicted, measured)
     assert abs(rate - rho) < 1e-9 * rho
+    if kappa >= 10:   # the approximation of (1.5), off by less than one step
+        assert abs(kappa / 2 * math.log(1 / eps) - predicted) < 1, (kappa, predicted)
 ks = torch.tensor([r[0] for r in rows if r[0] >= 10], **f64)
 ts = torch.tensor([r[2] for r in rows if r[0] >= 10], **f64)
 slope = float(torch.linalg.lstsq(torch.stack([ks.log(), torch.ones_like(ks)], 1), ts.log().unsqueeze(1)).solution[0])
@@ -192,8 +199,8 @@ assert 0.95 < slope < 1.05, "the number of steps grows linearly with kappa"
 # %%
 fig, ax = plt.subplots()
 ax.loglog([r[0] for r in rows], [r[2] for r in rows], "o-", label="measured")
-ax.loglog([r[0] for r in rows], [(r[0] + 1) / 2 * math.log(1 / eps) for r in rows], "--",
-          label=r"$\frac{\kappa+1}{2}\ln\frac{1}{\varepsilon}$  (1.5)")
+ax.loglog([r[0] for r in rows], [r[0] / 2 * math.log(1 / eps) for r in rows], "--",
+          label=r"$\frac{\kappa}{2}\ln\frac{1}{\varepsilon}$  (1.5)")
 ax.set(xlabel=r"condition number $\kappa$", ylabel=r"steps to reach $\varepsilon = 10^{-6}$",
        title="Gradient descent needs steps in proportion to $\\kappa$")
 ax.legend()

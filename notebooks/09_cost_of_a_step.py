@@ -338,15 +338,17 @@ for name, (medians, copy_gbps, _) in results.items():
 # fewest passes with the fewest calls. The "vs fused" column is speed relative to torch's fused
 # kernel (above 1 is faster). On a quiet machine the per-tensor loops are helped by the caches
 # (their tensors are small); on a busy one they suffer most, because each of their hundreds of
-# small operations waits for every core. Percentages of the copy bandwidth can exceed 100%: a copy
-# into a fresh tensor makes the processor *read* the destination before overwriting it (the
-# cache line is fetched on a write), so a copy really moves 3 floats per element while we credit
-# it with 2; an in-place update reads those lines anyway.
+# small operations waits for every core. Percentages of the copy bandwidth can exceed 100%: a
+# copy's writes make the processor *read* each destination cache line before overwriting it
+# (write-allocate: the line is fetched on a write miss), so a copy really moves 3 floats per
+# element while we credit it with 2; an in-place update reads those lines anyway.
 #
 # The claims this chapter makes about the race are asserted on each implementation's *fastest*
 # round rather than its median: load from other processes only ever adds time, so the minimum is
 # the most repeatable measure of what the code itself costs (the table shows the typical cost).
-# The margins are wide enough for a busy machine:
+# The bounds follow from the pass counts, with room for a busy machine: the lean SGD moves 6
+# floats to the fused kernel's 5 (1.2× if both ran at the floor; bound 1.5×), and the for-loop
+# Adam 18 to 7 (2.6×, less what the caches save; bound 1.5×):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -354,17 +356,17 @@ sgd_t, adam_t = results["sgd"][2], results["adam"][2]
 lean_vs_fused = sgd_t["ours: flat, lean"] / sgd_t["torch: fused"]
 fused_vs_loop = adam_t["torch: for-loop"] / adam_t["torch: fused"]
 print(f"lean flat SGD takes {lean_vs_fused:.2f}× the time of torch's fused SGD (bound: 1.5×)")
-print(f"torch's for-loop Adam takes {fused_vs_loop:.1f}× the time of its fused Adam (bound: > 1.1×)")
+print(f"torch's for-loop Adam takes {fused_vs_loop:.1f}× the time of its fused Adam (bound: > 1.5×)")
 assert lean_vs_fused < 1.5, "our fused-style SGD keeps up with torch's fused kernel"
-assert fused_vs_loop > 1.1, "moving each byte once pays"
+assert fused_vs_loop > 1.5, "moving each byte once pays"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 if FULL_RUN:
     for name in ("sgd", "adam"):
         ratio = results[name][2]["ours: flat + compile"] / results[name][2]["torch: fused"]
-        print(f"{bench.TITLES[name]}: compiled flat step takes {ratio:.2f}× torch fused's time")
-        assert ratio < 1.5
+        print(f"{bench.TITLES[name]}: compiled flat step takes {ratio:.2f}× torch fused's time (bound: 1.1×)")
+        assert ratio < 1.1, "one fused loop from scratch matches torch's hand-written kernel"
 else:
     print("compiled steps skipped: set COURSE_FULL_RUN=1 (compiling takes seconds to tens of seconds)")
 
@@ -455,9 +457,9 @@ except RuntimeError as err:
 # 3. Eager steps pay for extra passes (Adam: 18 floats instead of 7), temporaries and one
 #    operation per tensor; caches sometimes hide part of it.
 # 4. Flattening removes the per-tensor calls, fusing removes the extra passes: the from-scratch
-#    flat SGD in two passes keeps up with torch's fused kernel (asserted within 1.5×), and so does
-#    the compiled flat step for both optimizers (asserted with `COURSE_FULL_RUN=1`;
-#    `python -m course_utils bench` reports the ratios at 25 M parameters).
+#    flat SGD in two passes keeps up with torch's fused kernel (asserted within 1.5×), and the
+#    compiled flat step matches it for both optimizers (within 10 %, asserted with
+#    `COURSE_FULL_RUN=1`; `python -m course_utils bench` reports the ratios at 25 M parameters).
 
 # %% [markdown]
 # ## Exercises

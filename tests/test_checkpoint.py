@@ -46,6 +46,21 @@ def test_rng_state_round_trips():
     assert torch.equal(a, torch.rand(3)) and torch.equal(b, torch.rand(3, generator=gen))
 
 
+def test_the_mps_generator_is_saved_and_restored_when_present(tmp_path, monkeypatch):
+    import course_utils.checkpoint as ckpt
+
+    device_state = {"now": torch.tensor([1, 2, 3], dtype=torch.uint8)}
+    monkeypatch.setattr(ckpt, "mps_available", lambda: True)
+    monkeypatch.setattr(torch.mps, "get_rng_state", lambda: device_state["now"].clone())
+    monkeypatch.setattr(torch.mps, "set_rng_state", lambda s: device_state.update(now=s.clone()))
+    model = make_mlp(seed=0)
+    save_checkpoint(tmp_path / "c.pt", model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    device_state["now"] = torch.tensor([9, 9, 9], dtype=torch.uint8)     # the generator moved on
+    load_checkpoint(tmp_path / "c.pt", model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    assert device_state["now"].tolist() == [1, 2, 3]
+    set_rng_state({"torch": torch.get_rng_state(), "cuda": []})        # a file from before: no "mps" key
+
+
 SETUPS = {
     "sgd-momentum+multistep": (lambda o, p: o.SGD(p, lr=0.1, momentum=0.9),
                                lambda s, opt, total: s.MultiStepLR(opt, [total // 2, total // 2 + 3])),

@@ -14,6 +14,17 @@ def test_shipped_file_matches_its_recorded_sha256():
     assert data.DIGITS_SHA256 in readme
 
 
+def test_readme_describes_the_shipped_file():
+    path = data.verified_path()
+    readme = (path.parent / "README.md").read_text()
+    with np.load(path) as f:
+        images, labels = f["images"], f["labels"]
+    assert images.shape == (1797, 8, 8) and images.dtype == np.uint8 and int(images.max()) == 16
+    counts = ", ".join(str(c) for c in np.bincount(labels, minlength=10))
+    assert f"| class counts | {counts} (digits 0–9) |" in readme
+    assert f"| size | {path.stat().st_size} bytes |" in readme
+
+
 def test_split_is_fixed_seeded_stratified_and_disjoint():
     d = data.load_digits(device="cpu")
     assert d.x_train.shape == (1438, 1, 8, 8) and d.x_test.shape == (359, 1, 8, 8)

@@ -9,18 +9,18 @@ from course_utils import device as dev
 
 def test_default_order_on_this_machine(monkeypatch):
     monkeypatch.delenv(dev.ENV_VAR, raising=False)
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if dev._mps_available() else "cpu")
+    expected = "cuda" if torch.cuda.is_available() else ("mps" if dev.mps_available() else "cpu")
     assert dev.get_device().type == expected
 
 
 def test_cuda_is_preferred_over_mps_and_cpu(monkeypatch):
     monkeypatch.delenv(dev.ENV_VAR, raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(dev, "_mps_available", lambda: True)
+    monkeypatch.setattr(dev, "mps_available", lambda: True)
     assert dev.get_device().type == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert dev.get_device().type == "mps"
-    monkeypatch.setattr(dev, "_mps_available", lambda: False)
+    monkeypatch.setattr(dev, "mps_available", lambda: False)
     assert dev.get_device().type == "cpu"
 
 
@@ -32,7 +32,7 @@ def test_environment_variable_overrides(monkeypatch):
 
 def test_asking_for_an_absent_device_is_an_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(dev, "_mps_available", lambda: False)
+    monkeypatch.setattr(dev, "mps_available", lambda: False)
     monkeypatch.setenv(dev.ENV_VAR, "cuda")
     with pytest.raises(RuntimeError, match="device 'cuda' was asked for .* no CUDA device"):
         dev.get_device()
@@ -78,3 +78,14 @@ def test_make_deterministic_toggles_torch():
     finally:
         dev.make_deterministic(False)
     assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_synchronize_waits_on_cuda_and_mps_and_is_a_no_op_on_the_cpu(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: calls.append(("cuda", device)))
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: calls.append(("mps", None)))
+    dev.synchronize("cpu")
+    assert calls == []
+    dev.synchronize("cuda:1")
+    dev.synchronize(torch.device("mps"))
+    assert calls == [("cuda", torch.device("cuda:1")), ("mps", None)]

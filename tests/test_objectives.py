@@ -68,6 +68,13 @@ def test_quadratic_rejects_non_orthogonal_q_and_bad_condition():
         Quadratic.with_condition(0.5)
 
 
+@pytest.mark.parametrize("f", OBJECTIVES, ids=lambda f: type(f).__name__)
+def test_a_point_given_as_a_python_list_is_read_as_float64(f):
+    point = [0.5] * f.dim
+    as_tensor = torch.tensor(point, dtype=torch.float64)
+    assert torch.equal(f(point), f(as_tensor)) and torch.equal(f.grad(point), f.grad(as_tensor))
+
+
 def test_wrong_point_shape_is_an_error():
     with pytest.raises(ValueError, match=r"shape \(\.\.\., 2\)"):
         Rosenbrock()(torch.zeros(3))

@@ -66,3 +66,16 @@ def test_a_gentle_test_runs_to_the_end_and_changes_nothing_outside(digits):
     again = lr_range_test(lambda: make_mlp(seed=0), _sgd, digits, num_steps=20, start_lr=1e-5,
                           end_lr=1e-3, generator=torch.Generator().manual_seed(0))
     assert again.losses == r.losses
+
+
+def test_a_loss_that_is_not_finite_from_the_first_step_is_a_clear_error(digits):
+    def broken():
+        model = make_mlp(seed=0)
+        with torch.no_grad():
+            model[1].weight.fill_(math.nan)
+        return model
+
+    r = lr_range_test(broken, _sgd, digits, num_steps=10)
+    assert r.diverged and r.smoothed == [] and math.isnan(r.losses[0])
+    with pytest.raises(ValueError, match=r"the loss was nan at the very first step \(lr 0.0001\).*lower start_lr"):
+        r.suggestion
