@@ -22,9 +22,11 @@
 # torch's fused kernel.*
 #
 # **Prerequisites:** chapter 02 (SGD with momentum), chapter 04 (Adam).
-# **Runtime:** about 20 s on a laptop CPU; set `COURSE_FULL_RUN=1` for the compiled steps and a
-# 25-million-parameter race (a few minutes). Timings depend on your machine and its load: the
-# numbers you see will differ from anyone else's, and the assertions allow for that.
+# **Runtime:** about 10 s on a laptop CPU; set `COURSE_FULL_RUN=1` for the compiled steps and a
+# 25-million-parameter race (under a minute, compiling included). Timings depend on your machine
+# and its load: the numbers you see will differ from anyone else's, and the assertions allow for
+# that. Another busy process hurts most: each of a per-tensor loop's hundreds of small parallel
+# operations then waits for a core, and the chapter can take a minute or more.
 #
 # **After this chapter you can**
 # 1. count the bytes an SGD-momentum or Adam step must move per parameter, and turn them into a
