@@ -179,7 +179,7 @@ for name, build in at_construction.items():
 # with one exception: at $e = T + 1$ (and every $2T$ after) the denominator $1 + \cos\pi$ is zero,
 # and torch adds the increment of (5.6) instead,
 # $\eta_e = \eta_{e-1} + (\eta_0 - \eta_{\min})(1 - \cos(\pi/T))/2$ (6.9b). The other classes, with the
-# numbers their code carries in `course_utils/schedulers.py` ($e > 0$; $\eta_{e-1}$ is the rate
+# numbers their code carries in `course_utils/schedulers.py` and its sibling modules ($e > 0$; $\eta_{e-1}$ is the rate
 # found in the group):
 #
 # | class | what `step()` computes | | closed form |
@@ -768,7 +768,8 @@ print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied tw
 # * PyTorch documentation, `torch.optim` — "How to adjust learning rate" (the order of
 #   `optimizer.step()` and `scheduler.step()`, changed in PyTorch 1.1.0) and the pages of each
 #   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (2.13), which
-#   `course_utils/schedulers.py` rebuilds.
+#   `course_utils/scheduler_base.py`, `schedulers.py`, `cyclic_schedulers.py` and
+#   `composite_schedulers.py` rebuild.
 # * PyTorch issues #65417 (`OneCycleLR` stepped per epoch), #152081 (the documented cosine
 #   formula versus the recursive implementation).
 # * A. Zhang, Z. C. Lipton, M. Li and A. J. Smola, *Dive into Deep Learning*, §12.11 "Learning
