@@ -241,6 +241,7 @@ class SGD(Optimizer):
             _check_fused_device(params[0])
             self._fused_device_unchecked = False
         if group["fused"] and not group["foreach"] and any(p.grad.is_sparse for p in params):
+            # torch's error text, word for word; nothing here calls torch's fused kernel
             raise RuntimeError("`_fused_sgd` does not support sparse gradients")
         has_momentum = group["momentum"] != 0
         # As torch: read every buffer before any update and store them after the last one
