@@ -1,7 +1,8 @@
 """Command line: ``python -m course_utils <command>``.
 
 - ``execute [NOTEBOOK ...]``: re-run chapters in place (all of book.toml by default).
-- ``readme``: rewrite README.md's chapter table from book.toml.
+- ``readme``: rewrite every table generated from book.toml (README's chapters, the
+  instructors' lecture plan).
 - ``book``: build the offline HTML book into _build/html (from the committed outputs).
 - ``slides``: write an offline reveal.js deck per chapter into _build/slides.
 - ``student``: write the student editions (no worked solutions) into _build/student.
@@ -29,10 +30,12 @@ def _execute(args) -> int:
 
 def _readme(args) -> int:
     from .book import load_book, sync_readme
+    from .slides import GUIDE, sync_guide
 
     book = load_book()
-    changed = sync_readme(book, book.root / "README.md")
-    print("README.md chapter table " + ("updated" if changed else "already up to date"))
+    for name, changed in (("README.md chapter table", sync_readme(book, book.root / "README.md")),
+                          (f"{GUIDE} lecture plan", sync_guide(book))):
+        print(f"{name} " + ("updated" if changed else "already up to date"))
     return 0
 
 
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu", help="COURSE_DEVICE for the run (default: cpu, the canonical outputs)")
     p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     p.set_defaults(func=_execute)
-    p = sub.add_parser("readme", help="rewrite README.md's chapter table from book.toml")
+    p = sub.add_parser("readme", help="rewrite the tables generated from book.toml (README, instructors' plan)")
     p.set_defaults(func=_readme)
     p = sub.add_parser("book", help="build the offline HTML book into _build/html from the committed outputs")
     p.add_argument("--out", help="output folder (default: _build/html)")

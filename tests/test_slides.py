@@ -90,7 +90,7 @@ def test_slide_count_follows_the_metadata():
 
 def test_the_instructors_guide_carries_the_lecture_plan_of_book_toml():
     guide = (ROOT / GUIDE).read_text(encoding="utf-8")
-    assert lecture_plan_block(BOOK) in guide, "run `python -m course_utils slides --update-guide`"
+    assert lecture_plan_block(BOOK) in guide, "run `python -m course_utils readme`"
     total = sum(ch.minutes for ch in BOOK.chapters)
     assert f"{total // 60} h {total % 60:02d} min" in lecture_plan(BOOK).splitlines()[-1]
 
