@@ -54,7 +54,8 @@ def describe_device(device: torch.device | str | None = None) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
+        n = torch.get_num_threads()
+        return f"cpu ({n} thread{'s' if n != 1 else ''})"
     return device.type
 
 
@@ -95,14 +96,20 @@ def make_deterministic(enabled: bool = True) -> None:
         torch.backends.cudnn.deterministic = enabled
 
 
-def setup(seed: int = 0, *, quiet: bool = False) -> torch.device:
+def setup(seed: int = 0, *, threads: int | None = None, quiet: bool = False) -> torch.device:
     """The first cell of every chapter: seed everything, apply the course style, pick the device.
 
+    ``threads`` caps torch's CPU threads (chapters that train models of a few thousand
+    weights use 1: splitting such small operations across cores costs more than it saves).
     Prints the device once (``Device: …``) unless ``quiet``; nbval sanitizes that line, so a
     chapter's committed outputs compare equal on a laptop and on a GPU machine.
     """
     from .plotting import use_course_style
 
+    if threads is not None:
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+            raise ValueError(f"threads must be a positive int, got {threads!r}")
+        torch.set_num_threads(threads)
     seed_everything(seed)
     use_course_style()
     device = get_device()

@@ -57,8 +57,7 @@ import torch
 
 from course_utils.device import setup
 
-device = setup(seed=0)
-torch.set_num_threads(1)  # models of a few thousand weights: one CPU thread is the fastest
+device = setup(seed=0, threads=1)  # models of a few thousand weights: one CPU thread is fastest
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The failing example: reacting to every uptick

@@ -60,8 +60,7 @@ import torch
 
 from course_utils.device import setup
 
-device = setup(seed=0)
-torch.set_num_threads(1)  # models of a few thousand weights: one CPU thread is the fastest
+device = setup(seed=0, threads=1)  # models of a few thousand weights: one CPU thread is fastest
 
 # %%
 FULL_RUN = os.environ.get("COURSE_FULL_RUN") == "1"   # the CNN grid and more seeds: minutes, not seconds

@@ -89,3 +89,16 @@ def test_synchronize_waits_on_cuda_and_mps_and_is_a_no_op_on_the_cpu(monkeypatch
     dev.synchronize("cuda:1")
     dev.synchronize(torch.device("mps"))
     assert calls == [("cuda", torch.device("cuda:1")), ("mps", None)]
+
+
+def test_setup_caps_cpu_threads_when_asked(monkeypatch, capsys):
+    monkeypatch.setenv(dev.ENV_VAR, "cpu")
+    before = torch.get_num_threads()
+    try:
+        dev.setup(0, threads=1)
+        assert torch.get_num_threads() == 1
+        assert "Device: cpu (1 thread)" in capsys.readouterr().out
+        with pytest.raises(ValueError, match="threads must be a positive int"):
+            dev.setup(0, threads=0)
+    finally:
+        torch.set_num_threads(before)
