@@ -6,12 +6,11 @@ docstring names the chapter that teaches it.
 The mathematics (chapters 01–07)
 
 =========================  ==============================================================
-``optim``                  SGD, Adam and AdamW from scratch, equal to ``torch.optim``
-``schedules``              schedules as pure functions of the step; exports every scheduler
-``scheduler_base``         torch's ``LRScheduler`` mechanics, rewritten (step at construction…)
-``schedulers``             the epoch schedulers (StepLR, CosineAnnealingLR, …)
-``cyclic_schedulers``      warm restarts, CyclicLR, OneCycleLR
-``composite_schedulers``   SequentialLR, ChainedScheduler, ReduceLROnPlateau
+``optim``                  SGD, Adam and AdamW from scratch, laid out like ``torch.optim``:
+                           ``sgd``, ``adam`` (the math), ``_compat`` (torch's flags), ``fast``
+``lr_scheduler``           every ``torch.optim.lr_scheduler`` class from scratch: ``base``,
+                           ``epoch``, ``cyclic``, ``composite``, ``plateau``
+``schedules``              schedules as pure functions of the step (no classes)
 ``objectives``             test functions with known minimisers (quadratics, saddle, …)
 ``quadratic_theory``       momentum on a quadratic in closed form: rates, stability, optima
 ``lr_trace``, ``plateau``  record and compare what schedulers do, step by step
@@ -20,11 +19,11 @@ The mathematics (chapters 01–07)
 Practice (chapters 08–09)
 
 =========================  ==============================================================
-``data``                   the 8×8 digits shipped in ``data/``, verified by sha256
+``data``                   the data shipped in ``data/``, verified by sha256
 ``train``, ``range_test``  small models, a training loop, the learning-rate range test
 ``checkpoint``             save and resume so that nothing is lost
 ``guards``                 stop a diverging run with a message naming step and lr
-``fast``, ``bench``        flat-buffer optimizer steps; ``python -m course_utils bench``
+``bench``                  ``python -m course_utils bench``: optimizer steps timed
 =========================  ==============================================================
 
 Around the chapters
@@ -33,9 +32,8 @@ Around the chapters
 ``device``                 choose CUDA → MPS → CPU once; seeding and determinism
 ``plotting``, ``widgets``  the course style and figures; interactive explorers
 ``verify``                 run two optimizers side by side; ``show_source``
-``book``, ``notebooks``    book.toml, generated tables, executing chapters
-``site``, ``slides``,      the offline book site, reveal.js decks, student editions,
-``student``, ``browser``   and headless-Chromium checks of what readers see
+``publish``                the instructors' toolchain: book site, slides, student editions
+                           (learners never import it)
 =========================  ==============================================================
 """
 

@@ -17,8 +17,8 @@ import time
 
 
 def _execute(args) -> int:
-    from .book import load_book
-    from .notebooks import execute
+    from .publish.book import load_book
+    from .publish.notebooks import execute
 
     book = load_book(strict=False)
     chapters = [book.chapter(n) for n in args.notebooks] if args.notebooks else list(book.chapters)
@@ -29,8 +29,8 @@ def _execute(args) -> int:
 
 
 def _readme(args) -> int:
-    from .book import load_book, sync_readme
-    from .slides import GUIDE, sync_guide
+    from .publish.book import load_book, sync_readme
+    from .publish.slides import GUIDE, sync_guide
 
     book = load_book()
     for name, changed in (("README.md chapter table", sync_readme(book, book.root / "README.md")),
@@ -40,7 +40,7 @@ def _readme(args) -> int:
 
 
 def _book(args) -> int:
-    from .site import build_site, save_screenshots
+    from .publish.site import build_site, save_screenshots
 
     start = time.perf_counter()
     index = build_site(out=args.out)
@@ -52,10 +52,10 @@ def _book(args) -> int:
 
 
 def _slides(args) -> int:
-    from .slides import build_slides, sync_guide
+    from .publish.slides import build_slides, sync_guide
 
     if args.update_guide:
-        from .book import load_book
+        from .publish.book import load_book
 
         changed = sync_guide(load_book())
         print("instructors' guide lecture plan " + ("updated" if changed else "already up to date"))
@@ -65,7 +65,7 @@ def _slides(args) -> int:
 
 
 def _student(args) -> int:
-    from .student import build_student
+    from .publish.student import build_student
 
     for path in build_student(out=args.out):
         print(path)

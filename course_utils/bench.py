@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import torch
 
-from . import fast, optim
+from . import optim
+from .optim import fast
 from .device import synchronize
 
 STREAMS = {"sgd": 5, "adam": 7}      # floats read + written per parameter, (9.1) and (9.2)
@@ -63,7 +64,7 @@ def make_params(n_params: int, device="cpu", dtype=torch.float32, seed: int = 0)
     """Parameters of :func:`model_shapes` with random values and random gradients.
 
     They are views of one flat buffer (and so are the grads), the layout that
-    :mod:`course_utils.fast` uses, so every implementation can share them.
+    :mod:`course_utils.optim.fast` uses, so every implementation can share them.
     """
     gen = torch.Generator(device=device).manual_seed(seed)
     params = [torch.nn.Parameter(torch.empty(s, device=device, dtype=dtype)) for s in model_shapes(n_params)]

@@ -1,4 +1,4 @@
-"""Learning-rate schedules as pure functions of the step, and torch-compatible schedulers.
+"""Learning-rate schedules as pure functions of the step.
 
 Chapter: 05_lr_decay, 06_torch_schedulers, 07_reduce_lr_on_plateau
 
@@ -31,9 +31,9 @@ function                                  torch class                      equat
 ``join_schedules``                        ``SequentialLR``                 (5.15)
 ========================================  ===============================  =============
 
-The scheduler classes (``StepLR`` … ``ReduceLROnPlateau``, chapters 06 and 07) live in
-``course_utils.schedulers`` and are re-exported from here, so
-``from course_utils.schedules import CosineAnnealingLR`` works.
+A *schedule* is a function; a *scheduler* is a class. The scheduler classes (``StepLR`` …
+``ReduceLROnPlateau``, chapters 06 and 07) are in ``course_utils.lr_scheduler`` and build on
+these functions; this module imports nothing from there.
 """
 
 import functools
@@ -47,13 +47,7 @@ __all__ = [
     "cyclic_scale", "cyclic_lr", "cyclic_momentum",
     "cosine_anneal", "linear_anneal", "one_cycle_phases", "one_cycle_lr", "one_cycle_momentum",
     "warmup_stable_decay_lr", "join_schedules",
-    # classes, defined in course_utils.schedulers
-    "Scheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
-    "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR",
-    "ChainedScheduler", "ReduceLROnPlateau", "ExactWarmRestarts",
 ]
-_CLASSES = frozenset(__all__[__all__.index("Scheduler"):])
 
 
 def constant_lr(epoch, base_lr, factor=1.0 / 3, total_iters=5):
@@ -395,15 +389,3 @@ def join_schedules(schedules, boundaries):
         return schedules[k](epoch - offset)  # (5.15)
 
     return joined
-
-
-def __getattr__(name):
-    """Serve the scheduler classes lazily, so that either module can be imported first."""
-    if name in _CLASSES:
-        from course_utils import schedulers
-        return getattr(schedulers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | _CLASSES)

@@ -146,7 +146,7 @@ def is_plateau(scheduler):
     """True for a ReduceLROnPlateau (torch's or the course's), which steps on a metric."""
     from torch.optim.lr_scheduler import ReduceLROnPlateau as TorchPlateau
 
-    from course_utils.schedules import ReduceLROnPlateau
+    from course_utils.lr_scheduler import ReduceLROnPlateau
     return isinstance(scheduler, (TorchPlateau, ReduceLROnPlateau))
 
 

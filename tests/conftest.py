@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _listed_notebooks() -> set[Path]:
-    from course_utils.book import load_book
+    from course_utils.publish.book import load_book
 
     return {(ROOT / ch.file).resolve() for ch in load_book(ROOT).chapters}
 
@@ -33,7 +33,7 @@ def pytest_ignore_collect(collection_path: Path, config):
 def pytest_configure(config):
     os.environ.setdefault("PYTHONHASHSEED", "0")
     if os.environ.get("COURSE_REQUIRE_CHROMIUM"):  # set by .ci/run: the browser test must run there
-        from course_utils.browser import find_chromium
+        from course_utils.publish.browser import find_chromium
 
         if find_chromium() is None:
             raise pytest.UsageError("COURSE_REQUIRE_CHROMIUM is set but chromium is not installed")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from course_utils.book import BookError, load_book, readme_table_block
-from course_utils.notebooks import out_of_sync
+from course_utils.publish.book import BookError, load_book, readme_table_block
+from course_utils.publish.notebooks import JUPYTEXT_FORMATS, out_of_sync
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,10 +30,10 @@ def test_every_notebook_is_in_book_toml_and_every_listed_file_exists():
 
 
 def _write_book(tmp_path, chapters_toml):
-    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    (tmp_path / "notebooks" / "py").mkdir(parents=True, exist_ok=True)
     for name in ("00_a", "01_b"):
         (tmp_path / "notebooks" / f"{name}.ipynb").write_text("{}")
-        (tmp_path / "notebooks" / f"{name}.py").write_text("")
+        (tmp_path / "notebooks" / "py" / f"{name}.py").write_text("")
     meta = '[book]\ntitle="t"\nauthors=["a"]\nlicense="l"\nrepository="https://github.com/o/r"\nbranch="main"\n'
     (tmp_path / "book.toml").write_text(meta + chapters_toml)
 
@@ -131,7 +131,8 @@ def test_out_of_sync_detects_a_changed_cell(tmp_path):
     src = ROOT / BOOK.chapters[0].file
     (tmp_path / src.name).write_bytes(src.read_bytes())
     py = (ROOT / BOOK.chapters[0].py_file).read_text()
-    (tmp_path / src.with_suffix(".py").name).write_text(py.replace("device = setup(seed=0)", "device = setup(seed=1)"))
+    (tmp_path / "py").mkdir()
+    (tmp_path / "py" / src.with_suffix(".py").name).write_text(py.replace("device = setup(seed=0)", "device = setup(seed=1)"))
     assert out_of_sync(tmp_path / src.name)
 
 
@@ -148,7 +149,7 @@ def test_notebook_is_committed_executed_cleanly(ch):
                 f"stderr output (a warning?) in {ch.file}: {''.join(out['text'])[:200]}"
             assert not re.search(r"/(root|tmp|work|home|Users)/", json.dumps(out)), "local path in an output"
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
-    assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
+    assert nb["metadata"]["jupytext"]["formats"] == JUPYTEXT_FORMATS == "ipynb,py//py:percent"
 
 
 @pytest.mark.parametrize("ch", BOOK.chapters, ids=lambda c: c.stem)

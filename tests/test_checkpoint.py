@@ -13,7 +13,7 @@ import torch
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.optim as our_optim
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 from course_utils.checkpoint import (CheckpointError, load_checkpoint, plain, rng_state,
                                      save_checkpoint, set_rng_state)
 from course_utils.data import Digits, load_digits

@@ -1,4 +1,4 @@
-"""course_utils.fast against torch.optim: flat buffers, foreach cores, compiled steps.
+"""course_utils.optim.fast against torch.optim: flat buffers, foreach cores, compiled steps.
 
 The eager flat optimizers and the foreach cores replay torch's for-loop op by op, so they are
 compared *bitwise* with ``torch.optim.X(foreach=False)``. The compiled step is the same math
@@ -10,7 +10,7 @@ import itertools
 import pytest
 import torch
 
-from course_utils import fast
+from course_utils.optim import fast
 from course_utils.optim import adam_step, sgd_step
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 import pytest
 
-from course_utils.book import load_book
+from course_utils.publish.book import load_book
 
 if sys.version_info >= (3, 11):
     import tomllib

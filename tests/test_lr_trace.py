@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.optim.lr_scheduler as torch_sched
 
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 from course_utils.lr_trace import compare_schedulers, compare_traces, record
 from course_utils.schedules import cosine_annealing_lr, one_cycle_lr, one_cycle_momentum, step_lr
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.optim.lr_scheduler as torch_sched
 
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 from course_utils.plateau import plot_plateau_timeline, trace_plateau
 
 

@@ -1,4 +1,4 @@
-"""course_utils.schedules' scheduler classes against torch.optim.lr_scheduler, step by step.
+"""course_utils.lr_scheduler's classes against torch.optim.lr_scheduler, step by step.
 
 Every test builds the same optimizer twice, attaches torch's scheduler to one and ours to
 the other, runs the same protocol and compares what the optimizer sees at every step: each
@@ -18,7 +18,7 @@ import pytest
 import torch
 import torch.optim.lr_scheduler as torch_sched
 
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 
 LIBS = {"torch": torch_sched, "ours": our_sched}
 CLASSES = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
@@ -424,7 +424,7 @@ def test_drives_a_from_scratch_optimizer_like_torch(spec):
 
 def test_drives_the_course_sgd_like_torch_sgd_driven_by_torch():
     """The course's own SGD under our OneCycleLR = torch's SGD under torch's OneCycleLR."""
-    course_optim = pytest.importorskip("course_utils.optim")
+    import course_utils.optim as course_optim
     spec = ("OneCycleLR", {"max_lr": 0.2, "total_steps": 25})
     w_ours, lrs_ours = train(course_optim.SGD, our_sched, spec)
     w_torch, lrs_torch = train(lambda *a, **k: torch.optim.SGD(*a, foreach=False, **k),

@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.optim.lr_scheduler as torch_sched
 
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 from test_schedulers import CLASSES, build, make_optimizer, random_spec
 
 TOTAL = 30  # steps in the uninterrupted run

@@ -15,9 +15,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from course_utils.book import load_book
-from course_utils.browser import find_chromium, probe_page, screenshot
-from course_utils.site import external_references, figure_count, site_sources
+from course_utils.publish.book import load_book
+from course_utils.publish.browser import find_chromium, probe_page, screenshot
+from course_utils.publish.site import external_references, figure_count, site_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_book(ROOT)
@@ -28,7 +28,7 @@ needs_chromium = pytest.mark.skipif(find_chromium() is None,
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
     """The built site's folder (the equivalent of _build/html), built once per test session."""
-    from course_utils.site import build_site
+    from course_utils.publish.site import build_site
 
     build = tmp_path_factory.mktemp("book")
     return build_site(ROOT, out=build / "html", staging=build / "site_src").parent
@@ -142,7 +142,7 @@ def test_a_screenshot_of_a_chapter_is_not_blank(site, tmp_path):
 
 @needs_chromium
 def test_search_works_offline(site):
-    from course_utils.browser import run_chromium
+    from course_utils.publish.browser import run_chromium
 
     dom = run_chromium((site / "search.html").as_uri() + "?q=momentum", "--dump-dom")
     found = re.search(r"found (\d+) page", dom)

@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.book import load_book
-from course_utils.browser import find_chromium, probe_page
-from course_utils.site import external_references
-from course_utils.slides import (GUIDE, PLAN_END, PLAN_START, deck_name, lecture_notebook, lecture_plan,
+from course_utils.publish.book import load_book
+from course_utils.publish.browser import find_chromium, probe_page
+from course_utils.publish.site import external_references
+from course_utils.publish.slides import (GUIDE, PLAN_END, PLAN_START, deck_name, lecture_notebook, lecture_plan,
                                  lecture_plan_block, slide_count, sync_guide)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ BOOK = load_book(ROOT)
 
 @pytest.fixture(scope="session")
 def slides(tmp_path_factory) -> Path:
-    from course_utils.slides import build_slides
+    from course_utils.publish.slides import build_slides
 
     out = tmp_path_factory.mktemp("slides")
     build_slides(ROOT, out=out)

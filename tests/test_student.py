@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.book import load_book
-from course_utils.student import PLACEHOLDER_SOURCE, PLACEHOLDER_TAG, is_solution, student_edition
+from course_utils.publish.book import load_book
+from course_utils.publish.student import PLACEHOLDER_SOURCE, PLACEHOLDER_TAG, is_solution, student_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_book(ROOT)
@@ -17,7 +17,7 @@ BOOK = load_book(ROOT)
 
 @pytest.fixture(scope="session")
 def editions(tmp_path_factory) -> Path:
-    from course_utils.student import build_student
+    from course_utils.publish.student import build_student
 
     out = tmp_path_factory.mktemp("student")
     build_student(ROOT, out=out)

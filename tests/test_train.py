@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.optim as our_optim
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 from course_utils.data import load_digits
 from course_utils.guards import DivergenceError
 from course_utils.train import (History, evaluate, is_plateau, make_cnn, make_mlp,

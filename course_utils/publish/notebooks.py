@@ -2,7 +2,7 @@
 
 Chapter: 00_how_to_use_this_course (for authors and instructors).
 
-The ``.py`` file (jupytext percent format) is what authors edit and reviewers read; the
+The ``.py`` twin in ``notebooks/py/`` (jupytext percent format) is what authors edit and reviewers read; the
 ``.ipynb`` is what learners open, committed *with* its outputs. ``python -m course_utils
 execute`` rebuilds the notebook from the ``.py``, runs it top to bottom in a fresh kernel and
 writes it back, so the committed outputs are always exactly what the code produces; nbval
@@ -15,8 +15,17 @@ import os
 import time
 from pathlib import Path
 
-JUPYTEXT_FORMATS = "ipynb,py:percent"
+# The .py twins live in notebooks/py/ (jupytext's prefix format), so JupyterLab's file browser
+# lists each chapter once.
+TWIN_DIR = "py"
+JUPYTEXT_FORMATS = f"ipynb,{TWIN_DIR}//py:percent"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def twin_path(ipynb: Path | str) -> Path:
+    """The jupytext ``.py`` twin of a chapter: ``notebooks/py/NN_topic.py``."""
+    ipynb = Path(ipynb)
+    return ipynb.parent / TWIN_DIR / ipynb.with_suffix(".py").name
 
 
 def _cell_signature(nb) -> list[tuple[str, str]]:
@@ -27,7 +36,7 @@ def out_of_sync(ipynb: Path) -> list[str]:
     """Differences between a notebook and its ``.py`` pair (empty when in sync)."""
     import jupytext
 
-    py = ipynb.with_suffix(".py")
+    py = twin_path(ipynb)
     if not py.is_file():
         return [f"{py} is missing"]
     a, b = _cell_signature(jupytext.read(ipynb)), _cell_signature(jupytext.read(py))
@@ -63,7 +72,7 @@ def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
     from nbclient import NotebookClient
 
     ipynb = Path(ipynb).resolve()
-    py = ipynb.with_suffix(".py")
+    py = twin_path(ipynb)
     nb = jupytext.read(py)
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata.setdefault("language_info", {"name": "python"})

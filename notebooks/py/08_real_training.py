@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -189,7 +189,7 @@ show_source(train)
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.optim as our_optim
-import course_utils.schedules as our_sched
+import course_utils.lr_scheduler as our_sched
 from course_utils.train import parameters_equal
 
 EPOCHS_CHECK = 3
@@ -498,12 +498,12 @@ for (name, kind), accs in bold.items():
 for name in ("momentum", "Adam"):
     assert all(a is not None and a > 0.94 for a in bold[name, "one-cycle"])
     assert max((a or 0.0) for a in bold[name, "constant"]) < min(bold[name, "one-cycle"]) - 0.01
-assert min((a or 0.0) for a in bold["momentum", "constant"]) < min(bold["momentum", "one-cycle"]) - 0.3
+assert min((a or 0.0) for a in bold["momentum", "constant"]) < min(bold["momentum", "one-cycle"]) - 0.2
 
 # %% [markdown]
 # With the climb, the bold rate still ends above 94 % on every seed, close to the tuned runs of
 # section 5; without it, the same rate ends lower on every seed, and momentum's worst seed
-# loses more than 30 percentage points. This is
+# loses more than 20 percentage points. This is
 # the classic case for warm-up (Goyal et al., 2017, for large batches): it widens the range of peak rates that work, so a schedule that
 # starts low is the safer default when the rate was not tuned. It widens the range; it does
 # not remove the edge (exercise 3).

@@ -1,15 +1,14 @@
-"""Every ``torch.optim.lr_scheduler`` class, from scratch, with torch 2.13's exact behaviour.
+"""The epoch schedulers of ``torch.optim.lr_scheduler``, from scratch, with torch 2.13's exact behaviour.
 
 Chapter: 06_torch_schedulers, 07_reduce_lr_on_plateau
 
 Same names, signatures, defaults, state_dict keys, warnings and error messages as torch,
 and the same floating-point arithmetic, so that every per-step lr equals torch's bitwise.
 The shared mechanics (the step at construction, ``last_epoch``, chainable versus closed
-form) live in ``course_utils.scheduler_base``. This module holds the schedules that are
-functions of the epoch, with recursive forms numbered (6.x); the cyclic ones are in
-``course_utils.cyclic_schedulers``, the compositions and ReduceLROnPlateau (rule (7.x)) in
-``course_utils.composite_schedulers``. All are exported from here and from
-``course_utils.schedules``.
+form) live in ``base``. This module holds the schedulers that are functions of the epoch,
+with recursive forms numbered (6.x); the cyclic ones are in ``cyclic``, the compositions in
+``composite`` and ReduceLROnPlateau (rule (7.x)) in ``plateau``. All are exported from
+``course_utils.lr_scheduler``.
 """
 
 import math
@@ -21,15 +20,13 @@ from course_utils.schedules import (
     constant_lr, cosine_annealing_lr, exponential_lr, linear_lr, multi_step_lr, polynomial_lr,
     step_lr,
 )
-from course_utils.scheduler_base import (
+from .base import (
     Scheduler, _group_values, _lambdas_per_group,
 )
 
 __all__ = [
-    "Scheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
+    "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
     "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR",
-    "ChainedScheduler", "ReduceLROnPlateau", "ExactWarmRestarts",
 ]
 
 
@@ -258,12 +255,3 @@ class CosineAnnealingLR(Scheduler):
     def _get_closed_form_lr(self):
         return [cosine_annealing_lr(self.last_epoch, b, self.T_max, self.eta_min)
                 for b in self.base_lrs]
-
-
-# The cyclic schedulers and the compositions live in their own modules; export them here too.
-from course_utils.cyclic_schedulers import (  # noqa: E402
-    CosineAnnealingWarmRestarts, CyclicLR, ExactWarmRestarts, OneCycleLR,
-)
-from course_utils.composite_schedulers import (  # noqa: E402
-    ChainedScheduler, ReduceLROnPlateau, SequentialLR,
-)

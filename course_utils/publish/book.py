@@ -15,7 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_BOOK_KEYS = ("title", "authors", "license", "repository", "branch")
 REQUIRED_CHAPTER_KEYS = {"file": str, "title": str, "summary": str, "minutes": int, "gpu": bool}
 
@@ -42,7 +42,8 @@ class Chapter:
 
     @property
     def py_file(self) -> str:
-        return str(Path(self.file).with_suffix(".py"))
+        file = Path(self.file)
+        return str(file.parent / "py" / file.with_suffix(".py").name)   # see notebooks.TWIN_DIR
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from .optim import sgd_step
+from .sgd import sgd_step
 
 __all__ = ["flatten_parameters", "foreach_sgd_step", "foreach_adam_step", "flat_adam_step", "sgd_fused_math",
            "adam_fused_math", "compiled", "FlatSGD", "FlatAdam"]

@@ -2,7 +2,7 @@
 
 Chapter: 06_torch_schedulers
 
-From scratch, with torch 2.13's exact behaviour (see ``course_utils.scheduler_base``). These
+From scratch, with torch 2.13's exact behaviour (see ``course_utils.lr_scheduler.base``). These
 are not chainable: each step recomputes the lr from the pure functions (5.9)–(5.13).
 """
 
@@ -16,7 +16,7 @@ from course_utils.schedules import (
     _one_cycle_phase, _cyclic_position, _CYCLIC_MODES, cosine_anneal, cosine_annealing_lr,
     cyclic_scale, linear_anneal, one_cycle_phases, warm_restart_position,
 )
-from course_utils.scheduler_base import (
+from .base import (
     Scheduler, _NO_MOMENTUM, _group_values, _one_per_group, _set_group_value, _set_momentum,
 )
 

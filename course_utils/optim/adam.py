@@ -1,95 +1,20 @@
-"""SGD (with momentum and Nesterov), Adam and AdamW from scratch, equal to ``torch.optim``.
+"""Adam, AMSGrad and AdamW from scratch (eqs. 4.1-4.6).
 
-Chapter: 02_momentum, 04_adam
+Chapter: 04_adam
 
-A functional core and a thin stateful shell. :func:`sgd_step` and :func:`adam_step` hold all
-the math: they update the tensors they are given in place and keep no hidden state, so a
-chapter can call them on plain tensors. The classes subclass ``torch.optim.Optimizer`` for
-bookkeeping only (param groups, ``state[p]``, ``state_dict``, ``zero_grad``, hooks).
-
-Equations (the numbers match the chapters; γ lr, μ momentum, τ dampening, λ weight_decay):
-
-    (2.3)  g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                 (− under maximize; L2 keeps its +)
-    (2.4)  b_1 = g_1 ;  b_t = μ b_{t-1} + (1 − τ) g_t
-    (2.5)  θ_t = θ_{t-1} − γ (g_t + μ b_t  if nesterov else  b_t)   (b_t = g_t when μ = 0)
-    (4.1)  g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                 (Adam's L2 weight decay)
-    (4.2)  θ_{t-1} ← (1 − γλ) θ_{t-1}                     (AdamW's decoupled weight decay)
-    (4.3)  m_t = β1 m_{t-1} + (1 − β1) g_t
-    (4.4)  v_t = β2 v_{t-1} + (1 − β2) g_t²
-    (4.5)  v_t ← max(v_{t-1}^max, v_t)                    (AMSGrad, on the uncorrected v)
-    (4.6)  θ_t = θ_{t-1} − γ/(1 − β1^t) · m_t / (√v_t / √(1 − β2^t) + ε)
-
-The tensor operations are torch's own, in torch's order (``lerp_`` for (4.3),
-``mul_().addcmul_()`` for (4.4), ``add(alpha=)`` for (2.3)), so on CPU the results are
-bitwise equal to ``torch.optim.X(..., foreach=False)``; the textbook spelling
-``β1*m + (1-β1)*g`` rounds differently in the last bit.
-
-Signatures, defaults, param-group keys, state keys and error messages are torch 2.13's, so a
-``state_dict`` moves between these classes and torch's in both directions. There is one
-implementation, the readable for-loop; the flags that pick torch's other paths are accepted,
-stored and validated as torch does, and here mean:
-
-* ``foreach``: no effect on the math (torch's foreach path is bitwise equal to its for-loop on
-  CPU for real float32/float64 tensors); torch's refusals on that path (tensor betas without
-  ``capturable``, ``differentiable``) are reproduced. Unlike torch's foreach SGD with Nesterov,
-  ``p.grad`` is never overwritten.
-* ``fused``: torch's fused kernels round differently (about 1e-7 in float32); here it only
-  keeps Adam's ``step`` as float32 on the param's device, as torch does, and checks devices
-  and sparse gradients. AMP's ``GradScaler`` therefore unscales gradients itself before
-  ``step()``.
-* ``capturable`` (Adam): ``step`` lives on the param's device, CPU params are refused, and the
-  bias corrections stay tensors (no ``.item()``), all as in torch.
-* ``differentiable``: ``step()`` runs with autograd on and uses torch's differentiable
-  arrangement of the ops (tensor bias corrections, clones of re-read state, ``addcmul`` for
-  tensor hyper-parameters that require grad), so gradients reach the params, gradients, state
-  and hyper-parameters exactly as with ``torch.optim`` (checked with ``gradcheck``).
+:func:`adam_step` is the math; :class:`Adam` and :class:`AdamW` are the bookkeeping shells,
+with torch 2.13's signatures, defaults, state layout and error messages.
 """
 
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-__all__ = ["sgd_step", "adam_step", "SGD", "Adam", "AdamW"]
+from ._compat import (_CAPTURABLE_DEVICES, _check_capturable_devices, _check_foreach_adam_group,
+                      _check_fused_device, _check_fused_flags, _needs_grad, _scalar_dtype,
+                      _step_every_group, _to_scalar)
 
-
-def sgd_step(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
-             weight_decay=0.0, nesterov=False, maximize=False):
-    """One SGD step on one tensor, in place; returns the momentum buffer (None if μ = 0).
-
-        g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                           (2.3)
-        b_1 = g_1 ;  b_t = μ b_{t-1} + (1 − τ) g_t               (2.4)
-        θ_t = θ_{t-1} − γ (g_t + μ b_t  if nesterov else  b_t)   (2.5)
-
-    PyTorch's convention: the buffer starts at g_1 on the first step *this tensor* has a
-    gradient, so dampening first acts at its second step, and γ multiplies the buffer from
-    outside (Sutskever et al. put γ inside the buffer; the two agree while γ is constant).
-    ``lr`` and ``weight_decay`` may be floats or 0-dim tensors; a tensor that requires grad
-    gets a gradient through the step. Call under ``torch.no_grad()`` when ``param`` is a leaf
-    that requires grad.
-    """
-    d_p = -grad if maximize else grad                                # (2.3) ascent: −∇f
-    if weight_decay != 0:
-        if _needs_grad(weight_decay):    # torch: in place, into p.grad itself unless maximize
-            d_p = d_p.addcmul_(param.clone(), weight_decay)          # (2.3) + λθ
-        else:
-            d_p = d_p.add(param, alpha=weight_decay)                 # (2.3) + λθ, after the sign
-    if momentum != 0:
-        if momentum_buffer is None:
-            momentum_buffer = d_p.detach().clone()                   # (2.4) b_1 = g_1
-        else:
-            momentum_buffer.mul_(momentum).add_(d_p, alpha=1 - dampening)   # (2.4)
-        d_p = d_p.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer  # (2.5)
-    if _needs_grad(lr):
-        param.addcmul_(d_p, lr, value=-1)                            # (2.5) θ ← θ − γ d
-    else:
-        param.add_(d_p, alpha=-lr)                                   # (2.5) θ ← θ − γ d
-    return momentum_buffer
-
-
-def _needs_grad(hyper):
-    """A tensor hyper-parameter that requires grad. ``alpha=`` and ``value=`` take plain
-    numbers only, so torch (and we) switch to ops with a tensor factor for it."""
-    return isinstance(hyper, Tensor) and hyper.requires_grad
+__all__ = ["adam_step", "Adam", "AdamW"]
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.999,
@@ -155,106 +80,6 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
     bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5                  # (4.6) √(1 − β2^t)
     denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)            # (4.6) √v / √(1−β2^t) + ε
     param.addcdiv_(exp_avg, denom, value=-step_size)                 # (4.6)
-
-
-def _to_scalar(x):
-    """A 1-element tensor hyper-parameter as a 0-dim tensor (torch's ``_to_scalar``)."""
-    return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
-
-
-def _scalar_dtype(fused=False):
-    """dtype of Adam's ``step``: float32, or float64 when that is the default dtype."""
-    if fused:
-        return torch.float32
-    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-
-
-def _check_fused_flags(fused, foreach, differentiable):
-    if fused:
-        if differentiable:
-            raise RuntimeError("`fused` does not support `differentiable`")
-        if foreach:
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-
-
-def _check_fused_device(p):
-    devices = ["mps", "cuda", "xpu", "hpu", "cpu", "mtia", "privateuseone"]
-    if not (p.device.type in devices and torch.is_floating_point(p)):
-        raise RuntimeError(
-            "`fused=True` requires all the params to be floating point Tensors of "
-            f"supported devices: {devices} but {p.dtype} and {p.device.type}")
-
-
-def _step_every_group(optimizer, closure):
-    """torch's ``step()`` protocol: the closure under autograd, then each group's update
-    without autograd (with it when ``differentiable``); returns the closure's loss."""
-    loss = None
-    if closure is not None:
-        with torch.enable_grad():
-            loss = closure()
-    with torch.set_grad_enabled(optimizer.defaults["differentiable"]):
-        for group in optimizer.param_groups:
-            optimizer._update_group(group)
-    return loss
-
-
-class SGD(Optimizer):
-    """Stochastic gradient descent with momentum, Nesterov and weight decay; see ``sgd_step``.
-
-    Same signature, defaults, group keys and ``momentum_buffer`` state as
-    ``torch.optim.SGD``. With ``momentum=0`` no state is kept at all.
-    """
-
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
-                 fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
-                        foreach=foreach, differentiable=differentiable, fused=fused)
-        super().__init__(params, defaults)
-        _check_fused_flags(fused, foreach, differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in [("nesterov", False), ("maximize", False), ("foreach", None),
-                                 ("differentiable", False), ("fused", False)]:
-                group.setdefault(key, default)
-
-    def step(self, closure=None):
-        """One step for every param with a gradient; returns ``closure()`` if given."""
-        return _step_every_group(self, closure)
-
-    def _update_group(self, group):
-        params = [p for p in group["params"] if p.grad is not None]
-        if group["fused"] and params and getattr(self, "_fused_device_unchecked", True):
-            _check_fused_device(params[0])
-            self._fused_device_unchecked = False
-        if group["fused"] and not group["foreach"] and any(p.grad.is_sparse for p in params):
-            # torch's error text, word for word; nothing here calls torch's fused kernel
-            raise RuntimeError("`_fused_sgd` does not support sparse gradients")
-        has_momentum = group["momentum"] != 0
-        # As torch: read every buffer before any update and store them after the last one
-        # (matters for a param listed twice, and for a step that fails half-way).
-        bufs = [self.state[p].get("momentum_buffer") if has_momentum else None for p in params]
-        for i, p in enumerate(params):
-            bufs[i] = sgd_step(p, p.grad, bufs[i], lr=_to_scalar(group["lr"]),
-                               momentum=group["momentum"], dampening=group["dampening"],
-                               weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                               maximize=group["maximize"])
-        if has_momentum:
-            for p, buf in zip(params, bufs):
-                self.state[p]["momentum_buffer"] = buf
 
 
 class Adam(Optimizer):
@@ -367,34 +192,6 @@ class Adam(Optimizer):
                       max_exp_avg_sq=state["max_exp_avg_sq"] if group["amsgrad"] else None,
                       differentiable=group["differentiable"],
                       capturable=group["capturable"] and not fused)
-
-
-_CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone"]
-
-
-def _check_capturable_devices(params, steps, devices):
-    if not all(p.device.type == s.device.type and p.device.type in devices
-               for p, s in zip(params, steps)):
-        raise AssertionError("If capturable=True, params and state_steps must be "
-                             f"on supported devices: {devices}.")
-
-
-def _check_foreach_adam_group(group, steps, params):
-    """The checks of torch's multi-tensor Adam, which a group with ``foreach=True`` takes there
-    (its values equal the for-loop's on CPU, so only the refusals are reproduced)."""
-    if isinstance(group["lr"], Tensor) and group["lr"].numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    for name, value in [("beta1", group["betas"][0]), ("beta2", group["betas"][1])]:
-        if isinstance(value, Tensor):
-            if not group["capturable"]:
-                raise ValueError(f"{name} as a Tensor is not supported for capturable=False "
-                                 "and foreach=True")
-            if value.numel() != 1:
-                raise ValueError(f"Tensor {name} must be 1-element")
-    if group["capturable"]:
-        _check_capturable_devices(params, steps, _CAPTURABLE_DEVICES)
-    if group["differentiable"]:
-        raise AssertionError("_foreach ops don't support autograd")
 
 
 class AdamW(Adam):

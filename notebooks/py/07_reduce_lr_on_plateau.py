@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -101,7 +101,7 @@ print("validation loss, every 4th epoch:", [round(v, 3) for v in val_curve[::4]]
 # changes what the network does next) and compare:
 
 # %%
-from course_utils.schedules import ReduceLROnPlateau
+from course_utils.lr_scheduler import ReduceLROnPlateau
 
 naive, naive_lrs = run(lambda opt: ReduceLROnPlateau(opt, patience=0, threshold=0.0))
 naive_drops = [e + 1 for e in range(1, EPOCHS) if naive_lrs[e] < naive_lrs[e - 1]]
@@ -283,7 +283,7 @@ assert stuck <= 1e-8 / (1 - 0.1) < stuck / 0.1                                  
 print(f"patience 0, factor 0.1, eps 1e-8: the lr stops at {stuck:.3g} <= eps/(1-factor) = {1e-8 / 0.9:.3g}")
 
 # %% [markdown]
-# The course's class, `course_utils.schedules.ReduceLROnPlateau`, is the same rule with
+# The course's class, `course_utils.lr_scheduler.ReduceLROnPlateau`, is the same rule with
 # torch's bookkeeping (param groups, `state_dict`, a tensor lr filled in place). Its `step`,
 # improvement test and reduction:
 

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -56,7 +56,8 @@ import statistics
 import matplotlib.pyplot as plt
 import torch
 
-from course_utils import bench, fast
+from course_utils import bench
+from course_utils.optim import fast
 from course_utils.device import setup
 from course_utils.verify import compare_optimizers, show_source
 

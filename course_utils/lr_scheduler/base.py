@@ -25,7 +25,7 @@ import torch
 from torch.optim import Optimizer
 
 
-__all__ = ["Scheduler"]
+__all__ = ["LRScheduler", "Scheduler"]
 
 # Warning and error texts are torch's, word for word, so that code written against torch
 # (and tests matching its messages) behaves the same with these classes.
@@ -205,3 +205,7 @@ class Scheduler:
     def load_state_dict(self, state_dict):
         """Restore a state from ours or from the torch class of the same name."""
         self.__dict__.update(state_dict)
+
+
+# torch names the base class LRScheduler; the course has called it Scheduler since chapter 06.
+LRScheduler = Scheduler

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -733,7 +733,7 @@ plt.show()
 # course's `MultiStepLR`, against an inline Sutskever loop on $f(\theta) = \theta$:
 
 # %%
-from course_utils.schedules import MultiStepLR
+from course_utils.lr_scheduler import MultiStepLR
 
 
 def pytorch_form(steps, milestone, rescale_buffer=False):

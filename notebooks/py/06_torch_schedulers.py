@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -55,7 +55,8 @@ import matplotlib.pyplot as plt
 import torch
 import torch.optim.lr_scheduler as torch_sched
 
-import course_utils.schedules as ours
+import course_utils.lr_scheduler as ours
+from course_utils import schedules
 from course_utils.device import setup
 
 device = setup(seed=0)
@@ -63,8 +64,8 @@ device = setup(seed=0)
 # %% [markdown]
 # A scheduler never looks at the parameters, only at `optimizer.param_groups`, so every
 # optimizer in this chapter holds one small float64 tensor on the CPU; what we watch is the
-# learning rate (and momentum) it is told to use. `ours` is `course_utils.schedules`, whose
-# classes have torch's names, arguments and defaults.
+# learning rate (and momentum) it is told to use. `ours` is `course_utils.lr_scheduler`, whose
+# classes have torch's names, arguments and defaults; `schedules` holds chapter 05's pure functions.
 
 # %%
 def make_sgd(lr=0.1, momentum=0.9, lrs=None):
@@ -123,7 +124,7 @@ print("plotted:", sorted(set(plotted), reverse=True), " trained with:", sorted(s
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Anatomy: what construction does
 #
-# `course_utils.schedules` rebuilds every class of `torch.optim.lr_scheduler` on one base
+# `course_utils.lr_scheduler` rebuilds every class of `torch.optim.lr_scheduler` on one base
 # class, `Scheduler` (torch's `LRScheduler`). Its constructor does three things: it stores each
 # group's starting rate as `initial_lr` (and in `base_lrs`), wraps `optimizer.step` so that it
 # can later tell whether the optimizer has stepped, and **takes one step** — so the clock reads
@@ -179,7 +180,7 @@ for name, build in at_construction.items():
 # with one exception: at $e = T + 1$ (and every $2T$ after) the denominator $1 + \cos\pi$ is zero,
 # and torch adds the increment of (5.6) instead,
 # $\eta_e = \eta_{e-1} + (\eta_0 - \eta_{\min})(1 - \cos(\pi/T))/2$ (6.9b). The other classes, with the
-# numbers their code carries in `course_utils/schedulers.py` and its sibling modules ($e > 0$; $\eta_{e-1}$ is the rate
+# numbers their code carries in `course_utils/lr_scheduler/epoch.py` and its sibling modules ($e > 0$; $\eta_{e-1}$ is the rate
 # found in the group):
 #
 # | class | what `step()` computes | | closed form |
@@ -225,14 +226,14 @@ def halve_after_first_step(lib, build, steps=4):
 
 
 chainable = lambda lib, opt: lib.CosineAnnealingLR(opt, T_max=10)                                  # noqa: E731
-closed = lambda lib, opt: lib.LambdaLR(opt, lambda e: ours.cosine_annealing_lr(e, 1.0, T_max=10))  # noqa: E731
+closed = lambda lib, opt: lib.LambdaLR(opt, lambda e: schedules.cosine_annealing_lr(e, 1.0, T_max=10))  # noqa: E731
 for name, build in (("CosineAnnealingLR (chainable)", chainable), ("LambdaLR (closed form)", closed)):
     values = halve_after_first_step(torch_sched, build)
     assert values == halve_after_first_step(ours, build)                 # ours == torch, bitwise
     print(f"{name:<30}", [f"{v:.4f}" for v in values])
 
 # %%
-F = lambda e: ours.cosine_annealing_lr(e, 0.1, T_max=10)   # noqa: E731  the closed form (5.6)
+F = lambda e: schedules.cosine_annealing_lr(e, 0.1, T_max=10)   # noqa: E731  the closed form (5.6)
 kept, erased = halve_after_first_step(ours, chainable), halve_after_first_step(ours, closed)
 for e in (2, 3, 4):
     assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)      # (6.9a) carried the halving forward
@@ -252,7 +253,7 @@ for e in (2, 3, 4):
 T_MAX, ETA_MIN, STEPS = 10, 1e-3, 40
 opt = make_sgd(lr=0.1)
 recursive = lr_values(opt, ours.CosineAnnealingLR(opt, T_max=T_MAX, eta_min=ETA_MIN), STEPS)
-closed_form = [ours.cosine_annealing_lr(e, 0.1, T_MAX, ETA_MIN) for e in range(STEPS + 1)]
+closed_form = [schedules.cosine_annealing_lr(e, 0.1, T_MAX, ETA_MIN) for e in range(STEPS + 1)]
 assert recursive[T_MAX + 1] > recursive[T_MAX] and math.isclose(recursive[2 * T_MAX], 0.1, rel_tol=1e-12)
 assert all(math.isclose(r, c, rel_tol=1e-12) for r, c in zip(recursive, closed_form))
 
@@ -352,8 +353,8 @@ opt = make_sgd(lr=0.1)
 warm_cos = ours.SequentialLR(opt, [ours.LinearLR(opt, start_factor=0.1, total_iters=W),
                                    ours.CosineAnnealingLR(opt, T_max=TOTAL - W)], milestones=[W])
 sequential = lrs_used(opt, warm_cos, TOTAL)
-joined = ours.join_schedules([lambda k: ours.linear_warmup_lr(k, 0.1, W, start_factor=0.1),
-                              lambda k: ours.cosine_annealing_lr(k, 0.1, TOTAL - W)], [W])   # (5.15)
+joined = schedules.join_schedules([lambda k: schedules.linear_warmup_lr(k, 0.1, W, start_factor=0.1),
+                              lambda k: schedules.cosine_annealing_lr(k, 0.1, TOTAL - W)], [W])   # (5.15)
 assert all(math.isclose(s, joined(e), rel_tol=1e-12) for e, s in enumerate(sequential))
 print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (5.15) to 1e-12 at all", TOTAL, "steps")
 
@@ -373,7 +374,7 @@ print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (5.15) to 1e-
 opt = make_sgd(lr=0.1)
 product = lrs_used(opt, ours.ChainedScheduler([ours.LinearLR(opt, start_factor=0.1, total_iters=W),
                                                ours.ExponentialLR(opt, gamma=0.95)]), TOTAL)
-expected = [ours.linear_lr(e, 1.0, 0.1, 1.0, W) * ours.exponential_lr(e, 0.1, 0.95) for e in range(TOTAL)]
+expected = [schedules.linear_lr(e, 1.0, 0.1, 1.0, W) * schedules.exponential_lr(e, 0.1, 0.95) for e in range(TOTAL)]
 assert all(math.isclose(p, x, rel_tol=1e-12) for p, x in zip(product, expected))           # (5.7) × (5.4)
 
 opt = make_sgd(lr=0.1)
@@ -413,7 +414,7 @@ for name, opt in (("SGD", make_sgd(lr=0.1)),
 lr_curve, mom_curve = [r[0] for r in traces["SGD"]], [r[1] for r in traces["SGD"]]
 assert lr_curve == [r[0] for r in traces["Adam"]] and mom_curve == [r[1] for r in traces["Adam"]]
 assert {r[2] for r in traces["Adam"]} == {0.99}, "β2 is left alone"
-assert all(math.isclose(m, ours.one_cycle_momentum(e, ONE_CYCLE), rel_tol=1e-12) for e, m in enumerate(mom_curve))  # (5.13)
+assert all(math.isclose(m, schedules.one_cycle_momentum(e, ONE_CYCLE), rel_tol=1e-12) for e, m in enumerate(mom_curve))  # (5.13)
 peak = lr_curve.index(max(lr_curve))
 assert peak == mom_curve.index(min(mom_curve)) == 29, "the lr peaks where the momentum bottoms out"
 
@@ -448,7 +449,7 @@ print("SGD(momentum=0) + CyclicLR: momentum is now", opt.param_groups[0]["moment
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Every scheduler, verified against torch
 #
-# The proof promised in chapter 00: for every class in `course_utils.schedules`, the same
+# The proof promised in chapter 00: for every class in `course_utils.lr_scheduler`, the same
 # construction on two identical optimizers (two param groups, SGD with momentum or Adam),
 # then 40 rounds of `optimizer.step(); scheduler.step()`, comparing every group's lr, momentum
 # (or $\beta_1$) and `get_last_lr()` after construction and after every step. The recording
@@ -499,11 +500,11 @@ for name, (build, make_opt) in CASES.items():
     print(result)
     results.append(result.assert_close(rtol=1e-12))
 assert {r.name for r in results if r.cycles_momentum} == {n for n in CASES if n.startswith(("CyclicLR", "OneCycleLR"))}
-assert {c.split(",")[0] for c in CASES} == {n for n in ours.__all__ if n[0].isupper()} - {"Scheduler", "ExactWarmRestarts"}
+assert {c.split(",")[0] for c in CASES} == set(ours.__all__) - {"LRScheduler", "Scheduler", "ExactWarmRestarts"}
 print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise equal, every value within 1e-12")
 
 # %% [markdown]
-# Every class is covered (the second assertion checks the list against `schedules.__all__`),
+# Every class is covered (the second assertion checks the list against `ours.__all__`),
 # and every case is not just within $10^{-12}$ but **bitwise** equal: the rebuilt classes replay
 # torch's arithmetic operation for operation, including the recursive drift of section 3. The
 # unit tests in `tests/test_schedulers*.py` repeat this over random arguments, Tensor learning
@@ -512,7 +513,7 @@ print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise eq
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. torch's quirks, reproduced on purpose
 #
-# Matching torch bit for bit means matching its oddities too. `course_utils.schedules`
+# Matching torch bit for bit means matching its oddities too. `course_utils.lr_scheduler`
 # documents two, and the rebuild follows torch in both (with an opt-out for the first).
 #
 # **Warm restarts located by a logarithm.** `CosineAnnealingWarmRestarts.step(epoch)` finds the
@@ -562,9 +563,9 @@ for strategy in ("cos", "linear"):
         lib.OneCycleLR(opt, max_lr=0.1, total_steps=100, anneal_strategy=strategy)
         first[lib.__name__, strategy] = opt.param_groups[0]["lr"]
 print({k[1]: repr(v) for k, v in first.items()})
-assert first["torch.optim.lr_scheduler", "cos"] == first["course_utils.schedules", "cos"] \
+assert first["torch.optim.lr_scheduler", "cos"] == first["course_utils.lr_scheduler", "cos"] \
     == 0.1 + (0.004 - 0.1) / 2 * 2 == 0.0040000000000000036 != 0.1 / 25
-assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.schedules", "linear"] == 0.004
+assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.lr_scheduler", "linear"] == 0.004
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. Pitfall gallery
@@ -575,7 +576,7 @@ assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.schedu
 # that has no clock: the pure function of chapter 05, or a throwaway optimizer and scheduler.
 
 # %%
-plotted = [ours.multi_step_lr(e, 0.5, [15, 30], gamma=0.5) for e in range(30)]    # (5.3): no state
+plotted = [schedules.multi_step_lr(e, 0.5, [15, 30], gamma=0.5) for e in range(30)]    # (5.3): no state
 optimizer = make_sgd(lr=0.5)
 trained = lrs_used(optimizer, torch_sched.MultiStepLR(optimizer, milestones=[15, 30], gamma=0.5), 30)
 assert trained == plotted
@@ -589,8 +590,8 @@ print("(a) fixed: training used the plotted schedule,", sorted(set(trained), rev
 # its first two epochs run at 0.3 and then at 0 instead of 0, 0.06.
 
 # %%
-schedule = ours.join_schedules([lambda k: ours.linear_warmup_lr(k, 0.3, 5),
-                                lambda k: ours.cosine_annealing_lr(k, 0.3, 15, eta_min=0.01)], [5])  # (5.15)
+schedule = schedules.join_schedules([lambda k: schedules.linear_warmup_lr(k, 0.3, 5),
+                                lambda k: schedules.cosine_annealing_lr(k, 0.3, 15, eta_min=0.01)], [5])  # (5.15)
 optimizer, lagging, fixed = make_sgd(lr=0.3), [], []
 for epoch in range(20):
     lagging.append(optimizer.param_groups[0]["lr"])                   # train the epoch at the current lr...
@@ -693,7 +694,7 @@ for lib in (torch_sched, ours):
 #    argument counts `step()` calls, so per-batch stepping needs lengths in batches.
 #    `SequentialLR` joins schedules (6.12) = (5.15); `ChainedScheduler` multiplies chainable ones
 #    (6.13) and lets a closed-form one overwrite.
-# 4. Every class of `course_utils.schedules` equals torch's at every step — lr, momentum or
+# 4. Every class of `course_utils.lr_scheduler` equals torch's at every step — lr, momentum or
 #    $\beta_1$, and `get_last_lr()` — bitwise, including torch's CAWR restart miss and
 #    OneCycleLR's first rate 0.0040000000000000036.
 # 5. The pitfalls: a plot that consumes the scheduler, a loop that lags one epoch, `OneCycleLR`
@@ -734,7 +735,7 @@ wsd = torch_sched.SequentialLR(optimizer, [
     torch_sched.ConstantLR(optimizer, factor=1.0, total_iters=20),
     torch_sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.01, total_iters=15)], milestones=[5, 25])
 built = lrs_used(optimizer, wsd, 45)
-pure = [ours.warmup_stable_decay_lr(e, 0.1, 5, 20, 15, eta_min=1e-3, start_factor=0.1) for e in range(45)]
+pure = [schedules.warmup_stable_decay_lr(e, 0.1, 5, 20, 15, eta_min=1e-3, start_factor=0.1) for e in range(45)]
 assert all(math.isclose(b, p, rel_tol=1e-12) for b, p in zip(built, pure))
 print("SequentialLR(LinearLR, ConstantLR, LinearLR) == warmup_stable_decay_lr (5.14) to 1e-12")
 
@@ -768,8 +769,8 @@ print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied tw
 # * PyTorch documentation, `torch.optim` — "How to adjust learning rate" (the order of
 #   `optimizer.step()` and `scheduler.step()`, changed in PyTorch 1.1.0) and the pages of each
 #   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (2.13), which
-#   `course_utils/scheduler_base.py`, `schedulers.py`, `cyclic_schedulers.py` and
-#   `composite_schedulers.py` rebuild.
+#   the package `course_utils/lr_scheduler/` (`base.py`, `epoch.py`, `cyclic.py`, `composite.py`,
+#   `plateau.py`) rebuilds.
 # * PyTorch issues #65417 (`OneCycleLR` stepped per epoch), #152081 (the documented cosine
 #   formula versus the recursive implementation).
 # * A. Zhang, Z. C. Lipton, M. Li and A. J. Smola, *Dive into Deep Learning*, §12.11 "Learning
