@@ -73,7 +73,8 @@ def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
 
     ipynb = Path(ipynb).resolve()
     py = twin_path(ipynb)
-    nb = jupytext.read(py)
+    source = py.read_text()
+    nb = jupytext.reads(source, fmt="py:percent")
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata.setdefault("language_info", {"name": "python"})
     nb.metadata["jupytext"] = {"formats": JUPYTEXT_FORMATS}
@@ -94,6 +95,8 @@ def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
     _stable_ids(nb)
     for cell in nb.cells:  # keep diffs clean: no timings
         cell.metadata.pop("execution", None)
+    if py.read_text() != source:   # edited while it ran: keep the edit, and say the outputs are stale
+        raise RuntimeError(f"{py} changed while {ipynb.name} was executing; run execute again")
     nbformat.write(nb, ipynb)
     jupytext.write(nb, py, fmt="py:percent")
     return elapsed
