@@ -27,10 +27,23 @@ class DataError(RuntimeError):
 
 
 def data_dir() -> Path:
-    """Where the course data lives: ``$COURSE_DATA_DIR``, else ``data/`` at the repository root."""
+    """Where the course data lives: the first of these folders that exists.
+
+    1. ``$COURSE_DATA_DIR``, when it is set (a copy kept elsewhere);
+    2. ``course_utils/_data``: the copy of ``data/`` that an installed package carries
+       (``pip install .`` or a wheel; ``pyproject.toml`` maps that package onto ``data/``);
+    3. ``data/`` beside the package, at the repository root (a clone, ``pip install -e .``);
+    4. ``data/`` in the working directory or a folder above it (a notebook inside a clone).
+
+    When none is found, the repository's ``data/`` is returned and :func:`verified_path`
+    refuses the missing file with its full path and the variable that points elsewhere.
+    """
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
-    here = Path(__file__).resolve().parent.parent / "data"
+    package = Path(__file__).resolve().parent
+    if (package / "_data").is_dir():
+        return package / "_data"
+    here = package.parent / "data"
     if here.is_dir():
         return here
     for base in (Path.cwd(), *Path.cwd().parents):  # a notebook started inside the repository
