@@ -47,5 +47,6 @@ stored and validated as torch does, and here mean:
 
 from .adam import Adam, AdamW, adam_step
 from .sgd import SGD, sgd_step
+from .schedule_free import AdamWScheduleFree, SGDScheduleFree
 
-__all__ = ["sgd_step", "adam_step", "SGD", "Adam", "AdamW"]
+__all__ = ["sgd_step", "adam_step", "SGD", "Adam", "AdamW", "SGDScheduleFree", "AdamWScheduleFree"]
