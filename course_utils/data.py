@@ -117,3 +117,91 @@ def load_digits(*, device=None, dtype: torch.dtype = torch.float32, test_fractio
         device = get_device()
     tr, te = torch.from_numpy(train), torch.from_numpy(test)
     return Digits(x[tr].to(device), y[tr].to(device), x[te].to(device), y[te].to(device))
+
+
+# ── Fashion-MNIST (chapter 10_evidence_on_fashion_mnist) ─────────────────────────────────────
+
+FASHION_DIR = "fashion-mnist"
+FASHION_FILES = {  # file → sha256, as recorded in data/README.md
+    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read a gzipped IDX file (LeCun's MNIST format) of unsigned bytes into a NumPy array.
+
+    The header is two zero bytes, a type byte (0x08: unsigned byte), the number of
+    dimensions d, then d big-endian uint32 sizes; the data follow in C order.
+    """
+    import gzip
+
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DataError(f"data file {path} is not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    offset = 4 + 4 * ndim
+    if len(raw) - offset != int(np.prod(shape)):
+        raise DataError(f"data file {path} holds {len(raw) - offset} bytes of data, "
+                        f"its header promises {int(np.prod(shape))} for shape {shape}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """Fixed train/validation/test splits: images (N, 1, 28, 28) scaled to [0, 1], labels int64."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    @property
+    def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.x_val, self.y_val
+
+    def __repr__(self) -> str:
+        return (f"FashionMNIST(train={tuple(self.x_train.shape)}, val={tuple(self.x_val.shape)}, "
+                f"test={tuple(self.x_test.shape)}, dtype={self.x_train.dtype}, "
+                f"device={self.x_train.device.type})")
+
+
+def load_fashion_mnist(*, device=None, dtype: torch.dtype = torch.float32, validation: int = 5000,
+                       seed: int = 0, directory: Path | None = None) -> FashionMNIST:
+    """Load the verified Fashion-MNIST files and return fixed splits.
+
+    Training: the official 60,000 training images minus ``validation`` of them, held out
+    class-stratified with ``seed`` (default 55,000 / 5,000, 500 per class). Test: the
+    official 10,000. Normalisation: pixel / 255, so inputs lie in [0, 1]; no mean or
+    standard-deviation shift, so a reader can undo it by eye.
+    """
+    folder = Path(directory or data_dir() / FASHION_DIR)
+    arrays = {name: read_idx(verified_path(name, digest, folder)) for name, digest in FASHION_FILES.items()}
+    train_x, train_y = arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]
+    test_x, test_y = arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]
+    if train_x.shape != (60000, 28, 28) or train_y.shape != (60000,) or test_x.shape != (10000, 28, 28) \
+            or test_y.shape != (10000,) or max(train_y.max(), test_y.max()) > 9:
+        raise DataError(f"Fashion-MNIST files in {folder} have unexpected shapes or labels")
+    if not 0 < validation < len(train_y):
+        raise ValueError(f"validation must be between 1 and {len(train_y) - 1} images, got {validation}")
+    keep, held = stratified_split(train_y, validation / len(train_y), seed)
+    if device is None:
+        from .device import get_device
+        device = get_device()
+
+    def images(a):
+        return (torch.from_numpy(a.astype(np.float32) / 255.0).unsqueeze(1).to(dtype)).to(device)
+
+    def labels(a):
+        return torch.from_numpy(a.astype(np.int64)).to(device)
+
+    return FashionMNIST(images(train_x[keep]), labels(train_y[keep]), images(train_x[held]),
+                        labels(train_y[held]), images(test_x), labels(test_y))
