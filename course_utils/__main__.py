@@ -7,6 +7,8 @@
 - ``slides``: write an offline reveal.js deck per chapter into _build/slides.
 - ``student``: write the student editions (no worked solutions) into _build/student.
 - ``bench``: time every optimizer-step implementation against the copy bandwidth (chapter 09).
+- ``experiments run NAME | table [NAME] [--json] | check``: the Fashion-MNIST experiments
+  (chapter 10): run resumably into data/results/, summarise with 95% intervals, re-check.
 """
 
 from __future__ import annotations
@@ -78,6 +80,28 @@ def _bench(args) -> int:
     return run(args)
 
 
+def _experiments(args) -> int:
+    import json
+
+    from .experiments import EXPERIMENTS, runner, stats
+
+    if args.action == "run":
+        import torch
+
+        torch.set_num_threads(args.threads)
+        for name in args.names or list(EXPERIMENTS):
+            print(f"{name}: {runner.run_experiment(name, device=args.device)} runs written")
+        return 0
+    if args.action == "check":
+        problems = runner.check(args.names or None)
+        print("\n".join(problems) if problems else f"all records agree (rtol {runner.CHECK_RTOL:g})")
+        return 1 if problems else 0
+    names = args.names or [n for n in EXPERIMENTS if runner.experiment_dir(n, args.device).is_dir()]
+    rows = [row for n in names for row in stats.summary(n, runner.load_records(n, args.device))]
+    print(json.dumps(rows, indent=1) if args.json else stats.format_table(rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-compile", dest="compile", action="store_false",
                    help="leave out the torch.compile'd step (~20 s to compile on a cold cache)")
     p.set_defaults(func=_bench)
+    p = sub.add_parser("experiments", help="the Fashion-MNIST experiments (chapter 10): run, table, check")
+    p.add_argument("action", choices=["run", "table", "check"])
+    p.add_argument("names", nargs="*", help="experiment names (default: all)")
+    p.add_argument("--device", default="cpu", help="run on this device; records go to data/results/NAME[-TYPE]")
+    p.add_argument("--json", action="store_true", help="table: print JSON rows instead of text")
+    p.add_argument("--threads", type=int, default=1, help="run: torch CPU threads (default 1)")
+    p.set_defaults(func=_experiments)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,164 @@
+"""The named experiments on Fashion-MNIST: what each one runs, and how a config becomes objects.
+
+Chapter: 10_evidence_on_fashion_mnist.
+
+A *config* is a plain dict (JSON in every record) that names a model, an optimizer, its lr,
+a schedule and the run's length; :func:`build` turns it into a model, an optimizer from
+``course_utils.optim`` and a scheduler from ``course_utils.lr_scheduler``. An experiment is
+a list of configs run over a tuple of seeds. Configs whose lr is ``"tuned"`` take the best
+lr of the ``tuning`` experiment's records (:func:`best_lr`), so the tuning is run first.
+
+Learning-rate grids are log-spaced in thirds of a decade, η_k = 10^(k/3) rounded to three
+significant digits (0.01, 0.0215, 0.0464, 0.1, …): a tuned value is interior when the grid
+holds a point on each side of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from torch import nn
+
+from course_utils import lr_scheduler as sched
+from course_utils import optim
+from course_utils.schedules import warmup_stable_decay_lr
+from course_utils.train import _seeded
+
+MODEL = "mlp784-128-10"
+BATCH_SIZE = 128
+EPOCHS = 6              # the seed's 90-epoch StepLR recipe (×0.1 every 30 epochs) scaled to 6 epochs
+TUNE_EPOCHS = 2
+SEEDS = (0, 1, 2, 3, 4)
+TUNE_SEEDS = (0, 1)
+CHECK_STEPS = 50        # mini-batch losses recorded for `experiments check`
+CHUNKS_PER_EPOCH = 10   # training loss recorded as means over tenths of an epoch
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
+GRIDS = {  # exponents k of η = 10^(k/3); SGD's reaches momentum's effective step η/(1 − 0.9)
+    "sgd": range(-6, 1), "momentum": range(-9, -2), "nesterov": range(-9, -2),
+    "adam": range(-13, -6), "adamw": range(-13, -6),
+}
+SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle", "plateau", "wsd", "linear")
+
+
+def grid_lr(k: int) -> float:
+    """η_k = 10^(k/3) to three significant digits."""
+    return float(f"{10 ** (k / 3):.3g}")
+
+
+def grid_index(lr: float) -> int:
+    return round(3 * math.log10(lr))
+
+
+def make_fashion_mlp(hidden=(128,), *, seed=0, device="cpu"):
+    """Flatten → [Linear → ReLU] per hidden width → Linear(·, 10), for 28×28 images.
+
+    ``hidden=(128,)``: 101,770 parameters. Initialised from ``seed`` on the CPU, then moved.
+    """
+    def build():
+        layers, width = [nn.Flatten()], 28 * 28
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        return nn.Sequential(*layers, nn.Linear(width, 10))
+    return _seeded(build, seed).to(device)
+
+
+MODELS = {MODEL: lambda seed, device: make_fashion_mlp((128,), seed=seed, device=device)}
+
+
+def make_optimizer(name, params, lr):
+    """The course's from-scratch optimizer ``name`` with torch's defaults, momentum 0.9."""
+    if name == "sgd":
+        return optim.SGD(params, lr=lr)
+    if name in ("momentum", "nesterov"):
+        return optim.SGD(params, lr=lr, momentum=0.9, nesterov=name == "nesterov")
+    if name == "adam":
+        return optim.Adam(params, lr=lr)
+    if name == "adamw":
+        return optim.AdamW(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
+
+
+def make_scheduler(config, optimizer, steps_per_epoch):
+    """The scheduler of ``config['schedule']``, stepped once per mini-batch (ReduceLROnPlateau:
+    once per epoch, on the validation loss). Lengths scale with the run: T = epochs × steps."""
+    name, total = config["schedule"], config["epochs"] * steps_per_epoch
+    warm = total // 20                                                     # 5% warm-up
+    if name == "constant":
+        return None
+    if name == "step":   # ×0.1 at a third and two thirds of the run
+        return sched.StepLR(optimizer, step_size=total // 3, gamma=0.1)
+    if name == "cosine":
+        return sched.CosineAnnealingLR(optimizer, T_max=total)
+    if name == "warmup_cosine":
+        return sched.SequentialLR(optimizer, [sched.LinearLR(optimizer, start_factor=0.01, total_iters=warm),
+                                              sched.CosineAnnealingLR(optimizer, T_max=total - warm)], [warm])
+    if name == "onecycle":
+        return sched.OneCycleLR(optimizer, max_lr=optimizer.param_groups[0]["lr"], total_steps=total,
+                                cycle_momentum=config.get("cycle_momentum", True))
+    if name == "warmup_constant":   # one-cycle's own warm-up (30%, cosine from η/25), then constant
+        ramp = int(0.3 * total)
+        return sched.LambdaLR(optimizer, lambda s: 1.0 if s >= ramp else
+                              1 / 25 + (1 - 1 / 25) * (1 - math.cos(math.pi * s / ramp)) / 2)
+    if name == "plateau":
+        return sched.ReduceLROnPlateau(optimizer, factor=0.1, patience=1)
+    if name == "wsd":    # 5% warm-up, stable to 80%, linear decay to 0
+        decay = total // 5
+        return sched.LambdaLR(optimizer, lambda s: warmup_stable_decay_lr(
+            s, base_lr=1.0, warmup_steps=warm, stable_steps=total - warm - decay, decay_steps=decay))
+    if name == "linear":
+        return sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=total)
+    raise ValueError(f"unknown schedule {name!r}; expected one of {SCHEDULES}")
+
+
+def build(config, seed, device, steps_per_epoch):
+    """Model, optimizer and scheduler of a resolved ``config`` (numeric lr) for ``seed``."""
+    model = MODELS[config["model"]](seed, device)
+    optimizer = make_optimizer(config["optimizer"], model.parameters(), config["lr"])
+    return model, optimizer, make_scheduler(config, optimizer, steps_per_epoch)
+
+
+def config(label, optimizer, lr="tuned", schedule="constant", **extra):
+    return {"label": label, "model": MODEL, "optimizer": optimizer, "lr": lr, "lr_factor": 1.0,
+            "schedule": schedule, "epochs": EPOCHS, "batch_size": BATCH_SIZE, **extra}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    question: str
+    configs: tuple
+    seeds: tuple = SEEDS
+    tuning: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _tuning_configs(ks=None):
+    ks = ks or {name: GRIDS[name] for name in OPTIMIZERS}
+    return tuple(config(f"{opt}/lr={grid_lr(k):g}", opt, grid_lr(k), epochs=TUNE_EPOCHS)
+                 for opt in OPTIMIZERS for k in ks[opt])
+
+
+EXPERIMENTS = {e.name: e for e in (
+    Experiment("tuning", "each optimizer's best constant lr (final validation accuracy, 2 epochs)",
+               _tuning_configs(), seeds=TUNE_SEEDS, tuning=True),
+    Experiment("optimizers", "the five optimizers, each at its tuned lr; plain SGD and Adam also with cosine",
+               tuple(config(f"{o}/constant", o) for o in OPTIMIZERS)
+               + (config("sgd/cosine", "sgd", schedule="cosine"),
+                  config("momentum/cosine", "momentum", schedule="cosine"))),
+    Experiment("schedules_momentum", "eight schedules for SGD + momentum 0.9 at its tuned lr",
+               tuple(config(f"momentum/{s}", "momentum", schedule=s) for s in SCHEDULES)),
+    Experiment("onecycle_ablation", "one-cycle's warm-up, annealing and momentum cycling, one at a time",
+               (config("momentum/constant", "momentum"),
+                config("momentum/warmup_constant", "momentum", schedule="warmup_constant"),
+                config("momentum/cosine", "momentum", schedule="cosine"),
+                config("momentum/onecycle_no_cycling", "momentum", schedule="onecycle", cycle_momentum=False),
+                config("momentum/onecycle", "momentum", schedule="onecycle"))),
+    Experiment("staircase", "StepLR ×0.1 against constant rates η and η/10 (the noise floor scales with η)",
+               (config("momentum/constant", "momentum"),
+                config("momentum/constant_lr/10", "momentum", lr_factor=0.1),
+                config("momentum/step", "momentum", schedule="step"))),
+    Experiment("schedules_adam", "eight schedules for Adam at its tuned lr",
+               tuple(config(f"adam/{s}", "adam", schedule=s) for s in SCHEDULES)),
+)}
