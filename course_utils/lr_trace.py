@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from course_utils.stepping import LRDriver
+
 __all__ = ["LRTrace", "TraceComparison", "record", "compare_traces", "compare_schedulers"]
 
 
@@ -61,7 +63,8 @@ def record(make_optimizer: Callable[[], torch.optim.Optimizer],
            metrics: Sequence[float] | None = None) -> LRTrace:
     """Build both, then ``optimizer.step(); scheduler.step()`` ``steps`` times, recording each.
 
-    ``metrics[t]`` is passed to the t-th ``scheduler.step`` (ReduceLROnPlateau). The optimizer's
+    ``metrics[t]`` is passed to the t-th ``scheduler.step`` (ReduceLROnPlateau; any other
+    scheduler given metrics raises). Stepping is :class:`~course_utils.stepping.LRDriver`'s. The optimizer's
     parameters need no gradients: ``optimizer.step()`` then changes nothing but still counts
     as a step, so the scheduler sees the correct order and does not warn.
     """
@@ -71,6 +74,7 @@ def record(make_optimizer: Callable[[], torch.optim.Optimizer],
         raise ValueError(f"need one metric per step: {len(metrics)} metrics for {steps} steps")
     optimizer = make_optimizer()
     scheduler = make_scheduler(optimizer)
+    driver = LRDriver(optimizer, scheduler)
     lr, momentum, last_lr = [], [], []
 
     def snapshot():
@@ -81,10 +85,7 @@ def record(make_optimizer: Callable[[], torch.optim.Optimizer],
     snapshot()
     for t in range(steps):
         optimizer.step()
-        if metrics is None:
-            scheduler.step()
-        else:
-            scheduler.step(metrics[t])
+        driver.step(None if metrics is None else metrics[t])
         snapshot()
     return LRTrace(tuple(lr), tuple(momentum), tuple(last_lr))
 

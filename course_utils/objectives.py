@@ -234,28 +234,30 @@ class NoisyGradient(Objective):
         return self.base.grad(w) + self.sigma * noise.to(w.device)
 
 
-def optimize(objective: Objective, w0, make_optimizer, steps: int, *, schedule=None,
-             dtype: torch.dtype = torch.float64, device=None) -> torch.Tensor:
+def optimize(objective: Objective, w0, make_optimizer, steps: int, *, make_scheduler=None,
+             schedule=None, dtype: torch.dtype = torch.float64, device=None) -> torch.Tensor:
     """Run an optimizer on an objective and return the path of iterates, shape (steps + 1, dim).
 
     ``make_optimizer([w])`` builds any ``torch.optim.Optimizer`` (torch's or the course's);
     the gradient comes from ``objective.grad`` (exact, or noisy for :class:`NoisyGradient`).
-    ``schedule(optimizer)``, if given, builds a scheduler stepped after every step. A run
-    whose iterate stops being finite raises :class:`~course_utils.guards.DivergenceError`
-    naming the step and the learning rate.
+    The lr is driven by :class:`~course_utils.stepping.LRDriver`: ``make_scheduler(optimizer)``
+    builds a scheduler stepped after every step, or ``schedule(t)`` is a pure schedule that
+    sets the lr of step t (at most one of the two). A run whose iterate stops being finite
+    raises :class:`~course_utils.guards.DivergenceError` naming the step and the learning rate.
     """
     from .guards import check_finite
+    from .stepping import LRDriver
 
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     w = torch.as_tensor(w0, dtype=dtype).detach().clone().to(device).requires_grad_(True)
     opt = make_optimizer([w])
-    sched = schedule(opt) if schedule is not None else None
+    driver = LRDriver(opt, make_scheduler(opt) if make_scheduler is not None else None,
+                      schedule=schedule)
     path = [w.detach().clone()]
     for t in range(1, steps + 1):
         w.grad = objective.grad(w.detach())
         opt.step()
-        if sched is not None:
-            sched.step()
+        driver.step()
         path.append(check_finite(w.detach().clone(), step=t, lr=opt, what="the iterate"))
     return torch.stack(path)

@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
 import numpy as np
 
+from course_utils.stepping import LRDriver
+
 __all__ = ["PlateauTrace", "trace_plateau", "plot_plateau_timeline"]
 
 
@@ -56,9 +58,12 @@ def trace_plateau(scheduler, metrics):
     """Step ``scheduler`` once per value of ``metrics`` and record its state (a PlateauTrace)."""
     columns = {"metric": [], "lrs": [], "best": [], "num_bad_epochs": [], "cooldown_counter": [],
                "reduced": []}
+    driver = LRDriver(scheduler.optimizer, scheduler)
+    if not driver.needs_metric:
+        raise TypeError(f"trace_plateau replays a ReduceLROnPlateau, got {type(scheduler).__name__}")
     before = tuple(float(g["lr"]) for g in scheduler.optimizer.param_groups)
     for metric in metrics:
-        scheduler.step(metric)
+        driver.step(metric)
         after = tuple(float(g["lr"]) for g in scheduler.optimizer.param_groups)
         columns["metric"].append(float(metric))
         columns["lrs"].append(after)

@@ -19,24 +19,32 @@ suggestion backs off by a factor d = 10 from it: fast, but safely below divergen
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from course_utils.stepping import LRDriver
 from course_utils.train import shuffled_batches
 
-__all__ = ["RangeTest", "exponential_lrs", "lr_range_test"]
+__all__ = ["RangeTest", "range_test_lr", "exponential_lrs", "lr_range_test"]
 
 
-def exponential_lrs(start_lr, end_lr, num_steps):
-    """The lrs (8.3): ``num_steps`` values from ``start_lr`` to ``end_lr``, equal ratios."""
+def range_test_lr(step, *, start_lr, end_lr, num_steps):
+    """The schedule (8.3): ``start_lr`` at step 0, ``end_lr`` at step ``num_steps − 1``, equal ratios."""
     if not 0 < start_lr < end_lr:
         raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
     if num_steps < 2:
         raise ValueError(f"num_steps must be >= 2, got {num_steps}")
-    return [start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)) for i in range(num_steps)]  # (8.3)
+    return start_lr * (end_lr / start_lr) ** (step / (num_steps - 1))  # (8.3)
+
+
+def exponential_lrs(start_lr, end_lr, num_steps):
+    """The lrs (8.3) of every step: ``range_test_lr`` at 0 … ``num_steps − 1``."""
+    return [range_test_lr(i, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
+            for i in range(num_steps)]
 
 
 @dataclass(frozen=True)
@@ -85,21 +93,22 @@ def lr_range_test(make_model, make_optimizer, data, *, start_lr=1e-4, end_lr=10.
     Nothing outside is changed: the model and optimizer are built here and thrown away, and
     the mini-batch order is drawn from ``generator`` (a fresh one seeded 0 if None).
     """
+    lrs = exponential_lrs(start_lr, end_lr, num_steps)  # (8.3), checking the arguments first
     generator = torch.Generator().manual_seed(0) if generator is None else generator
     model = make_model()
     optimizer = make_optimizer(model.parameters())
+    driver = LRDriver(optimizer, schedule=functools.partial(
+        range_test_lr, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps))  # (8.3)
     model.train()
     x, y = data.x_train, data.y_train
-    lrs, losses, smoothed = exponential_lrs(start_lr, end_lr, num_steps), [], []
+    losses, smoothed = [], []
     average, best, diverged = 0.0, math.inf, False
     batches = iter(())
-    for i, lr in enumerate(lrs):
+    for i in range(num_steps):
         idx = next(batches, None)
         if idx is None:  # a new epoch of shuffled mini-batches
             batches = iter(shuffled_batches(len(y), batch_size, generator, x.device))
             idx = next(batches)
-        for group in optimizer.param_groups:
-            group["lr"] = lr                                                  # (8.3)
         loss = F.cross_entropy(model(x[idx]), y[idx])
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
@@ -114,4 +123,5 @@ def lr_range_test(make_model, make_optimizer, data, *, start_lr=1e-4, end_lr=10.
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        driver.step()                                                         # (8.3)
     return RangeTest(lrs[:len(losses)], losses, smoothed, diverged, divide_by)

@@ -2,16 +2,20 @@
 
 Chapter: 05_lr_decay, 06_torch_schedulers, 07_reduce_lr_on_plateau
 
-A *schedule* here is a function ``epoch -> lr`` with no state: call it with any step, in
-any order, as often as you like, and get the same number. ``epoch`` counts scheduler steps
-(after construction it is 0), exactly as ``last_epoch`` does in ``torch.optim.lr_scheduler``
-and as the argument of the deprecated ``scheduler.step(epoch)``. Every function uses
-torch's argument names. Where a torch class is named beside a function, the function is
-bitwise equal to that class's closed form (what ``scheduler.step(epoch)`` computes) or, for
-CyclicLR and OneCycleLR, which have no recursive form, to every value the class produces;
-``cosine_annealing_warm_restarts_lr`` finds restarts exactly, where torch's ``step(epoch)``
-can miss one (see the class). Recursive ``scheduler.step()`` sequences agree with these
-closed forms to about 1e-16.
+A *schedule* here is a function ``step -> lr`` with no state: call it with any step, in
+any order, as often as you like, and get the same number. Every schedule has one
+signature, ``f(step, *, hyper-parameters)``: the step first, then torch's argument names
+and defaults, keyword only (``step_lr(step, *, base_lr, step_size, gamma=0.1)``), so
+``functools.partial(step_lr, base_lr=0.1, step_size=30)`` is a schedule ``step -> lr``
+that ``course_utils.stepping.LRDriver`` and ``course_utils.train.train(schedule=...)``
+can drive. ``step`` counts scheduler steps (0 after construction), exactly as
+``last_epoch`` does in ``torch.optim.lr_scheduler`` and as the argument of the deprecated
+``scheduler.step(epoch)``: per epoch or per batch, whichever you step. Where a torch class
+is named beside a function, the function is bitwise equal to that class's closed form
+(what ``scheduler.step(epoch)`` computes) or, for CyclicLR and OneCycleLR, which have no
+recursive form, to every value the class produces; ``cosine_annealing_warm_restarts_lr``
+finds restarts exactly, where torch's ``step(epoch)`` can miss one (see the class).
+Recursive ``scheduler.step()`` sequences agree with these closed forms to about 1e-16.
 
 ========================================  ===============================  =============
 function                                  torch class                      equation
@@ -30,6 +34,10 @@ function                                  torch class                      equat
 ``warmup_stable_decay_lr``                none (WSD)                       (5.14)
 ``join_schedules``                        ``SequentialLR``                 (5.15)
 ========================================  ===============================  =============
+
+``join_schedules`` is a combinator (schedules in, one schedule out). The building blocks
+``warm_restart_position``, ``cyclic_scale``, ``cosine_anneal``, ``linear_anneal`` and
+``one_cycle_phases`` keep the same shape: the varying quantity first, the rest by keyword.
 
 A *schedule* is a function; a *scheduler* is a class. The scheduler classes (``StepLR`` …
 ``ReduceLROnPlateau``, chapters 06 and 07) are in ``course_utils.lr_scheduler`` and build on
@@ -50,7 +58,7 @@ __all__ = [
 ]
 
 
-def constant_lr(epoch, base_lr, factor=1.0 / 3, total_iters=5):
+def constant_lr(step, *, base_lr, factor=1.0 / 3, total_iters=5):
     """Constant factor for ``total_iters`` steps, then the base lr (``ConstantLR``).
 
         η_e = η_0 · f      if e < T                                   (5.1a)
@@ -59,18 +67,18 @@ def constant_lr(epoch, base_lr, factor=1.0 / 3, total_iters=5):
     f = ``factor``, T = ``total_iters``. Written as torch writes it, one product with a
     0/1 switch, so the value is bitwise torch's closed form.
     """
-    return base_lr * (factor + (epoch >= total_iters) * (1 - factor))  # (5.1a) / (5.1b)
+    return base_lr * (factor + (step >= total_iters) * (1 - factor))  # (5.1a) / (5.1b)
 
 
-def step_lr(epoch, base_lr, step_size, gamma=0.1):
+def step_lr(step, *, base_lr, step_size, gamma=0.1):
     """Decay by ``gamma`` every ``step_size`` steps (``StepLR``).
 
         η_e = η_0 · γ^⌊e / s⌋                                          (5.2)
     """
-    return base_lr * gamma ** (epoch // step_size)  # (5.2)
+    return base_lr * gamma ** (step // step_size)  # (5.2)
 
 
-def multi_step_lr(epoch, base_lr, milestones, gamma=0.1):
+def multi_step_lr(step, *, base_lr, milestones, gamma=0.1):
     """Decay by ``gamma`` at each milestone (``MultiStepLR``).
 
         η_e = η_0 · γ^k(e),   k(e) = #{m ∈ M : m ≤ e}                   (5.3)
@@ -78,27 +86,27 @@ def multi_step_lr(epoch, base_lr, milestones, gamma=0.1):
     M is a multiset: a milestone listed twice counts twice, and the order of
     ``milestones`` does not matter.
     """
-    k = bisect_right(sorted(milestones), epoch)  # k(e) in (5.3)
+    k = bisect_right(sorted(milestones), step)  # k(e) in (5.3)
     return base_lr * gamma ** k  # (5.3)
 
 
-def exponential_lr(epoch, base_lr, gamma):
+def exponential_lr(step, *, base_lr, gamma):
     """Multiply by ``gamma`` every step (``ExponentialLR``).
 
         η_e = η_0 · γ^e                                                (5.4)
     """
-    return base_lr * gamma ** epoch  # (5.4)
+    return base_lr * gamma ** step  # (5.4)
 
 
-def polynomial_lr(epoch, base_lr, total_iters=5, power=1.0):
+def polynomial_lr(step, *, base_lr, total_iters=5, power=1.0):
     """Polynomial decay to zero at ``total_iters``, then zero (``PolynomialLR``).
 
         η_e = η_0 · (1 − min(e, T) / T)^p                              (5.5)
     """
-    return base_lr * (1.0 - min(total_iters, epoch) / total_iters) ** power  # (5.5)
+    return base_lr * (1.0 - min(total_iters, step) / total_iters) ** power  # (5.5)
 
 
-def cosine_annealing_lr(epoch, base_lr, T_max, eta_min=0.0):
+def cosine_annealing_lr(step, *, base_lr, T_max, eta_min=0.0):
     """Half a cosine from ``base_lr`` down to ``eta_min`` (``CosineAnnealingLR``).
 
         η_e = η_min + (η_0 − η_min) · (1 + cos(π e / T_max)) / 2         (5.6)
@@ -106,10 +114,10 @@ def cosine_annealing_lr(epoch, base_lr, T_max, eta_min=0.0):
     There is no clamp: after ``T_max`` the lr climbs back, with period ``2 T_max``,
     exactly as torch's scheduler does.
     """
-    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / T_max)) / 2  # (5.6)
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2  # (5.6)
 
 
-def linear_lr(epoch, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+def linear_lr(step, *, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
     """Linear ramp of the factor from ``start_factor`` to ``end_factor`` (``LinearLR``).
 
         η_e = η_0 · (s + (f − s) · min(e, T) / T)                       (5.7)
@@ -120,10 +128,10 @@ def linear_lr(epoch, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=
     """
     # (f − s) · min(e, T) is divided by T last, as torch does: other orders round differently
     slope = end_factor - start_factor
-    return base_lr * (start_factor + slope * min(total_iters, epoch) / total_iters)  # (5.7)
+    return base_lr * (start_factor + slope * min(total_iters, step) / total_iters)  # (5.7)
 
 
-def linear_warmup_lr(epoch, base_lr, warmup_steps, start_factor=0.0):
+def linear_warmup_lr(step, *, base_lr, warmup_steps, start_factor=0.0):
     """Linear warm-up from ``start_factor · base_lr`` to ``base_lr`` in ``warmup_steps`` steps.
 
         η_e = η_0 · (s + (1 − s) · e / W)     if e < W                   (5.8a)
@@ -134,49 +142,51 @@ def linear_warmup_lr(epoch, base_lr, warmup_steps, start_factor=0.0):
     ``start_factor=0`` and ``warmup_steps=0``, which ``torch.optim.lr_scheduler.LinearLR``
     rejects because its recursive form divides by the previous factor.
     """
-    if epoch >= warmup_steps:
+    if step >= warmup_steps:
         return base_lr  # (5.8b)
-    return linear_lr(epoch, base_lr, start_factor, 1.0, warmup_steps)  # (5.8a)
+    return linear_lr(step, base_lr=base_lr, start_factor=start_factor, end_factor=1.0,
+                     total_iters=warmup_steps)  # (5.8a)
 
 
-def warm_restart_position(epoch, T_0, T_mult=1):
-    """Where ``epoch`` falls among the warm-restart periods: ``(T_cur, T_i)``.
+def warm_restart_position(step, *, T_0, T_mult=1):
+    """Where ``step`` falls among the warm-restart periods: ``(T_cur, T_i)``.
 
         T_i = T_0 · T_mult^n,   S_n = T_0 (T_mult^n − 1) / (T_mult − 1)   (5.9a)
         n   = the largest integer with S_n ≤ e,   T_cur = e − S_n         (5.9b)
 
     (for ``T_mult = 1``, S_n = n T_0 and T_cur = e mod T_0). The period n is found by
-    exact integer comparisons, not by a floating-point logarithm; fractional epochs work.
+    exact integer comparisons, not by a floating-point logarithm; fractional steps work.
     """
-    if epoch < T_0:
-        return epoch, T_0  # (5.9b) with n = 0
+    if step < T_0:
+        return step, T_0  # (5.9b) with n = 0
     if T_mult == 1:
-        return epoch % T_0, T_0  # (5.9b) with equal periods
+        return step % T_0, T_0  # (5.9b) with equal periods
     start, T_i = 0, T_0
-    while epoch >= start + T_i:  # (5.9b) advance S_n and T_i until S_n ≤ e < S_n + T_i
+    while step >= start + T_i:  # (5.9b) advance S_n and T_i until S_n ≤ e < S_n + T_i
         start += T_i
         T_i *= T_mult  # (5.9a)
-    return epoch - start, T_i
+    return step - start, T_i
 
 
-def cosine_annealing_warm_restarts_lr(epoch, base_lr, T_0, T_mult=1, eta_min=0.0):
+def cosine_annealing_warm_restarts_lr(step, *, base_lr, T_0, T_mult=1, eta_min=0.0):
     """Cosine annealing restarted at the end of each period (``CosineAnnealingWarmRestarts``).
 
         η_e = η_min + (η_0 − η_min) · (1 + cos(π T_cur / T_i)) / 2       (5.9c)
 
-    with ``(T_cur, T_i) = warm_restart_position(epoch, T_0, T_mult)`` from (5.9a)–(5.9b).
+    with ``(T_cur, T_i) = warm_restart_position(step, T_0=T_0, T_mult=T_mult)``, (5.9a)–(5.9b).
     This is the *correct* position: torch's ``step(epoch)`` finds the period with
-    ``math.log`` and misses some restarts (e.g. ``T_0=1, T_mult=3, epoch=121``); the
+    ``math.log`` and misses some restarts (e.g. ``T_0=1, T_mult=3``, step 121); the
     class ``ExactWarmRestarts`` steps with this position instead.
     """
-    T_cur, T_i = warm_restart_position(epoch, T_0, T_mult)
-    return cosine_annealing_lr(T_cur, base_lr, T_i, eta_min)  # (5.9c) = (5.6) on (T_cur, T_i)
+    T_cur, T_i = warm_restart_position(step, T_0=T_0, T_mult=T_mult)
+    # (5.9c) is (5.6) evaluated on (T_cur, T_i)
+    return cosine_annealing_lr(T_cur, base_lr=base_lr, T_max=T_i, eta_min=eta_min)  # (5.9c)
 
 
 _CYCLIC_MODES = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
 
 
-def cyclic_scale(x, mode="triangular", gamma=1.0):
+def cyclic_scale(x, *, mode="triangular", gamma=1.0):
     """The built-in amplitude factors g of ``CyclicLR`` (5.10d).
 
     ``triangular``: g = 1; ``triangular2``: g(c) = 1 / 2^(c−1) (halve every cycle);
@@ -191,29 +201,29 @@ def cyclic_scale(x, mode="triangular", gamma=1.0):
     raise ValueError("mode is invalid and scale_fn is None")
 
 
-def _cyclic_position(epoch, total_size, step_ratio):
-    """Cycle number c and triangle height h ∈ [0, 1] at ``epoch`` (5.10a)–(5.10c)."""
-    cycle = math.floor(1 + epoch / total_size)  # (5.10a)
-    x = 1.0 + epoch / total_size - cycle  # (5.10b) position inside the cycle, in [0, 1)
+def _cyclic_position(step, total_size, step_ratio):
+    """Cycle number c and triangle height h ∈ [0, 1] at ``step`` (5.10a)–(5.10c)."""
+    cycle = math.floor(1 + step / total_size)  # (5.10a)
+    x = 1.0 + step / total_size - cycle  # (5.10b) position inside the cycle, in [0, 1)
     if x <= step_ratio:
         return cycle, x / step_ratio  # (5.10c) rising edge
     return cycle, (x - 1) / (step_ratio - 1)  # (5.10c) falling edge
 
 
-def _cyclic_shape(epoch, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode):
+def _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode):
     """Triangle height h and amplitude factor g shared by (5.10) and (5.11)."""
     up = float(step_size_up)
     down = float(step_size_down) if step_size_down is not None else up
     total_size = up + down
-    cycle, height = _cyclic_position(epoch, total_size, up / total_size)
+    cycle, height = _cyclic_position(step, total_size, up / total_size)
     if scale_fn is None:  # built-in modes fix what g is a function of
         scale_mode = _CYCLIC_MODES.get(mode)
         scale_fn = functools.partial(cyclic_scale, mode=mode, gamma=gamma)
-    g = scale_fn(cycle if scale_mode == "cycle" else epoch)  # (5.10d)
+    g = scale_fn(cycle if scale_mode == "cycle" else step)  # (5.10d)
     return height, g
 
 
-def cyclic_lr(epoch, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+def cyclic_lr(step, *, base_lr, max_lr, step_size_up=2000, step_size_down=None,
               mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle"):
     """Triangular cycles between ``base_lr`` and ``max_lr`` (``CyclicLR``, Smith 2017).
 
@@ -226,24 +236,24 @@ def cyclic_lr(epoch, base_lr, max_lr, step_size_up=2000, step_size_down=None,
     ``cyclic_scale`` for the built-in ``mode`` s, or from ``scale_fn`` evaluated at c when
     ``scale_mode == 'cycle'`` and at e otherwise.
     """
-    height, g = _cyclic_shape(epoch, step_size_up, step_size_down, mode, gamma, scale_fn,
+    height, g = _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn,
                               scale_mode)
     return base_lr + (max_lr - base_lr) * height * g  # (5.10d)
 
 
-def cyclic_momentum(epoch, base_momentum=0.8, max_momentum=0.9, step_size_up=2000,
+def cyclic_momentum(step, *, base_momentum=0.8, max_momentum=0.9, step_size_up=2000,
                     step_size_down=None, mode="triangular", gamma=1.0, scale_fn=None,
                     scale_mode="cycle"):
     """The momentum that ``CyclicLR(cycle_momentum=True)`` pairs with (5.10): opposite phase.
 
         μ_e = μ_max − (μ_max − μ_base) · h · g                            (5.11)
     """
-    height, g = _cyclic_shape(epoch, step_size_up, step_size_down, mode, gamma, scale_fn,
+    height, g = _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn,
                               scale_mode)
     return max_momentum - (max_momentum - base_momentum) * height * g  # (5.11)
 
 
-def cosine_anneal(start, end, pct):
+def cosine_anneal(pct, *, start, end):
     """Cosine interpolation from ``start`` (pct = 0) to ``end`` (pct = 1) (5.12c).
 
     Evaluated as ``end + (start − end)/2 · (cos(π pct) + 1)``, torch's order of operations,
@@ -253,12 +263,12 @@ def cosine_anneal(start, end, pct):
     return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)  # (5.12c)
 
 
-def linear_anneal(start, end, pct):
+def linear_anneal(pct, *, start, end):
     """Linear interpolation from ``start`` (pct = 0) to ``end`` (pct = 1) (5.12d)."""
     return (end - start) * pct + start  # (5.12d)
 
 
-def one_cycle_phases(total_steps, pct_start=0.3, three_phase=False):
+def one_cycle_phases(total_steps, *, pct_start=0.3, three_phase=False):
     """The phases of ``OneCycleLR`` as torch stores them in ``_schedule_phases`` (5.12a).
 
     Each phase names the group keys it anneals between and the step at which it ends.
@@ -278,30 +288,31 @@ def one_cycle_phases(total_steps, pct_start=0.3, three_phase=False):
     return [up, phase(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
 
 
-def _one_cycle_phase(epoch, phases):
-    """The phase holding ``epoch`` and the fraction of it already done (5.12b)."""
+def _one_cycle_phase(step, phases):
+    """The phase holding ``step`` and the fraction of it already done (5.12b)."""
     start_step = 0.0
     for i, phase in enumerate(phases):
         end_step = phase["end_step"]
-        if epoch <= end_step or i == len(phases) - 1:  # the last phase also extrapolates
-            return phase, (epoch - start_step) / (end_step - start_step)  # (5.12b)
+        if step <= end_step or i == len(phases) - 1:  # the last phase also extrapolates
+            return phase, (step - start_step) / (end_step - start_step)  # (5.12b)
         start_step = end_step
     raise ValueError("OneCycleLR needs at least one phase")
 
 
-def _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase, values, key):
-    if epoch > total_steps:
-        raise ValueError(f"Tried to step {epoch} times. "
+def _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase, values, key):
+    if step > total_steps:
+        raise ValueError(f"Tried to step {step} times. "
                          f"The specified number of total steps is {total_steps}")
     if anneal_strategy not in ("cos", "linear"):
         raise ValueError("anneal_strategy must be one of 'cos' or 'linear', "
                          f"instead got {anneal_strategy}")
     anneal = cosine_anneal if anneal_strategy == "cos" else linear_anneal
-    phase, pct = _one_cycle_phase(epoch, one_cycle_phases(total_steps, pct_start, three_phase))
-    return anneal(values[phase["start_" + key]], values[phase["end_" + key]], pct)
+    phases = one_cycle_phases(total_steps, pct_start=pct_start, three_phase=three_phase)
+    phase, pct = _one_cycle_phase(step, phases)
+    return anneal(pct, start=values[phase["start_" + key]], end=values[phase["end_" + key]])
 
 
-def one_cycle_lr(epoch, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
+def one_cycle_lr(step, *, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
                  div_factor=25.0, final_div_factor=1e4, three_phase=False):
     """The 1cycle policy (``OneCycleLR``, Smith & Topin 2019).
 
@@ -311,17 +322,17 @@ def one_cycle_lr(epoch, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos
         linear: η_e = (b − a) · pct + a                                   (5.12d)
 
     with a → b the phase's start and end lr (see ``one_cycle_phases``), E_0 = 0.
-    ``epoch`` may equal ``total_steps`` (torch allows one extra step and extrapolates
+    ``step`` may equal ``total_steps`` (torch allows one extra step and extrapolates
     the last phase past pct = 1); beyond that it raises torch's ValueError.
     """
     initial_lr = max_lr / div_factor  # (5.12a)
     values = {"initial_lr": initial_lr, "max_lr": max_lr,
               "min_lr": initial_lr / final_div_factor}  # (5.12a)
-    return _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase,
+    return _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase,
                             values, "lr")  # (5.12b)–(5.12d)
 
 
-def one_cycle_momentum(epoch, total_steps, pct_start=0.3, anneal_strategy="cos",
+def one_cycle_momentum(step, *, total_steps, pct_start=0.3, anneal_strategy="cos",
                        base_momentum=0.85, max_momentum=0.95, three_phase=False):
     """The momentum of ``OneCycleLR(cycle_momentum=True)``: inverse to the lr (5.13).
 
@@ -330,7 +341,7 @@ def one_cycle_momentum(epoch, total_steps, pct_start=0.3, anneal_strategy="cos",
     annealed with the same (5.12b)–(5.12d) over the same phases.
     """
     values = {"max_momentum": max_momentum, "base_momentum": base_momentum}
-    return _one_cycle_value(epoch, total_steps, pct_start, anneal_strategy, three_phase,
+    return _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase,
                             values, "momentum")  # (5.13)
 
 
@@ -341,7 +352,7 @@ _WSD_SHAPES = {
 }
 
 
-def warmup_stable_decay_lr(epoch, base_lr, warmup_steps, stable_steps, decay_steps,
+def warmup_stable_decay_lr(step, *, base_lr, warmup_steps, stable_steps, decay_steps,
                            eta_min=0.0, decay="linear", start_factor=0.0):
     """Warmup–stable–decay ("trapezoid") schedule; not in ``torch.optim.lr_scheduler``.
 
@@ -357,9 +368,10 @@ def warmup_stable_decay_lr(epoch, base_lr, warmup_steps, stable_steps, decay_ste
     """
     if decay not in _WSD_SHAPES:
         raise ValueError(f"decay must be one of {sorted(_WSD_SHAPES)}, but got {decay!r}")
-    if epoch < warmup_steps:
-        return linear_warmup_lr(epoch, base_lr, warmup_steps, start_factor)  # (5.14a)
-    t = epoch - warmup_steps - stable_steps
+    if step < warmup_steps:
+        return linear_warmup_lr(step, base_lr=base_lr, warmup_steps=warmup_steps,
+                                start_factor=start_factor)  # (5.14a)
+    t = step - warmup_steps - stable_steps
     if t < 0:
         return base_lr  # (5.14b)
     if t >= decay_steps:
@@ -383,9 +395,9 @@ def join_schedules(schedules, boundaries):
     if boundaries != sorted(boundaries):
         raise ValueError(f"boundaries must be sorted, but got {boundaries}")
 
-    def joined(epoch):
-        k = bisect_right(boundaries, epoch)  # k(e) in (5.15)
+    def joined(step):
+        k = bisect_right(boundaries, step)  # k(e) in (5.15)
         offset = boundaries[k - 1] if k else 0
-        return schedules[k](epoch - offset)  # (5.15)
+        return schedules[k](step - offset)  # (5.15)
 
     return joined

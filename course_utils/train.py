@@ -13,6 +13,8 @@ The loop, one step (η the learning rate, B_t the t-th mini-batch, ℓ the cross
     θ_t = optimizer step on ∇L_t with η_t;   η_{t+1} = scheduler(t + 1)                    (8.2)
 
 c is ``max_loss_ratio``: a run is stopped when it is non-finite or has clearly exploded.
+The rate η_t comes from a scheduler object or from a pure schedule function of the step t
+(``course_utils.schedules``), both stepped per batch by ``course_utils.stepping.LRDriver``.
 ReduceLROnPlateau is the exception to (8.2): it is stepped once per epoch with the
 validation loss (or the epoch's mean training loss), since it needs a metric, not a step.
 """
@@ -28,9 +30,10 @@ from torch import nn
 
 from course_utils.device import synchronize
 from course_utils.guards import DivergenceError, check_finite, format_lrs
+from course_utils.stepping import LRDriver
 
 __all__ = ["make_mlp", "make_cnn", "validation_split", "shuffled_batches", "evaluate", "History",
-           "train", "check_not_exploding", "is_plateau", "parameters_equal"]
+           "train", "check_not_exploding", "parameters_equal"]
 
 
 def _seeded(build, seed):
@@ -142,14 +145,6 @@ class History:
         return None if epochs is None else self.seconds[epochs - 1]
 
 
-def is_plateau(scheduler):
-    """True for a ReduceLROnPlateau (torch's or the course's), which steps on a metric."""
-    from torch.optim.lr_scheduler import ReduceLROnPlateau as TorchPlateau
-
-    from course_utils.lr_scheduler import ReduceLROnPlateau
-    return isinstance(scheduler, (TorchPlateau, ReduceLROnPlateau))
-
-
 def check_not_exploding(value, first, *, step, optimizer, max_loss_ratio):
     """Raise DivergenceError if the loss ``value`` exceeds ``max_loss_ratio`` × ``first``.
 
@@ -164,14 +159,20 @@ def check_not_exploding(value, first, *, step, optimizer, max_loss_ratio):
     return value
 
 
-def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, generator=None,
-          validation=None, max_loss_ratio=10.0, history=None, progress=False, desc=None):
+def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, schedule=None,
+          generator=None, validation=None, max_loss_ratio=10.0, history=None, progress=False,
+          desc=None):
     """Train for ``epochs`` passes over ``data.x_train``; return the :class:`History`.
 
     Each step computes (8.1) and stops with :class:`~course_utils.guards.DivergenceError`
     (naming the step and the lr) if the loss is not finite or exceeds ``max_loss_ratio``
     times the first step's loss (None: no such check); then it steps the optimizer and the
-    scheduler. A ReduceLROnPlateau is stepped once per epoch, on the validation loss when
+    lr, per batch: ``scheduler`` is a scheduler object (``StepLR(optimizer, ...)``) stepped
+    after every optimizer step; ``schedule`` is a pure function of the step (for instance
+    ``functools.partial(cosine_annealing_lr, base_lr=0.1, T_max=steps)``) that sets every
+    group's lr to ``schedule(t)`` before optimizer step t (t counts from ``history.steps``,
+    so a resumed run continues the schedule); give at most one of the two. A
+    ReduceLROnPlateau is stepped once per epoch, on the validation loss when
     ``validation=(x_val, y_val)`` is given, else on the epoch's mean training loss. The
     data order comes from ``generator`` (a fresh ``torch.Generator`` seeded 0 if None).
     Pass an earlier ``history`` to append to it, so step numbers continue after a resume.
@@ -184,7 +185,7 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, gene
     n = len(y)
     steps_per_epoch = -(-n // batch_size)
     history = History(steps_per_epoch) if history is None else history
-    plateau = scheduler is not None and is_plateau(scheduler)
+    driver = LRDriver(optimizer, scheduler, schedule=schedule, start=history.steps)
     elapsed = history.seconds[-1] if history.seconds else 0.0
     model.train()
     for _ in tqdm(range(epochs), desc=desc, disable=not progress):
@@ -201,8 +202,8 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, gene
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()                                                       # (8.2)
-            if scheduler is not None and not plateau:
-                scheduler.step()                                                   # (8.2)
+            if not driver.needs_metric:
+                driver.step()                                                      # (8.2)
         history.epoch_loss.append(sum(losses) / len(losses))
         synchronize(x.device)
         elapsed += time.perf_counter() - start
@@ -211,8 +212,8 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, gene
             val_loss, val_acc = evaluate(model, *validation)
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
-        if plateau:
-            scheduler.step(history.val_loss[-1] if validation is not None else history.epoch_loss[-1])
+        if driver.needs_metric:
+            driver.step(history.val_loss[-1] if validation is not None else history.epoch_loss[-1])
         test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
         history.test_loss.append(test_loss)
         history.test_acc.append(test_acc)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from course_utils.stepping import LRDriver
+
 # torch.testing.assert_close's defaults, which the course uses as "allclose" per dtype.
 DEFAULT_TOLERANCES = {
     torch.float64: (1e-7, 1e-7),
@@ -81,15 +83,17 @@ def compare_optimizers(make_a: Callable[[list[torch.Tensor]], torch.optim.Optimi
                        make_b: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
                        loss_fn: Callable[[Sequence[torch.Tensor]], torch.Tensor],
                        init: Sequence[torch.Tensor], *, steps: int = 20,
-                       schedule_a: Callable | None = None, schedule_b: Callable | None = None,
+                       make_scheduler_a: Callable | None = None,
+                       make_scheduler_b: Callable | None = None,
                        rtol: float | None = None, atol: float | None = None,
                        names: tuple[str, str] | None = None) -> Comparison:
     """Train two copies of ``init`` with two optimizers and compare them after every step.
 
     ``make_a(params)`` / ``make_b(params)`` build the optimizers; ``loss_fn(params)`` returns
     a scalar loss (it may draw noise, but must then be deterministic given the step, since it
-    is called once per run per step). ``schedule_a(opt)`` / ``schedule_b(opt)``, if given,
-    build schedulers that are stepped after every optimizer step.
+    is called once per run per step). ``make_scheduler_a(opt)`` / ``make_scheduler_b(opt)``,
+    if given, build schedulers that are stepped after every optimizer step
+    (:class:`~course_utils.stepping.LRDriver`).
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
@@ -99,17 +103,16 @@ def compare_optimizers(make_a: Callable[[list[torch.Tensor]], torch.optim.Optimi
     atol = default_atol if atol is None else atol
 
     runs = []
-    for make, schedule in ((make_a, schedule_a), (make_b, schedule_b)):
+    for make, make_scheduler in ((make_a, make_scheduler_a), (make_b, make_scheduler_b)):
         params = [p.detach().clone().requires_grad_(True) for p in init]
         opt = make(params)
-        sched = schedule(opt) if schedule is not None else None
+        driver = LRDriver(opt, make_scheduler(opt) if make_scheduler is not None else None)
         trace = []
         for _ in range(steps):
             opt.zero_grad()
             loss_fn(params).backward()
             opt.step()
-            if sched is not None:
-                sched.step()
+            driver.step()
             trace.append([p.detach().clone() for p in params])
         runs.append(trace)
 

@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from functools import partial
 
 import pytest
 import torch
@@ -29,7 +30,7 @@ def test_record_reads_the_lr_after_construction_and_after_every_step():
     trace = record(lambda: sgd((0.1, 0.2)), lambda o: torch_sched.StepLR(o, step_size=3, gamma=0.5), 10)
     assert trace.steps == 10 and len(trace.lr) == 11
     for g, base in enumerate((0.1, 0.2)):
-        expected = [step_lr(e, base, 3, 0.5) for e in range(11)]          # targets from (5.2)
+        expected = [step_lr(e, base_lr=base, step_size=3, gamma=0.5) for e in range(11)]          # targets from (5.2)
         assert trace.group(g) == pytest.approx(expected, rel=1e-15)
     assert trace.last_lr == trace.lr
     assert {row for row in trace.momentum} == {(0.9, 0.9)}
@@ -38,8 +39,8 @@ def test_record_reads_the_lr_after_construction_and_after_every_step():
 def test_record_reads_momentum_and_betas_and_none_for_neither():
     sgd_trace = record(sgd, lambda o: torch_sched.OneCycleLR(o, max_lr=1.0, total_steps=20), 20)
     assert [row[0] for row in sgd_trace.momentum] == pytest.approx(
-        [one_cycle_momentum(e, 20) for e in range(21)], rel=1e-15)
-    assert sgd_trace.group() == pytest.approx([one_cycle_lr(e, 1.0, 20) for e in range(21)], rel=1e-15)
+        [one_cycle_momentum(e, total_steps=20) for e in range(21)], rel=1e-15)
+    assert sgd_trace.group() == pytest.approx([one_cycle_lr(e, max_lr=1.0, total_steps=20) for e in range(21)], rel=1e-15)
     adam_trace = record(adam, lambda o: torch_sched.OneCycleLR(o, max_lr=1.0, total_steps=20), 20)
     assert [row[0] for row in adam_trace.momentum] == [row[0] for row in sgd_trace.momentum]
     assert {row for row in record(rprop, lambda o: torch_sched.ExponentialLR(o, 0.9), 3).momentum} == {(None,)}
@@ -72,13 +73,14 @@ def test_identical_schedulers_compare_bitwise_equal():
 
 
 def test_comparison_measures_the_relative_difference_and_flags_it():
-    closed = record(sgd, lambda o: torch_sched.LambdaLR(o, lambda e: cosine_annealing_lr(e, 1.0, 10)), 25)
+    closed = record(sgd, lambda o: torch_sched.LambdaLR(o, partial(cosine_annealing_lr, base_lr=1.0, T_max=10)), 25)
     chained = record(sgd, lambda o: torch_sched.CosineAnnealingLR(o, T_max=10), 25)
     drift = compare_traces(closed, chained, "closed vs chainable")
     assert not drift.exact and 0 < drift.max_rel_lr < 1e-12        # rounding only (about 1e-16)
     wrong = compare_traces(closed, record(sgd, lambda o: torch_sched.CosineAnnealingLR(o, T_max=11), 25))
-    expected = max(abs(cosine_annealing_lr(e, 0.1, 10) - cosine_annealing_lr(e, 0.1, 11))
-                   / max(cosine_annealing_lr(e, 0.1, 10), cosine_annealing_lr(e, 0.1, 11)) for e in range(26))
+    cos10 = partial(cosine_annealing_lr, base_lr=0.1, T_max=10)
+    cos11 = partial(cosine_annealing_lr, base_lr=0.1, T_max=11)
+    expected = max(abs(cos10(e) - cos11(e)) / max(cos10(e), cos11(e)) for e in range(26))
     assert wrong.max_rel_lr == pytest.approx(expected, rel=1e-9)
     assert "DIFFERENT" in str(wrong)
     with pytest.raises(AssertionError, match="exceeds"):

@@ -301,7 +301,7 @@ def test_onecycle_cos_first_lr_is_not_exactly_max_lr_over_div_factor():
                               anneal_strategy=strategy).get_last_lr()[0]
     assert first(our_sched, "cos") == first(torch_sched, "cos") != 0.1 / 25.0
     assert first(our_sched, "linear") == first(torch_sched, "linear") == 0.1 / 25.0
-    assert schedules.one_cycle_lr(0, 0.1, 10) == first(torch_sched, "cos")
+    assert schedules.one_cycle_lr(0, max_lr=0.1, total_steps=10) == first(torch_sched, "cos")
 
 
 def test_onecycle_last_step_extrapolates_past_the_final_phase():
@@ -354,7 +354,7 @@ def test_cosine_carries_outside_changes_until_the_bottom_then_climbs_back_to_bas
     lrs = go(our_sched)
     assert lrs == go(torch_sched)
     for e in range(1, T_max + 1):
-        assert math.isclose(lrs[e - 1], schedules.cosine_annealing_lr(e, 0.1, T_max) / 2,
+        assert math.isclose(lrs[e - 1], schedules.cosine_annealing_lr(e, base_lr=0.1, T_max=T_max) / 2,
                             rel_tol=1e-12, abs_tol=1e-15)
     assert math.isclose(lrs[-1], 0.1, rel_tol=1e-12)  # epoch 2 T_max: back at base_lr
 

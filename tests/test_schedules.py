@@ -87,7 +87,7 @@ def _at(f, epoch):
     kwargs = f.keywords if isinstance(f, partial) else {}
     needs_base = isinstance(f, partial) and "base_lr" not in kwargs and f.func not in (
         S.one_cycle_lr, S.one_cycle_momentum, S.cyclic_momentum)
-    return f(epoch, BASE) if needs_base else f(epoch)
+    return f(epoch, base_lr=BASE) if needs_base else f(epoch)
 
 
 @pytest.mark.parametrize("f", PURE, ids=lambda f: getattr(getattr(f, "func", f), "__name__", "f"))
@@ -107,7 +107,7 @@ def test_closed_forms_equal_torch_step_epoch_bitwise(f, spec):
     epochs = [random.Random(spec[0]).randrange(60) for _ in range(30)] + list(range(25))
     trace, error = run(torch_sched, spec, lrs=(BASE,), epochs=epochs)
     assert error is None
-    assert [step[1][0] for step in trace[1:]] == [f(e, BASE) for e in epochs]
+    assert [step[1][0] for step in trace[1:]] == [f(e, base_lr=BASE) for e in epochs]
 
 
 @pytest.mark.parametrize("f,spec", CLOSED_FORMS, ids=IDS)
@@ -116,7 +116,7 @@ def test_closed_forms_agree_with_torch_recursive_form(f, spec):
     trace, error = run(torch_sched, spec, lrs=(BASE,), steps=len(EPOCHS) - 1)
     assert error is None
     for e, step in zip(EPOCHS, trace, strict=True):
-        assert math.isclose(step[1][0], f(e, BASE), rel_tol=1e-12, abs_tol=1e-15)
+        assert math.isclose(step[1][0], f(e, base_lr=BASE), rel_tol=1e-12, abs_tol=1e-15)
 
 
 @pytest.mark.parametrize("lr_fn,momentum_fn,spec", STATELESS, ids=lambda x: str(x)[:20])
@@ -156,30 +156,37 @@ def test_one_cycle_boundary_values():
 
 
 def test_step_and_multistep_boundaries():
-    assert [S.step_lr(e, 1.0, 3, 0.5) for e in (0, 2, 3, 5, 6)] == [1.0, 1.0, 0.5, 0.5, 0.25]
+    assert [S.step_lr(e, base_lr=1.0, step_size=3, gamma=0.5) for e in (0, 2, 3, 5, 6)] == [1.0, 1.0, 0.5, 0.5, 0.25]
     # duplicate milestones count twice; order does not matter; a milestone at 0 applies at 0
-    assert S.multi_step_lr(5, 1.0, [5, 5], 0.1) == 0.1 ** 2
-    assert S.multi_step_lr(4, 1.0, [5, 2], 0.1) == S.multi_step_lr(4, 1.0, [2, 5], 0.1) == 0.1
-    assert S.multi_step_lr(0, 1.0, [0, 3], 0.5) == 0.5
+    assert S.multi_step_lr(5, base_lr=1.0, milestones=[5, 5], gamma=0.1) == 0.1 ** 2
+    assert S.multi_step_lr(4, base_lr=1.0, milestones=[5, 2], gamma=0.1) == 0.1
+    assert S.multi_step_lr(4, base_lr=1.0, milestones=[2, 5], gamma=0.1) == 0.1
+    assert S.multi_step_lr(0, base_lr=1.0, milestones=[0, 3], gamma=0.5) == 0.5
 
 
 def test_polynomial_cosine_constant_linear_boundaries():
-    assert S.polynomial_lr(0, BASE, 10, 2.0) == BASE
-    assert S.polynomial_lr(10, BASE, 10, 2.0) == S.polynomial_lr(25, BASE, 10, 2.0) == 0.0
-    assert S.cosine_annealing_lr(0, BASE, 10, 1e-3) == BASE
-    assert math.isclose(S.cosine_annealing_lr(10, BASE, 10, 1e-3), 1e-3)
-    assert S.cosine_annealing_lr(20, BASE, 10, 1e-3) == BASE  # no clamp: period 2 T_max
-    assert S.constant_lr(4, BASE, 0.5, 5) == BASE * 0.5 and S.constant_lr(5, BASE, 0.5, 5) == BASE
-    assert S.linear_lr(0, BASE, 0.25, 1.0, 4) == BASE * 0.25
-    assert S.linear_lr(4, BASE, 0.25, 1.0, 4) == S.linear_lr(40, BASE, 0.25, 1.0, 4) == BASE
+    poly = partial(S.polynomial_lr, base_lr=BASE, total_iters=10, power=2.0)
+    assert poly(0) == BASE
+    assert poly(10) == poly(25) == 0.0
+    cos = partial(S.cosine_annealing_lr, base_lr=BASE, T_max=10, eta_min=1e-3)
+    assert cos(0) == BASE
+    assert math.isclose(cos(10), 1e-3)
+    assert cos(20) == BASE  # no clamp: period 2 T_max
+    const = partial(S.constant_lr, base_lr=BASE, factor=0.5, total_iters=5)
+    assert const(4) == BASE * 0.5 and const(5) == BASE
+    lin = partial(S.linear_lr, base_lr=BASE, start_factor=0.25, end_factor=1.0, total_iters=4)
+    assert lin(0) == BASE * 0.25
+    assert lin(4) == lin(40) == BASE
 
 
 def test_linear_warmup():
-    assert [S.linear_warmup_lr(e, BASE, 4) for e in range(6)] == [
-        S.linear_lr(e, BASE, 0.0, 1.0, 4) if e < 4 else BASE for e in range(6)]
-    assert S.linear_warmup_lr(0, BASE, 4) == 0.0  # start_factor 0 is allowed here
-    assert S.linear_warmup_lr(0, BASE, 0) == BASE  # and so is no warm-up at all
-    assert S.linear_warmup_lr(3, 0.3, 10, start_factor=0.7) == 0.3 * (0.7 + 0.3 * 3 / 10)
+    warm = partial(S.linear_warmup_lr, base_lr=BASE, warmup_steps=4)
+    assert [warm(e) for e in range(6)] == [
+        S.linear_lr(e, base_lr=BASE, start_factor=0.0, end_factor=1.0, total_iters=4) if e < 4 else BASE
+        for e in range(6)]
+    assert warm(0) == 0.0  # start_factor 0 is allowed here
+    assert S.linear_warmup_lr(0, base_lr=BASE, warmup_steps=0) == BASE  # and so is no warm-up at all
+    assert S.linear_warmup_lr(3, base_lr=0.3, warmup_steps=10, start_factor=0.7) == 0.3 * (0.7 + 0.3 * 3 / 10)
 
 
 @pytest.mark.parametrize("decay", ["linear", "cosine", "1-sqrt"])
@@ -188,7 +195,7 @@ def test_warmup_stable_decay(decay):
     f = partial(S.warmup_stable_decay_lr, base_lr=BASE, warmup_steps=W, stable_steps=St,
                 decay_steps=D, eta_min=eta_min, decay=decay)
     values = [f(e) for e in range(W + St + D + 5)]
-    assert values[:W] == [S.linear_warmup_lr(e, BASE, W) for e in range(W)]  # (5.14a)
+    assert values[:W] == [S.linear_warmup_lr(e, base_lr=BASE, warmup_steps=W) for e in range(W)]  # (5.14a)
     assert values[W:W + St + 1] == [BASE] * (St + 1)  # (5.14b), and s = 0 starts at base
     decaying = values[W + St:W + St + D + 1]
     assert all(a > b for a, b in itertools.pairwise(decaying))  # (5.14c) strictly decreasing
@@ -205,10 +212,10 @@ def test_warm_restart_position_is_exact_where_torch_log_rounds_down():
         for e in range(1, 200):
             opt.step()
             sched.step()
-            assert S.warm_restart_position(e, T_0, T_mult) == (sched.T_cur, sched.T_i)
-            lr = S.cosine_annealing_warm_restarts_lr(e, BASE, T_0, T_mult)
+            assert S.warm_restart_position(e, T_0=T_0, T_mult=T_mult) == (sched.T_cur, sched.T_i)
+            lr = S.cosine_annealing_warm_restarts_lr(e, base_lr=BASE, T_0=T_0, T_mult=T_mult)
             assert lr == sched.get_last_lr()[0]
-    assert S.warm_restart_position(121, 1, 3) == (0, 243)
+    assert S.warm_restart_position(121, T_0=1, T_mult=3) == (0, 243)
 
 
 def test_warm_restarts_with_fractional_epochs_equal_torch():
@@ -218,7 +225,8 @@ def test_warm_restarts_with_fractional_epochs_equal_torch():
         trace, error = run(torch_sched, spec, lrs=(BASE,), epochs=epochs)
         assert error is None
         for e, step in zip(epochs, trace[1:], strict=True):
-            expected = S.cosine_annealing_warm_restarts_lr(e, BASE, 10, T_mult, 1e-10)
+            expected = S.cosine_annealing_warm_restarts_lr(e, base_lr=BASE, T_0=10, T_mult=T_mult,
+                                                         eta_min=1e-10)
             assert math.isclose(step[1][0], expected, rel_tol=1e-12, abs_tol=1e-15)
 
 
@@ -245,11 +253,12 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="sorted"):
         S.join_schedules([S.constant_lr] * 3, [5, 3])
     with pytest.raises(ValueError, match="decay must be one of"):
-        S.warmup_stable_decay_lr(0, BASE, 1, 1, 1, decay="exp")
+        S.warmup_stable_decay_lr(0, base_lr=BASE, warmup_steps=1, stable_steps=1, decay_steps=1,
+                                 decay="exp")
     with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
-        S.cyclic_lr(0, 0.01, 0.1, mode="CATS")
+        S.cyclic_lr(0, base_lr=0.01, max_lr=0.1, mode="CATS")
     with pytest.raises(ValueError, match="anneal_strategy must be one of"):
-        S.one_cycle_lr(0, 0.1, 10, anneal_strategy="CATS")
+        S.one_cycle_lr(0, max_lr=0.1, total_steps=10, anneal_strategy="CATS")
 
 
 def test_the_classes_reuse_these_closed_forms():
@@ -261,7 +270,7 @@ def test_the_classes_reuse_these_closed_forms():
             warnings.simplefilter("ignore")
             for e in (7, 0, 31, 3):
                 sched.step(e)
-                assert opt.param_groups[0]["lr"] == f(e, BASE)
+                assert opt.param_groups[0]["lr"] == f(e, base_lr=BASE)
 
 
 def test_schedules_are_functions_and_classes_live_in_lr_scheduler():
@@ -269,3 +278,18 @@ def test_schedules_are_functions_and_classes_live_in_lr_scheduler():
     assert not hasattr(S, "OneCycleLR") and not hasattr(S, "__getattr__")
     assert all(callable(getattr(S, name)) and not isinstance(getattr(S, name), type) for name in S.__all__)
     assert {"StepLR", "OneCycleLR", "ReduceLROnPlateau", "ExactWarmRestarts"} <= set(classes.__all__)
+
+
+def test_every_schedule_takes_the_step_then_keywords_only():
+    """One signature: f(step, *, hyper-parameters); building blocks: f(x, *, ...)."""
+    import inspect
+    for name in S.__all__:
+        if name == "join_schedules":  # a combinator: schedules in, one schedule out
+            continue
+        params = list(inspect.signature(getattr(S, name)).parameters.values())
+        assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), name
+        if name.endswith(("_lr", "_momentum", "_position")):
+            assert params[0].name == "step", name
+    with pytest.raises(TypeError):
+        S.step_lr(3, 0.1, 2)  # hyper-parameters by keyword only

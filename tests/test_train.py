@@ -5,6 +5,7 @@ using torch's: on the CPU in float32 they must be bitwise equal, step for step.
 """
 
 import math
+from functools import partial
 
 import pytest
 import torch
@@ -15,7 +16,9 @@ import course_utils.optim as our_optim
 import course_utils.lr_scheduler as our_sched
 from course_utils.data import load_digits
 from course_utils.guards import DivergenceError
-from course_utils.train import (History, evaluate, is_plateau, make_cnn, make_mlp,
+from course_utils.schedules import cosine_annealing_lr, step_lr
+from course_utils.stepping import is_plateau
+from course_utils.train import (History, evaluate, make_cnn, make_mlp,
                                 parameters_equal, shuffled_batches, train, validation_split)
 
 
@@ -126,6 +129,44 @@ def test_the_course_optimizers_and_schedulers_train_bitwise_like_torch(small, ca
     assert parameters_equal(ours[0], theirs[0], exact=True)
     assert ours[1].loss == theirs[1].loss and ours[1].lr == theirs[1].lr
     assert ours[1].test_acc == theirs[1].test_acc
+
+
+def _cosine_run(data, **lr_source):
+    net = make_mlp(seed=0)
+    opt = torch.optim.SGD(net.parameters(), lr=0.125, momentum=0.9)
+    if "make_scheduler" in lr_source:
+        lr_source = {"scheduler": lr_source.pop("make_scheduler")(opt)}
+    hist = train(net, opt, data, epochs=3, batch_size=32, generator=torch.Generator().manual_seed(1),
+                 **lr_source)
+    return net, hist
+
+
+@pytest.mark.parametrize("lib", [torch_sched, our_sched])
+def test_a_pure_schedule_trains_bitwise_like_its_scheduler(small, lib):
+    """train(schedule=partial(cosine_annealing_lr, ...)) == train(scheduler=CosineAnnealingLR(...)),
+    both stepped per batch. The scheduler's recursive form (6.9a) equals the closed form (5.6)
+    bitwise at every one of these 27 steps (asserted: history.lr), so the runs are equal too."""
+    data, _ = small
+    T = 3 * math.ceil(len(data.y_train) / 32)
+    assert T == 27
+    pure = _cosine_run(data, schedule=partial(cosine_annealing_lr, base_lr=0.125, T_max=30))
+    obj = _cosine_run(data, make_scheduler=lambda opt: lib.CosineAnnealingLR(opt, T_max=30))
+    assert pure[1].lr == obj[1].lr == [cosine_annealing_lr(t, base_lr=0.125, T_max=30) for t in range(T)]
+    assert parameters_equal(pure[0], obj[0], exact=True) and pure[1].loss == obj[1].loss
+
+
+def test_a_pure_schedule_continues_after_a_resume_and_refuses_a_scheduler_beside_it(small):
+    data, _ = small
+    net = make_mlp(seed=0)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    schedule = partial(step_lr, base_lr=0.1, step_size=5, gamma=0.5)
+    h = train(net, opt, data, epochs=1, schedule=schedule)
+    h = train(net, opt, data, epochs=1, schedule=schedule, history=h)
+    assert h.lr == [schedule(t) for t in range(2 * h.steps_per_epoch)]
+    with pytest.raises(ValueError, match="not both"):
+        train(net, opt, data, epochs=1, schedule=schedule, scheduler=torch_sched.StepLR(opt, 1))
+    with pytest.raises(TypeError, match="schedule="):
+        train(net, opt, data, epochs=1, scheduler=schedule)
 
 
 def test_history_records_one_entry_per_step_and_per_epoch(small):

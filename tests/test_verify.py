@@ -37,7 +37,7 @@ def test_a_difference_only_in_a_late_step_is_caught():
     a = lambda ps: torch.optim.SGD(ps, lr=0.1)
     b = lambda ps: torch.optim.SGD(ps, lr=0.1)
     sched = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=4)
-    c = verify.compare_optimizers(a, b, quad_loss, init(), steps=6, schedule_b=sched)
+    c = verify.compare_optimizers(a, b, quad_loss, init(), steps=6, make_scheduler_b=sched)
     assert not c.allclose  # steps 1-4 agree; the decay at step 4 changes step 5 on
 
 

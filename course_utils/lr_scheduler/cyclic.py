@@ -56,7 +56,8 @@ class CosineAnnealingWarmRestarts(Scheduler):
 
     def get_lr(self):
         self._warn_if_outside_step()
-        return [cosine_annealing_lr(self.T_cur, b, self.T_i, self.eta_min)  # (5.9c)
+        return [cosine_annealing_lr(self.T_cur, base_lr=b, T_max=self.T_i,
+                                    eta_min=self.eta_min)  # (5.9c)
                 for b in self.base_lrs]
 
     def step(self, epoch=None):
@@ -72,7 +73,7 @@ class CosineAnnealingWarmRestarts(Scheduler):
         elif epoch < 0:
             raise ValueError(f"Expected non-negative epoch, but got {epoch}")
         elif self._exact_restarts:
-            self.T_cur, self.T_i = warm_restart_position(epoch, self.T_0, self.T_mult)
+            self.T_cur, self.T_i = warm_restart_position(epoch, T_0=self.T_0, T_mult=self.T_mult)
         elif epoch >= self.T_0:
             if self.T_mult == 1:
                 self.T_cur = epoch % self.T_0
@@ -231,7 +232,8 @@ class OneCycleLR(Scheduler):
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        self._schedule_phases = one_cycle_phases(self.total_steps, pct_start, three_phase)
+        self._schedule_phases = one_cycle_phases(self.total_steps, pct_start=pct_start,
+                                                 three_phase=three_phase)
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
@@ -259,13 +261,13 @@ class OneCycleLR(Scheduler):
                     group["base_momentum"] = m_base
         super().__init__(optimizer, last_epoch)
 
-    def _anneal_func(self, *args, **kwargs):
+    def _anneal_func(self, start, end, pct):
         if not hasattr(self, "_anneal_func_type"):  # a state_dict from an old torch
-            return self.anneal_func(*args, **kwargs)
+            return self.anneal_func(start, end, pct)
         if self._anneal_func_type == "cos":
-            return cosine_anneal(*args, **kwargs)  # (5.12c)
+            return cosine_anneal(pct, start=start, end=end)  # (5.12c)
         if self._anneal_func_type == "linear":
-            return linear_anneal(*args, **kwargs)  # (5.12d)
+            return linear_anneal(pct, start=start, end=end)  # (5.12d)
         raise ValueError(f"Unknown _anneal_func_type: {self._anneal_func_type}")
 
     def get_lr(self):

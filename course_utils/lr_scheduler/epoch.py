@@ -97,7 +97,8 @@ class StepLR(Scheduler):
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]  # (6.3)
 
     def _get_closed_form_lr(self):
-        return [step_lr(self.last_epoch, b, self.step_size, self.gamma) for b in self.base_lrs]
+        return [step_lr(self.last_epoch, base_lr=b, step_size=self.step_size, gamma=self.gamma)
+                for b in self.base_lrs]
 
 
 class MultiStepLR(Scheduler):
@@ -117,7 +118,8 @@ class MultiStepLR(Scheduler):
 
     def _get_closed_form_lr(self):
         milestones = list(self.milestones.elements())  # duplicates count, (5.3)
-        return [multi_step_lr(self.last_epoch, b, milestones, self.gamma) for b in self.base_lrs]
+        return [multi_step_lr(self.last_epoch, base_lr=b, milestones=milestones, gamma=self.gamma)
+                for b in self.base_lrs]
 
 
 class ConstantLR(Scheduler):
@@ -143,7 +145,8 @@ class ConstantLR(Scheduler):
         return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [constant_lr(self.last_epoch, b, self.factor, self.total_iters)
+        return [constant_lr(self.last_epoch, base_lr=b, factor=self.factor,
+                            total_iters=self.total_iters)
                 for b in self.base_lrs]
 
 
@@ -180,8 +183,9 @@ class LinearLR(Scheduler):
         return [group["lr"] * ratio for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [linear_lr(self.last_epoch, b, self.start_factor, self.end_factor,
-                          self.total_iters) for b in self.base_lrs]
+        return [linear_lr(self.last_epoch, base_lr=b, start_factor=self.start_factor,
+                          end_factor=self.end_factor, total_iters=self.total_iters)
+                for b in self.base_lrs]
 
 
 class ExponentialLR(Scheduler):
@@ -198,7 +202,7 @@ class ExponentialLR(Scheduler):
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]  # (6.7)
 
     def _get_closed_form_lr(self):
-        return [exponential_lr(self.last_epoch, b, self.gamma) for b in self.base_lrs]
+        return [exponential_lr(self.last_epoch, base_lr=b, gamma=self.gamma) for b in self.base_lrs]
 
 
 class PolynomialLR(Scheduler):
@@ -218,7 +222,8 @@ class PolynomialLR(Scheduler):
         return [group["lr"] * decay for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [polynomial_lr(self.last_epoch, b, self.total_iters, self.power)
+        return [polynomial_lr(self.last_epoch, base_lr=b, total_iters=self.total_iters,
+                              power=self.power)
                 for b in self.base_lrs]
 
 
@@ -253,5 +258,6 @@ class CosineAnnealingLR(Scheduler):
                 for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [cosine_annealing_lr(self.last_epoch, b, self.T_max, self.eta_min)
+        return [cosine_annealing_lr(self.last_epoch, base_lr=b, T_max=self.T_max,
+                                    eta_min=self.eta_min)
                 for b in self.base_lrs]
