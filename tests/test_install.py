@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import time
@@ -39,10 +40,17 @@ print(json.dumps({"package": course_utils.__file__, "data_dir": str(data_dir()),
 """
 
 
+def _installed() -> list[str]:
+    """This venv's own installation of the course (its dist-info, .pth and finder files)."""
+    return sorted(p.name for d in site.getsitepackages() for p in Path(d).glob("*course_utils*"))
+
+
 @pytest.fixture
 def workdir(tmp_path):
+    before = _installed()
     yield tmp_path
     shutil.rmtree(tmp_path, ignore_errors=True)  # the copies hold every data file
+    assert _installed() == before, "the install checks changed this venv's own course-utils"
 
 
 def _source_copy(dest: Path) -> Path:
@@ -96,7 +104,7 @@ def test_a_built_wheel_carries_every_module_and_every_data_file(workdir):
     assert data - names == set(), "data files left out of the wheel"
 
     site = workdir / "site"
-    _run(_pip("install", "--no-deps", "--target", site, wheel), deadline)
+    _run(_pip("install", "--no-deps", "--ignore-installed", "--target", site, wheel), deadline)
     elsewhere = workdir / "elsewhere"
     elsewhere.mkdir()
     found = _probe([site, *_dependencies()], elsewhere, deadline)
@@ -109,11 +117,14 @@ def test_an_editable_install_reads_the_repository_data(workdir):
     deadline = time.monotonic() + BUDGET_S
     src = _source_copy(workdir / "src")
     prefix = workdir / "prefix"
-    _run(_pip("install", "--no-deps", "--no-build-isolation", "--prefix", prefix, "-e", src), deadline)
+    # --ignore-installed: without it pip would first uninstall the course from this very venv
+    _run(_pip("install", "--no-deps", "--no-build-isolation", "--ignore-installed", "--prefix", prefix,
+              "-e", src), deadline)
     (site_dir,) = prefix.glob("lib/python*/site-packages")  # holds the editable finder's .pth
     elsewhere = workdir / "elsewhere"
     elsewhere.mkdir()
-    found = _probe(_dependencies(), elsewhere, deadline, site_dir=site_dir)
+    # site_dir first: the venv holds a finder module of the same name for its own install
+    found = _probe([site_dir, *_dependencies()], elsewhere, deadline, site_dir=site_dir)
     assert Path(found["package"]) == src / "course_utils" / "__init__.py"
     assert Path(found["data_dir"]) == src / "data"
     assert found["train"] == [1438, 1, 8, 8]
