@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
 import numpy as np
 
+from course_utils.plotting import BLACK, GREY, SKY, VERMILLION
 from course_utils.stepping import LRDriver
 
 __all__ = ["PlateauTrace", "trace_plateau", "plot_plateau_timeline"]
@@ -92,20 +93,20 @@ def plot_plateau_timeline(trace, *, axes=None, metric_label="metric", title=None
     ax_m.set_ylabel(metric_label)
     ax_m.legend()
     counted = [trace.patience + 1 if cut else k for k, cut in zip(trace.num_bad_epochs, trace.reduced)]
-    colours = ["#D55E00" if cut else "0.5" for cut in trace.reduced]
+    colours = [VERMILLION if cut else GREY for cut in trace.reduced]
     ax_bad.bar(epochs, counted, width=0.8, color=colours, label="bad epochs in a row")
-    ax_bad.axhline(trace.patience + 0.5, color="black", linewidth=1,
+    ax_bad.axhline(trace.patience + 0.5, color=BLACK, linewidth=1,
                    label=f"patience {trace.patience}: cut when a bar passes this line")
     for e, left in zip(epochs, trace.cooldown_counter):
         if left > 0 and e < epochs[-1]:  # the next epoch consumes one cooldown epoch
-            ax_bad.axvspan(e + 0.5, e + 1.5, color="#56B4E9", alpha=0.3, linewidth=0)
+            ax_bad.axvspan(e + 0.5, e + 1.5, color=SKY, alpha=0.3, linewidth=0)
     ax_bad.set_ylim(0, trace.patience + 3)
     ax_bad.set_ylabel("bad epochs")
     ax_bad.legend(loc="upper left")
     ax_lr.step(epochs, trace.lr, where="post")
     for e in trace.reductions:
         for ax in axes:
-            ax.axvline(e, color="#D55E00", linewidth=1, alpha=0.7)
+            ax.axvline(e, color=VERMILLION, linewidth=1, alpha=0.7)
     ax_lr.set_yscale("log")
     levels = sorted(set(trace.lr))
     if len(levels) <= 6:  # label each lr the run used, rather than powers of ten

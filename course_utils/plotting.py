@@ -16,7 +16,12 @@ import numpy as np
 import torch
 
 # Colour-blind-safe palette (Okabe & Ito, 2008): one colour per method, the same in every chapter.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+# Every figure in the course takes its colours from here, by name; none is typed elsewhere.
+BLUE, VERMILLION, GREEN, PURPLE = "#0072B2", "#D55E00", "#009E73", "#CC79A7"
+ORANGE, SKY, YELLOW, BLACK = "#E69F00", "#56B4E9", "#F0E442", "#000000"
+GREY = "#999999"           # reference lines and baselines (a constant rate, a limit, a marker)
+WHITE = "#FFFFFF"          # lines drawn over a colour map
+PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, YELLOW, BLACK)  # the cycle, in this order
 
 COURSE_STYLE = {
     "figure.figsize": (6.4, 4.0),
@@ -74,7 +79,7 @@ def plot_contours(f: Callable, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), *, ax=None, l
     ax.contour(_numpy(X), _numpy(Y), Z, levels=levels, cmap=cmap, linewidths=0.7)
     if minimizer is not None:
         m = _numpy(minimizer)
-        ax.plot(m[0], m[1], marker="*", color="black", markersize=10, linestyle="none", label="minimum")
+        ax.plot(m[0], m[1], marker="*", color=BLACK, markersize=10, linestyle="none", label="minimum")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("$w_1$")

@@ -175,6 +175,8 @@ def plot_rate_map(mu: float, L: float, *, lrs=None, momenta=None, ax=None, cmap=
     """
     import matplotlib.pyplot as plt
 
+    from course_utils.plotting import ORANGE, VERMILLION, WHITE
+
     if ax is None:
         _, ax = plt.subplots()
     lrs = torch.linspace(1e-3 / L, 4 / L, 240, dtype=torch.float64) if lrs is None else _t(lrs)
@@ -185,14 +187,14 @@ def plot_rate_map(mu: float, L: float, *, lrs=None, momenta=None, ax=None, cmap=
                          vmax=1.0, shading="auto")
     ax.figure.colorbar(mesh, ax=ax, label="rate per step (1 = no progress)")
     a = lrs.numpy() * L
-    ax.plot(a, a / 2 - 1, color="white", lw=1.5, ls="--", label=r"divergence: $\alpha L = 2 + 2\beta$")
+    ax.plot(a, a / 2 - 1, color=WHITE, lw=1.5, ls="--", label=r"divergence: $\alpha L = 2 + 2\beta$")
     for lam, name, ls in ((mu, r"\mu", ":"), (L, "L", "-.")):
         ok = (lrs * lam < 4).numpy()
-        ax.plot(a[ok], critical_momentum(lam, lrs[ok]).numpy(), color="white", lw=1.2, ls=ls,
+        ax.plot(a[ok], critical_momentum(lam, lrs[ok]).numpy(), color=WHITE, lw=1.2, ls=ls,
                 label=rf"edges of the $\sqrt{{\beta}}$ band for ${name}$")
     best, gd = optimal_momentum(mu, L), optimal_gd(mu, L)
-    ax.plot(best.lr * L, best.momentum, "*", color="#D55E00", ms=14, label=r"optimum $(\alpha^*, \beta^*)$")
-    ax.plot(gd.lr * L, 0.0, "o", color="#E69F00", ms=8, clip_on=False, label=r"best GD, $\alpha = 2/(L+\mu)$")
+    ax.plot(best.lr * L, best.momentum, "*", color=VERMILLION, ms=14, label=r"optimum $(\alpha^*, \beta^*)$")
+    ax.plot(gd.lr * L, 0.0, "o", color=ORANGE, ms=8, clip_on=False, label=r"best GD, $\alpha = 2/(L+\mu)$")
     ax.set_ylim(float(momenta[0]), float(momenta[-1]))
     ax.set_xlabel(r"step size $\alpha L$ (in units of $1/L$)")
     ax.set_ylabel(r"momentum $\beta$")
@@ -204,12 +206,14 @@ def plot_phase_portrait(lam: float, lr: float, momentum: float, *, x0: float = 1
     """Position x_t against velocity v_t = x_t − x_{t−1} = −α z_t of one eigen-direction (3.3)."""
     import matplotlib.pyplot as plt
 
+    from course_utils.plotting import BLACK
+
     if ax is None:
         _, ax = plt.subplots()
     path = eigen_trajectory(lam, lr, momentum, x0=x0, steps=steps)
     x, v = path[:, 1].numpy(), (-lr * path[:, 0]).numpy()
     ax.plot(x, v, marker="o", ms=2.5, lw=0.8, label=label, color=color)
-    ax.plot([0], [0], "*", color="black", ms=9)
+    ax.plot([0], [0], "*", color=BLACK, ms=9)
     ax.set_xlabel(r"position $x_t$")
     ax.set_ylabel(r"velocity $x_t - x_{t-1}$")
     return ax

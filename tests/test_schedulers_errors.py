@@ -166,7 +166,7 @@ def _nested_sequential(lib):
 
 
 def _base(lib):
-    return lib.Scheduler if lib is our_sched else lib.LRScheduler
+    return lib.LRScheduler
 
 
 def _subclass_needing_argument(lib):

@@ -20,7 +20,7 @@ module          what it holds
 The pure step -> value functions behind the closed forms are in ``course_utils.schedules``.
 """
 
-from .base import LRScheduler, Scheduler
+from .base import LRScheduler
 from .composite import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, ExactWarmRestarts, OneCycleLR
 from .epoch import (ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR,
@@ -28,7 +28,7 @@ from .epoch import (ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, Line
 from .plateau import ReduceLROnPlateau
 
 __all__ = [
-    "LRScheduler", "Scheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
     "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts", "ExactWarmRestarts", "CyclicLR", "OneCycleLR",
     "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau",

@@ -3,8 +3,16 @@
 Chapter: 06_torch_schedulers
 
 Same warnings and error messages as torch, word for word, and the same bookkeeping, so that
-every per-step lr equals torch's bitwise. Nothing from ``torch.optim.lr_scheduler`` is
-imported; a scheduler drives any ``torch.optim.Optimizer`` through ``param_groups``.
+every per-step lr equals torch's bitwise. A scheduler drives any ``torch.optim.Optimizer``
+through ``param_groups``.
+
+``LRScheduler`` subclasses ``torch.optim.lr_scheduler.LRScheduler`` for identity only:
+training frameworks (Lightning, Hugging Face ``Trainer``) accept a scheduler, and decide how
+to step it, by ``isinstance`` against torch's classes. Every method and property torch's
+base defines (``__init__``, ``_initial_step``, ``step``, ``_update_lr``, ``get_lr``,
+``get_last_lr``, ``state_dict``, ``load_state_dict``) is overridden here, so none of torch's
+scheduler code runs; ``tests/test_schedulers_identity.py`` proves it by making every one of
+them raise.
 
 How a scheduler moves (the part most re-implementations get wrong):
 
@@ -23,9 +31,10 @@ import weakref
 
 import torch
 from torch.optim import Optimizer
+from torch.optim import lr_scheduler as torch_lr_scheduler
 
 
-__all__ = ["LRScheduler", "Scheduler"]
+__all__ = ["LRScheduler"]
 
 # Warning and error texts are torch's, word for word, so that code written against torch
 # (and tests matching its messages) behaves the same with these classes.
@@ -124,12 +133,15 @@ def _track_optimizer_step(optimizer):
     optimizer.step = step
 
 
-class Scheduler:
-    """Base class: bookkeeping shared by every scheduler (torch's ``LRScheduler``).
+class LRScheduler(torch_lr_scheduler.LRScheduler):
+    """Base class: bookkeeping shared by every scheduler, torch's ``LRScheduler`` rewritten.
 
     Subclasses implement ``get_lr()`` (the recursive form) and, when a closed form exists,
     ``_get_closed_form_lr()``. ``state_dict()`` is every attribute except the optimizer,
     so its keys are exactly torch's and the two load each other's state.
+
+    torch's class is the base for ``isinstance`` only: each of its methods is overridden
+    below, and ``__init__`` never calls ``super().__init__``.
     """
 
     _get_lr_called_within_step = False
@@ -205,7 +217,3 @@ class Scheduler:
     def load_state_dict(self, state_dict):
         """Restore a state from ours or from the torch class of the same name."""
         self.__dict__.update(state_dict)
-
-
-# torch names the base class LRScheduler; the course has called it Scheduler since chapter 06.
-LRScheduler = Scheduler

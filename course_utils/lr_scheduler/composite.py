@@ -8,7 +8,7 @@ From scratch, with torch 2.13's exact behaviour (the shared mechanics are in
 
 from bisect import bisect_right
 
-from .base import Scheduler, _group_values, _set_group_value
+from .base import LRScheduler, _group_values, _set_group_value
 from .plateau import ReduceLROnPlateau
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
@@ -51,7 +51,7 @@ class _Composite:
             self._schedulers[i].load_state_dict(sub_state)
 
 
-class SequentialLR(_Composite, Scheduler):
+class SequentialLR(_Composite, LRScheduler):
     """Run ``schedulers[k]`` from ``milestones[k-1]`` on (6.12); pure analogue (5.15).
 
     Construction resets every lr to ``initial_lr``, undoes one step of every (nested)
@@ -98,7 +98,7 @@ class SequentialLR(_Composite, Scheduler):
         self._last_lr = scheduler.get_last_lr()
 
 
-class ChainedScheduler(_Composite, Scheduler):
+class ChainedScheduler(_Composite, LRScheduler):
     """Step every scheduler, in order, each acting on the lr the previous one left (6.13).
 
     Products of chainable schedulers compose; a closed-form one (LambdaLR, CyclicLR,

@@ -17,13 +17,13 @@ from course_utils.schedules import (
     cyclic_scale, linear_anneal, one_cycle_phases, warm_restart_position,
 )
 from .base import (
-    Scheduler, _NO_MOMENTUM, _group_values, _one_per_group, _set_group_value, _set_momentum,
+    LRScheduler, _NO_MOMENTUM, _group_values, _one_per_group, _set_group_value, _set_momentum,
 )
 
 __all__ = ["CosineAnnealingWarmRestarts", "ExactWarmRestarts", "CyclicLR", "OneCycleLR"]
 
 
-class CosineAnnealingWarmRestarts(Scheduler):
+class CosineAnnealingWarmRestarts(LRScheduler):
     """Cosine annealing with warm restarts (SGDR); its own ``step`` (6.10), lr from (5.9c).
 
         step():       T_cur ← T_cur + 1;
@@ -107,7 +107,7 @@ class ExactWarmRestarts(CosineAnnealingWarmRestarts):
     _exact_restarts = True
 
 
-class CyclicLR(Scheduler):
+class CyclicLR(LRScheduler):
     """Cyclical learning rates, closed form (5.10) in ``last_epoch``; momentum (5.11).
 
     Not chainable. ``get_lr`` also writes the momentum (or ``betas[0]``) into the groups.
@@ -202,7 +202,7 @@ class CyclicLR(Scheduler):
         self._init_scale_fn()
 
 
-class OneCycleLR(Scheduler):
+class OneCycleLR(LRScheduler):
     """The 1cycle policy, closed form (5.12) in ``last_epoch``, momentum (5.13).
 
     Not chainable. At construction (``last_epoch=-1``) every group gets ``initial_lr =

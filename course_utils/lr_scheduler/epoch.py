@@ -21,7 +21,7 @@ from course_utils.schedules import (
     step_lr,
 )
 from .base import (
-    Scheduler, _group_values, _lambdas_per_group,
+    LRScheduler, _group_values, _lambdas_per_group,
 )
 
 __all__ = [
@@ -49,7 +49,7 @@ class _LambdaState:
                 self.lr_lambdas[i].__dict__.update(fn_state)
 
 
-class LambdaLR(_LambdaState, Scheduler):
+class LambdaLR(_LambdaState, LRScheduler):
     """η_e = η_0 · λ(e)   (6.1). Closed form by nature, so *not* chainable."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -63,7 +63,7 @@ class LambdaLR(_LambdaState, Scheduler):
                 for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
-class MultiplicativeLR(_LambdaState, Scheduler):
+class MultiplicativeLR(_LambdaState, LRScheduler):
     """η_e = η_{e−1} · λ(e)   (6.2). No closed form: ``step(k)`` multiplies by λ(k) again."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -82,7 +82,7 @@ class MultiplicativeLR(_LambdaState, Scheduler):
                 for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups, strict=True)]
 
 
-class StepLR(Scheduler):
+class StepLR(LRScheduler):
     """η_e = γ η_{e−1} if e > 0 and s divides e, else η_{e−1}   (6.3); closed form (5.2)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
@@ -101,7 +101,7 @@ class StepLR(Scheduler):
                 for b in self.base_lrs]
 
 
-class MultiStepLR(Scheduler):
+class MultiStepLR(LRScheduler):
     """η_e = γ^{m(e)} η_{e−1}, m(e) = multiplicity of e among the milestones   (6.4); (5.3)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
@@ -122,7 +122,7 @@ class MultiStepLR(Scheduler):
                 for b in self.base_lrs]
 
 
-class ConstantLR(Scheduler):
+class ConstantLR(LRScheduler):
     """η_0 = f · η, η_T = η_{T−1} / f, otherwise unchanged   (6.5); closed form (5.1).
 
     With ``total_iters=0`` the recursive form applies f at epoch 0 and never removes it,
@@ -150,7 +150,7 @@ class ConstantLR(Scheduler):
                 for b in self.base_lrs]
 
 
-class LinearLR(Scheduler):
+class LinearLR(LRScheduler):
     """Recursive linear ramp (6.6); closed form (5.7).
 
         η_e = η_{e−1} · (1 + (f − s) / (T s + (e − 1)(f − s)))   for 0 < e ≤ T      (6.6)
@@ -188,7 +188,7 @@ class LinearLR(Scheduler):
                 for b in self.base_lrs]
 
 
-class ExponentialLR(Scheduler):
+class ExponentialLR(LRScheduler):
     """η_e = γ η_{e−1}   (6.7); closed form (5.4)."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
@@ -205,7 +205,7 @@ class ExponentialLR(Scheduler):
         return [exponential_lr(self.last_epoch, base_lr=b, gamma=self.gamma) for b in self.base_lrs]
 
 
-class PolynomialLR(Scheduler):
+class PolynomialLR(LRScheduler):
     """η_e = η_{e−1} ((1 − e/T) / (1 − (e − 1)/T))^p  for 0 < e ≤ T   (6.8); (5.5)."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
@@ -227,7 +227,7 @@ class PolynomialLR(Scheduler):
                 for b in self.base_lrs]
 
 
-class CosineAnnealingLR(Scheduler):
+class CosineAnnealingLR(LRScheduler):
     """Recursive cosine annealing (6.9); closed form (5.6).
 
         η_e = η_min + (1 + cos(πe/T)) / (1 + cos(π(e−1)/T)) · (η_{e−1} − η_min)  (6.9a)

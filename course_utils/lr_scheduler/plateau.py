@@ -10,13 +10,14 @@ import math
 import warnings
 
 from torch.optim import Optimizer
+from torch.optim import lr_scheduler as torch_lr_scheduler
 
-from .base import EPOCH_DEPRECATION_WARNING, Scheduler, _group_values, _set_group_value
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, _group_values, _set_group_value
 
 __all__ = ["ReduceLROnPlateau"]
 
 
-class ReduceLROnPlateau(Scheduler):
+class ReduceLROnPlateau(LRScheduler, torch_lr_scheduler.ReduceLROnPlateau):
     """Divide the lr when a metric stops improving (7.1)–(7.3).
 
         better(a) = a < best·(1 − θ) | a < best − θ | a > best·(1 + θ) | a > best + θ
@@ -27,6 +28,9 @@ class ReduceLROnPlateau(Scheduler):
 
     So the lr drops after ``patience + 1`` bad epochs. NaN is never better and never
     becomes ``best``; ``rel`` mode is sign-sensitive for negative metrics.
+
+    An instance of torch's ``ReduceLROnPlateau`` for identity only, so that Lightning and
+    Hugging Face pass it the metric; every method torch's class defines is overridden here.
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
