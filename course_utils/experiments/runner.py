@@ -70,11 +70,27 @@ def _chunks(values, size):
     return [sum(values[i:i + size]) / len(values[i:i + size]) for i in range(0, len(values), size)]
 
 
+def subset(data, n):
+    """``data`` with its training split cut to a fixed, class-stratified ``n`` images (seed 0);
+    validation and test splits unchanged."""
+    if n is None or n == len(data.y_train):
+        return data
+    from dataclasses import replace
+
+    from course_utils.data import stratified_split
+
+    _, keep = stratified_split(data.y_train.cpu().numpy(), n / len(data.y_train), seed=0)
+    keep = torch.from_numpy(keep).to(data.y_train.device)
+    return replace(data, x_train=data.x_train[keep], y_train=data.y_train[keep])
+
+
 def run_one(config, seed, data, *, device="cpu", max_steps=None):
     """Train one resolved ``config`` with ``seed``; return its record (a JSON-able dict).
 
-    ``max_steps`` stops after that many optimizer steps (what ``check`` re-runs).
+    ``data`` is the full :func:`~course_utils.data.load_fashion_mnist` (cut to the config's
+    ``train_size``); ``max_steps`` stops after that many optimizer steps (``check``).
     """
+    data = subset(data, config.get("train_size"))
     steps_per_epoch = -(-len(data.y_train) // config["batch_size"])
     model, optimizer, scheduler = build(config, seed, device, steps_per_epoch)
     history, diverged = History(steps_per_epoch), None
