@@ -67,23 +67,26 @@ def fresh(kwargs):
     return {k: v.clone() if torch.is_tensor(v) else v for k, v in kwargs.items()}
 
 
-def build(cls, base, kwargs, group2):
-    ps = [p.detach().clone().requires_grad_() for p in base]
+def build(cls, base, kwargs, group2, device="cpu"):
+    ps = [p.detach().to(device, copy=True).requires_grad_() for p in base]
     groups = ps if group2 is None else [{"params": ps[:2]}, {"params": ps[2:], **group2}]
     return cls(groups, **fresh(kwargs)), ps
 
 
 def load_grads(ps, grads):
     for p, g in zip(ps, grads):
-        p.grad = None if g is None else g.clone()      # the package overwrites p.grad
+        p.grad = None if g is None else g.to(p.device, copy=True)   # theirs overwrites p.grad
 
 
-def run_both(name, kwargs, *, dtype=torch.float64, group2=None, their_kwargs=None):
-    """Ours and the package's side by side, with mode switches; every step checked bitwise."""
+def run_both(name, kwargs, *, dtype=torch.float64, group2=None, their_kwargs=None,
+             device="cpu", check=None):
+    """Ours and the package's side by side, with mode switches; every step checked bitwise
+    (or with ``check``)."""
+    same = check or assert_same
     base = make_params(dtype)
     grads = make_grads(base)
-    (a, pa), (b, pb) = (build(PAIRS[name][0], base, kwargs, group2),
-                        build(PAIRS[name][1], base, their_kwargs or kwargs, group2))
+    (a, pa), (b, pb) = (build(PAIRS[name][0], base, kwargs, group2, device),
+                        build(PAIRS[name][1], base, their_kwargs or kwargs, group2, device))
     for opt in (a, b):
         opt.train()
     for t in range(STEPS):
@@ -93,13 +96,13 @@ def run_both(name, kwargs, *, dtype=torch.float64, group2=None, their_kwargs=Non
                     group["lr"] = group["lr"] * 0.5
             load_grads(ps, grads[t])
             opt.step()
-        assert_same([p.detach() for p in pa], [p.detach() for p in pb], f"step {t}: y")
+        same([p.detach() for p in pa], [p.detach() for p in pb], f"step {t}: y")
         if t in EVAL_AFTER:
             for opt in (a, b):
                 opt.eval()
                 if t == 4:
                     opt.eval()                         # a second eval() changes nothing
-            assert_same([p.detach() for p in pa], [p.detach() for p in pb], f"step {t}: x")
+            same([p.detach() for p in pa], [p.detach() for p in pb], f"step {t}: x")
             for opt in (a, b):
                 opt.train()
                 if t == 4:
@@ -107,7 +110,7 @@ def run_both(name, kwargs, *, dtype=torch.float64, group2=None, their_kwargs=Non
         theirs = b.state_dict()
         for group in theirs["param_groups"]:          # the one key allowed to differ
             group["foreach"] = kwargs.get("foreach", group["foreach"])
-        assert_same(a.state_dict(), theirs, f"step {t}")
+        same(a.state_dict(), theirs, f"step {t}")
     return (a, pa), (b, pb)
 
 
@@ -115,7 +118,8 @@ SGD_GRID = [{}, dict(lr=0.1), dict(lr=0.05, momentum=0.5, weight_decay=0.01),
             dict(lr=0.2, warmup_steps=4), dict(lr=0.1, warmup_steps=3, r=1.0, weight_lr_power=0),
             dict(lr=0.3, momentum=0.99, weight_decay=0.1, warmup_steps=5, r=0.5,
                  weight_lr_power=3.0),
-            dict(lr=0.0), dict(lr=torch.tensor(0.1, dtype=torch.float64), warmup_steps=2)]
+            dict(lr=0.0), dict(lr=torch.tensor(0.1, dtype=torch.float64), warmup_steps=2),
+            dict(lr=0.1, warmup_steps=2.5)]       # fractional: γ overshoots at t = 3, as theirs
 ADAMW_GRID = [{}, dict(lr=0.01, betas=(0.5, 0.99)), dict(lr=0.02, weight_decay=0.05),
               dict(lr=0.05, warmup_steps=4, r=2.0), dict(eps=1e-3, weight_lr_power=0.5),
               dict(lr=0.03, betas=(0.95, 0.9), weight_decay=0.2, warmup_steps=20),
@@ -144,11 +148,34 @@ def test_two_groups_and_float32_match_bitwise(name, group2, dtype):
     run_both(name, dict(weight_decay=0.01), dtype=dtype, group2=group2)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, weight_decay=0.01, warmup_steps=3)),
+                                         ("AdamW", dict(lr=0.01, weight_decay=0.01, r=1.0))])
+def test_cuda_matches_schedulefree(name, kwargs):
+    """Against the package's for-loop the kernels are the same: bitwise. Its foreach path uses
+    CUDA's multi-tensor kernels, which may round differently: float64 at 1e-12."""
+    run_both(name, dict(kwargs, foreach=False), device="cuda")
+
+    def close(a, b, path=""):
+        if torch.is_tensor(a):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12, msg=path)
+        elif isinstance(a, dict):
+            assert list(a) == list(b), path
+            for k in a:
+                close(a[k], b[k], f"{path}[{k!r}]")
+        elif isinstance(a, (list, tuple)):
+            for i, (x, y) in enumerate(zip(a, b)):
+                close(x, y, f"{path}[{i}]")
+        else:
+            assert a == b, path
+    run_both(name, dict(kwargs, foreach=True), device="cuda", check=close)
+
+
 # ------------------------------------------------ the semantics, from the equations alone
 def three_sequences(name, kwargs, base, grads):
     """(y, x) after every step, from (13.1)-(13.10) with x, y, z all kept explicitly."""
-    lr, wd, T, r = kwargs["lr"], kwargs.get("weight_decay", 0), kwargs.get("warmup_steps", 0), kwargs.get("r", 0.0)
-    p = kwargs.get("weight_lr_power", 2)
+    lr, wd = kwargs["lr"], kwargs.get("weight_decay", 0)
+    T, r, p = kwargs.get("warmup_steps", 0), kwargs.get("r", 0.0), kwargs.get("weight_lr_power", 2)
     beta = kwargs.get("momentum", 0.9) if name == "SGD" else kwargs.get("betas", (0.9, 0.999))[0]
     beta2, eps = kwargs.get("betas", (0.9, 0.999))[1], kwargs.get("eps", 1e-8)
     x, z = [b.detach().clone() for b in base], [b.detach().clone() for b in base]
@@ -213,6 +240,9 @@ def test_weights_from_the_formula():
         assert lr_t == pytest.approx(0.4 * min(1, (k + 1) / 4), rel=1e-15)
         ws.append((k + 1) * lr_t ** 2)
         assert c == pytest.approx(ws[-1] / sum(ws), rel=1e-14)
+    # A fractional warm-up ramps while t − 1 < T, so γ_3 = γ · 3/2.5 > γ, as in the package.
+    assert sfmod.schedule_free_weight(2, lr=0.4, warmup_steps=2.5, r=0.0, weight_lr_power=2,
+                                      lr_max=-1.0, weight_sum=0.0)[0] == 0.4 * (3 / 2.5)
     assert sfmod.schedule_free_weight(0, lr=0.0, warmup_steps=0, r=0.0, weight_lr_power=2,
                                       lr_max=-1.0, weight_sum=0.0)[3] == 0
 

@@ -7,24 +7,27 @@ interpolation y of a fast iterate z (plain SGD or Adam steps) and its running av
 Steps are counted from t = 1; x_0 = y_0 = z_0 = θ_0; β is ``momentum`` (SGD) or ``betas[0]``
 (AdamW), γ ``lr``, λ ``weight_decay``, T ``warmup_steps``, p ``weight_lr_power``:
 
-    (13.1)  y_t = (1 − β) z_t + β x_t                         (the point the model sees in train())
-    (13.2)  z_t = z_{t-1} − γ_t g_t                           (g_t taken at y_{t-1})
-    (13.3)  x_t = (1 − c_t) x_{t-1} + c_t z_t                 (x, the average, is what eval() shows)
-    (13.4)  γ_t = γ · t / T  while t − 1 < T,  else γ         (linear warm-up)
-    (13.5)  c_t = w_t / Σ_{i≤t} w_i,  w_t = t^r · (max_{i≤t} γ_i)^p   (c_t = 0 if the sum is 0)
+    (13.1)  y_t = (1 − β) z_t + β x_t                   (the params in train mode)
+    (13.2)  z_t = z_{t-1} − γ_t g_t                     (g_t taken at y_{t-1})
+    (13.3)  x_t = (1 − c_t) x_{t-1} + c_t z_t           (the average: the params in eval mode)
+    (13.4)  γ_t = γ · t / T  while t − 1 < T,  else γ   (linear warm-up)
+    (13.5)  c_t = w_t / Σ_{i≤t} w_i,  w_t = t^r · (max_{i≤t} γ_i)^p    (0 if the sum is 0)
     (13.6)  y_t = (1 − c_t) y_{t-1} + c_t z_{t-1} + γ_t (β (1 − c_t) − 1) g_t
-    (13.7)  x_t = y_t + (1 − 1/β)(z_t − y_t)                  ((13.1) solved for x)
+    (13.7)  x_t = y_t + (1 − 1/β)(z_t − y_t)            ((13.1) solved for x)
     (13.8)  SGD:   g_t = ∇f(y_{t-1}) + λ y_{t-1}
     (13.9)  AdamW: v_t = β2 v_{t-1} + (1 − β2) ∇f(y_{t-1})²
     (13.10) AdamW: g_t = ∇f(y_{t-1}) / (√(v_t / (1 − β2^t)) + ε) + λ y_{t-1}
 
-(The paper writes z_{t+1} = z_t − γ ∇f(y_t) and x_{t+1} = (1 − c_{t+1}) x_t + c_{t+1} z_{t+1};
-here step t produces z_t, x_t and y_t.) Only y (in ``p`` during training) and z (``state['z']``)
-are stored: (13.6) follows from (13.1)-(13.3) by eliminating x_{t-1} = (y_{t-1} − (1 − β) z_{t-1})/β,
-so x never has to be formed until ``eval()`` swaps it in with (13.7); ``train()`` swaps y back
-with (13.1). With r = 0 and no warm-up, c_t = 1/t and x_t is the plain average of z_1 … z_t.
-(13.5) weighs by the largest γ so far, as ``schedulefree`` does, not by γ_t as the paper writes;
-the two agree while γ never decreases (warm-up, then constant).
+(The paper writes z_{t+1} = z_t − γ ∇f(y_t), x_{t+1} = (1 − c_{t+1}) x_t + c_{t+1} z_{t+1};
+here step t produces z_t, x_t and y_t.) Only y (in ``p`` during training) and z
+(``state['z']``) are stored: (13.6) follows from (13.1)-(13.3) by eliminating
+x_{t-1} = (y_{t-1} − (1 − β) z_{t-1})/β, so x is never formed until ``eval()`` swaps it in
+with (13.7); ``train()`` swaps y back with (13.1). With r = 0 and no warm-up, c_t = 1/t and
+x_t is the plain average of z_1 … z_t. (13.5) weighs by the largest γ so far, as
+``schedulefree`` does, not by γ_t as the paper writes; the two agree while γ never decreases
+(warm-up, then constant). Like the package, (13.4) ramps while t − 1 < T, so a fractional T
+overshoots γ at its last ramp step; and t, Σ w_i and the bias correction 1 − β2^t count the
+group's steps, also for a param that skipped some (no gradient) or joined late.
 
 Signatures, defaults, param-group keys (``k`` counts steps, ``weight_sum`` is Σ w_i, ``lr_max``
 starts at −1, ``scheduled_lr`` is γ_t, ``train_mode`` starts False) and state (``z``; AdamW
@@ -85,7 +88,7 @@ def adamw_schedule_free_step(y, grad, z, exp_avg_sq, *, step, lr, betas, eps, we
     """One schedule-free AdamW step (``step`` = t) on one tensor, in place on y, z, v."""
     beta1, beta2 = betas
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)         # (13.9)
-    denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(eps)         # (13.10) √(v/(1−β2^t)) + ε
+    denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(eps)   # (13.10) √(v/(1 − β2^t)) + ε
     g = grad.div(denom)                                                  # (13.10)
     if weight_decay != 0:
         g.add_(y, alpha=weight_decay)                                    # (13.10) + λ y
