@@ -123,7 +123,8 @@ SGD_GRID = [{}, dict(lr=0.1), dict(lr=0.05, momentum=0.5, weight_decay=0.01),
 ADAMW_GRID = [{}, dict(lr=0.01, betas=(0.5, 0.99)), dict(lr=0.02, weight_decay=0.05),
               dict(lr=0.05, warmup_steps=4, r=2.0), dict(eps=1e-3, weight_lr_power=0.5),
               dict(lr=0.03, betas=(0.95, 0.9), weight_decay=0.2, warmup_steps=20),
-              dict(lr=0.01, betas=(1.0, 0.999)), dict(lr=0.0, weight_decay=0.1)]
+              dict(lr=0.01, betas=(1.0, 0.999)), dict(lr=0.0, weight_decay=0.1),
+              dict(lr=torch.tensor(0.01, dtype=torch.float64), weight_decay=0.01)]
 GRIDS = [("SGD", kw) for kw in SGD_GRID] + [("AdamW", kw) for kw in ADAMW_GRID]
 
 
