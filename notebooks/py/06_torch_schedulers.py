@@ -50,6 +50,7 @@ if "google.colab" in sys.modules:
 # %%
 import math
 import warnings
+from functools import partial
 
 import matplotlib.pyplot as plt
 import torch
@@ -58,6 +59,8 @@ import torch.optim.lr_scheduler as torch_sched
 import course_utils.lr_scheduler as ours
 from course_utils import schedules
 from course_utils.device import setup
+from course_utils.plotting import GREY, VERMILLION, plot_lr_schedule
+from course_utils.stepping import LRDriver
 
 device = setup(seed=0)
 
@@ -66,6 +69,9 @@ device = setup(seed=0)
 # optimizer in this chapter holds one small float64 tensor on the CPU; what we watch is the
 # learning rate (and momentum) it is told to use. `ours` is `course_utils.lr_scheduler`, whose
 # classes have torch's names, arguments and defaults; `schedules` holds chapter 05's pure functions.
+# `lrs_used` below steps with `course_utils.stepping.LRDriver`, the one primitive every loop in
+# the course uses to pair an optimizer with a scheduler object (stepped after `optimizer.step()`)
+# or with a pure schedule of the step (written into every group before it).
 
 # %%
 def make_sgd(lr=0.1, momentum=0.9, lrs=None):
@@ -77,11 +83,11 @@ def make_sgd(lr=0.1, momentum=0.9, lrs=None):
 
 def lrs_used(optimizer, scheduler, steps):
     """Run `steps` of optimizer.step(); scheduler.step() and return the lr each optimizer step used."""
-    used = []
+    driver, used = LRDriver(optimizer, scheduler), []
     for _ in range(steps):
-        used.append(optimizer.param_groups[0]["lr"])
+        used.append(driver.lr)
         optimizer.step()
-        scheduler.step()
+        driver.step()                 # scheduler.step(), after the optimizer's, as torch asks
     return used
 
 
@@ -104,10 +110,8 @@ plotted = lrs_used(optimizer, scheduler, 30)          # "plot the schedule" ...
 trained = lrs_used(optimizer, scheduler, 30)          # ... then train with the same objects
 
 fig, ax = plt.subplots(figsize=(7, 3))
-ax.step(range(30), plotted, where="post", label="plotted")
-ax.step(range(30), trained, where="post", label="used in training")
-ax.set(xlabel="epoch", ylabel="learning rate", title="Plotting stepped the scheduler: training ran at a constant 0.125")
-ax.legend()
+plot_lr_schedule({"plotted": plotted, "used in training": trained}, ax=ax, xlabel="epoch")
+ax.set_title("Plotting stepped the scheduler: training ran at a constant 0.125")
 plt.show()
 
 # %%
@@ -125,7 +129,7 @@ print("plotted:", sorted(set(plotted), reverse=True), " trained with:", sorted(s
 # ## 2. Anatomy: what construction does
 #
 # `course_utils.lr_scheduler` rebuilds every class of `torch.optim.lr_scheduler` on one base
-# class, `Scheduler` (torch's `LRScheduler`). Its constructor does three things: it stores each
+# class, `LRScheduler` (named after torch's). Its constructor does three things: it stores each
 # group's starting rate as `initial_lr` (and in `base_lrs`), wraps `optimizer.step` so that it
 # can later tell whether the optimizer has stepped, and **takes one step** — so the clock reads
 # `last_epoch = 0` and the group already holds the epoch-0 rate when construction returns:
@@ -133,8 +137,8 @@ print("plotted:", sorted(set(plotted), reverse=True), " trained with:", sorted(s
 # %%
 from course_utils.verify import show_source
 
-show_source(ours.Scheduler._initial_step)
-show_source(ours.Scheduler._update_lr)
+show_source(ours.LRScheduler._initial_step)
+show_source(ours.LRScheduler._update_lr)
 
 # %% [markdown]
 # The epoch-0 rate is not always $\eta_0$. `LinearLR` starts at `start_factor`·$\eta_0$ (5.7),
@@ -226,14 +230,14 @@ def halve_after_first_step(lib, build, steps=4):
 
 
 chainable = lambda lib, opt: lib.CosineAnnealingLR(opt, T_max=10)                                  # noqa: E731
-closed = lambda lib, opt: lib.LambdaLR(opt, lambda e: schedules.cosine_annealing_lr(e, 1.0, T_max=10))  # noqa: E731
+closed = lambda lib, opt: lib.LambdaLR(opt, partial(schedules.cosine_annealing_lr, base_lr=1.0, T_max=10))  # noqa: E731
 for name, build in (("CosineAnnealingLR (chainable)", chainable), ("LambdaLR (closed form)", closed)):
     values = halve_after_first_step(torch_sched, build)
     assert values == halve_after_first_step(ours, build)                 # ours == torch, bitwise
     print(f"{name:<30}", [f"{v:.4f}" for v in values])
 
 # %%
-F = lambda e: schedules.cosine_annealing_lr(e, 0.1, T_max=10)   # noqa: E731  the closed form (5.6)
+F = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=10)   # the closed form (5.6)
 kept, erased = halve_after_first_step(ours, chainable), halve_after_first_step(ours, closed)
 for e in (2, 3, 4):
     assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)      # (6.9a) carried the halving forward
@@ -253,14 +257,14 @@ for e in (2, 3, 4):
 T_MAX, ETA_MIN, STEPS = 10, 1e-3, 40
 opt = make_sgd(lr=0.1)
 recursive = lr_values(opt, ours.CosineAnnealingLR(opt, T_max=T_MAX, eta_min=ETA_MIN), STEPS)
-closed_form = [schedules.cosine_annealing_lr(e, 0.1, T_MAX, ETA_MIN) for e in range(STEPS + 1)]
+closed_form = [schedules.cosine_annealing_lr(e, base_lr=0.1, T_max=T_MAX, eta_min=ETA_MIN) for e in range(STEPS + 1)]
 assert recursive[T_MAX + 1] > recursive[T_MAX] and math.isclose(recursive[2 * T_MAX], 0.1, rel_tol=1e-12)
 assert all(math.isclose(r, c, rel_tol=1e-12) for r, c in zip(recursive, closed_form))
 
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(recursive, marker="o", markersize=3)
-ax.axvline(T_MAX, color="#999999", linestyle=":")
-ax.text(T_MAX + 0.5, 0.09, "T_max", color="#666666")
+ax.axvline(T_MAX, color=GREY, linestyle=":")
+ax.text(T_MAX + 0.5, 0.09, "T_max", color=GREY)
 ax.set(xlabel="scheduler step e", ylabel="learning rate",
        title="CosineAnnealingLR(T_max=10) stepped 40 times: it climbs back, period 2·T_max")
 plt.show()
@@ -353,8 +357,8 @@ opt = make_sgd(lr=0.1)
 warm_cos = ours.SequentialLR(opt, [ours.LinearLR(opt, start_factor=0.1, total_iters=W),
                                    ours.CosineAnnealingLR(opt, T_max=TOTAL - W)], milestones=[W])
 sequential = lrs_used(opt, warm_cos, TOTAL)
-joined = schedules.join_schedules([lambda k: schedules.linear_warmup_lr(k, 0.1, W, start_factor=0.1),
-                              lambda k: schedules.cosine_annealing_lr(k, 0.1, TOTAL - W)], [W])   # (5.15)
+joined = schedules.join_schedules([partial(schedules.linear_warmup_lr, base_lr=0.1, warmup_steps=W, start_factor=0.1),
+                                   partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=TOTAL - W)], [W])  # (5.15)
 assert all(math.isclose(s, joined(e), rel_tol=1e-12) for e, s in enumerate(sequential))
 print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (5.15) to 1e-12 at all", TOTAL, "steps")
 
@@ -374,7 +378,8 @@ print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (5.15) to 1e-
 opt = make_sgd(lr=0.1)
 product = lrs_used(opt, ours.ChainedScheduler([ours.LinearLR(opt, start_factor=0.1, total_iters=W),
                                                ours.ExponentialLR(opt, gamma=0.95)]), TOTAL)
-expected = [schedules.linear_lr(e, 1.0, 0.1, 1.0, W) * schedules.exponential_lr(e, 0.1, 0.95) for e in range(TOTAL)]
+expected = [schedules.linear_lr(e, base_lr=1.0, start_factor=0.1, end_factor=1.0, total_iters=W)
+            * schedules.exponential_lr(e, base_lr=0.1, gamma=0.95) for e in range(TOTAL)]
 assert all(math.isclose(p, x, rel_tol=1e-12) for p, x in zip(product, expected))           # (5.7) × (5.4)
 
 opt = make_sgd(lr=0.1)
@@ -414,7 +419,8 @@ for name, opt in (("SGD", make_sgd(lr=0.1)),
 lr_curve, mom_curve = [r[0] for r in traces["SGD"]], [r[1] for r in traces["SGD"]]
 assert lr_curve == [r[0] for r in traces["Adam"]] and mom_curve == [r[1] for r in traces["Adam"]]
 assert {r[2] for r in traces["Adam"]} == {0.99}, "β2 is left alone"
-assert all(math.isclose(m, schedules.one_cycle_momentum(e, ONE_CYCLE), rel_tol=1e-12) for e, m in enumerate(mom_curve))  # (5.13)
+assert all(math.isclose(m, schedules.one_cycle_momentum(e, total_steps=ONE_CYCLE), rel_tol=1e-12)
+           for e, m in enumerate(mom_curve))  # (5.13)
 peak = lr_curve.index(max(lr_curve))
 assert peak == mom_curve.index(min(mom_curve)) == 29, "the lr peaks where the momentum bottoms out"
 
@@ -428,8 +434,8 @@ fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(lr_curve, label="lr")
 ax.set(xlabel="batch", ylabel="learning rate", title="OneCycleLR: the momentum dips while the rate peaks")
 twin = ax.twinx()
-twin.plot(mom_curve, color="#D55E00", label="momentum (SGD) = β₁ (Adam)")
-twin.set_ylabel("momentum", color="#D55E00")
+twin.plot(mom_curve, color=VERMILLION, label="momentum (SGD) = β₁ (Adam)")
+twin.set_ylabel("momentum", color=VERMILLION)
 ax.legend(ax.get_lines() + twin.get_lines(), ["lr", "momentum (SGD) = β₁ (Adam)"],
           loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
 plt.show()
@@ -500,7 +506,7 @@ for name, (build, make_opt) in CASES.items():
     print(result)
     results.append(result.assert_close(rtol=1e-12))
 assert {r.name for r in results if r.cycles_momentum} == {n for n in CASES if n.startswith(("CyclicLR", "OneCycleLR"))}
-assert {c.split(",")[0] for c in CASES} == set(ours.__all__) - {"LRScheduler", "Scheduler", "ExactWarmRestarts"}
+assert {c.split(",")[0] for c in CASES} == set(ours.__all__) - {"LRScheduler", "ExactWarmRestarts"}
 print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise equal, every value within 1e-12")
 
 # %% [markdown]
@@ -576,7 +582,7 @@ assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.lr_sch
 # that has no clock: the pure function of chapter 05, or a throwaway optimizer and scheduler.
 
 # %%
-plotted = [schedules.multi_step_lr(e, 0.5, [15, 30], gamma=0.5) for e in range(30)]    # (5.3): no state
+plotted = [schedules.multi_step_lr(e, base_lr=0.5, milestones=[15, 30], gamma=0.5) for e in range(30)]  # (5.3): no state
 optimizer = make_sgd(lr=0.5)
 trained = lrs_used(optimizer, torch_sched.MultiStepLR(optimizer, milestones=[15, 30], gamma=0.5), 30)
 assert trained == plotted
@@ -590,8 +596,9 @@ print("(a) fixed: training used the plotted schedule,", sorted(set(trained), rev
 # its first two epochs run at 0.3 and then at 0 instead of 0, 0.06.
 
 # %%
-schedule = schedules.join_schedules([lambda k: schedules.linear_warmup_lr(k, 0.3, 5),
-                                lambda k: schedules.cosine_annealing_lr(k, 0.3, 15, eta_min=0.01)], [5])  # (5.15)
+schedule = schedules.join_schedules([partial(schedules.linear_warmup_lr, base_lr=0.3, warmup_steps=5),
+                                     partial(schedules.cosine_annealing_lr, base_lr=0.3, T_max=15, eta_min=0.01)],
+                                    [5])  # (5.15)
 optimizer, lagging, fixed = make_sgd(lr=0.3), [], []
 for epoch in range(20):
     lagging.append(optimizer.param_groups[0]["lr"])                   # train the epoch at the current lr...
@@ -668,7 +675,8 @@ assert right == uninterrupted
 
 # %% [markdown]
 # **(e) The removed `verbose` argument.** Older code (and older courses) pass `verbose=True` to
-# get a message whenever the rate changes. torch 2.13 no longer accepts it: a `TypeError` at
+# get a message whenever the rate changes. The argument was deprecated and then removed in a
+# release before 2.13 (not in 2.13 itself); torch 2.13 rejects it with a `TypeError` at
 # construction. The rebuild has torch 2.13's signatures, so it refuses it too. The fix is to
 # print `scheduler.get_last_lr()` yourself when it changes.
 
@@ -698,7 +706,8 @@ for lib in (torch_sched, ours):
 #    $\beta_1$, and `get_last_lr()` — bitwise, including torch's CAWR restart miss and
 #    OneCycleLR's first rate 0.0040000000000000036.
 # 5. The pitfalls: a plot that consumes the scheduler, a loop that lags one epoch, `OneCycleLR`
-#    per epoch, a resume that forgets the scheduler, and `verbose=True` on torch 2.13.
+#    per epoch, a resume that forgets the scheduler, and `verbose=True`, which recent torch
+#    (2.13 included) rejects.
 
 # %% [markdown]
 # ## Exercises
@@ -735,7 +744,9 @@ wsd = torch_sched.SequentialLR(optimizer, [
     torch_sched.ConstantLR(optimizer, factor=1.0, total_iters=20),
     torch_sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.01, total_iters=15)], milestones=[5, 25])
 built = lrs_used(optimizer, wsd, 45)
-pure = [schedules.warmup_stable_decay_lr(e, 0.1, 5, 20, 15, eta_min=1e-3, start_factor=0.1) for e in range(45)]
+wsd_schedule = partial(schedules.warmup_stable_decay_lr, base_lr=0.1, warmup_steps=5, stable_steps=20,
+                       decay_steps=15, eta_min=1e-3, start_factor=0.1)
+pure = [wsd_schedule(e) for e in range(45)]
 assert all(math.isclose(b, p, rel_tol=1e-12) for b, p in zip(built, pure))
 print("SequentialLR(LinearLR, ConstantLR, LinearLR) == warmup_stable_decay_lr (5.14) to 1e-12")
 
