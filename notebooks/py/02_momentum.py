@@ -100,7 +100,7 @@ fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.8))
 plot_contours(valley, (-11, 1), (-1.2, 1.2), levels=12, ax=ax0, minimizer=valley.minimizer)
 plot_trajectory(gd[:120], ax=ax0, label="gradient descent", markersize=2)
 plot_trajectory(mom[:120], ax=ax0, label="momentum β = 0.9", markersize=2)
-ax0.set_title("First 120 steps: GD zigzags and crawls; momentum travels")
+ax0.set_title("First 120 steps: GD's zigzag dies out, then it crawls; momentum swings but travels", fontsize=9)
 ax0.legend(loc="lower right")
 plot_loss_curves({"gradient descent": gd.norm(dim=1), "momentum β = 0.9": mom.norm(dim=1)}, ax=ax1,
                  ylabel=r"distance to the minimum $\|w_t - w^*\|$")
@@ -302,7 +302,7 @@ print(f"after 60 steps: constant gradient → {constant[-1]:.3f}, alternating �
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Testing the two folk claims, coordinate by coordinate
 #
-# The usual account of momentum — the one this course was seeded with — says it *speeds up
+# The usual account of momentum, found in many tutorials, says it *speeds up
 # coordinates whose gradients agree and damps those whose gradients alternate*. On the valley,
 # each coordinate is its own one-dimensional problem (the Hessian is diagonal), so both halves
 # can be measured separately.
@@ -322,7 +322,7 @@ assert torch.all((ratio[:18] >= 1 - 1e-12) & (ratio[:18] <= 1.1))     # tracks t
 assert 1 / (1 - beta) <= multiplier[59] <= 1.3 / (1 - beta)          # and settles near 1/(1 − β)
 
 # %% [markdown]
-# Confirmed, with one refinement: the multiplier overshoots 10 a little (12.6 at step 59),
+# Confirmed, with one refinement: the multiplier overshoots 10 a little (the value at $t = 59$ above),
 # because the *older* gradients in the sum were larger than today's. The claim also needs the
 # gradient to stay nearly constant over the $\sim 1/(1-\beta)$ steps the buffer remembers. On a
 # milder valley ($\mu = 0.01$ instead of $0.001$) that fails: the shallow coordinate overshoots
@@ -458,13 +458,13 @@ forms = {"heavy ball": lambda ps: Momentum(ps, heavy_ball, 0.5, 0.9),
 # %%
 step_decay = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.1)  # noqa: E731
 pairs = [("heavy ball", "torch"), ("Sutskever", "torch"), ("Sutskever", "heavy ball")]
-for schedule in (None, step_decay):
+for make_scheduler in (None, step_decay):
     for a, b in pairs:
-        result = compare_optimizers(forms[a], forms[b], cross_entropy, init, steps=30, schedule_a=schedule,  # atol:
-                                    schedule_b=schedule, rtol=1e-12, atol=1e-14, names=(a, b))  # weights near 0
-        label = "constant lr" if schedule is None else "StepLR     "
+        result = compare_optimizers(forms[a], forms[b], cross_entropy, init, steps=30, make_scheduler_a=make_scheduler,
+                                    make_scheduler_b=make_scheduler, rtol=1e-12, atol=1e-14, names=(a, b))  # atol: weights near 0
+        label = "constant lr" if make_scheduler is None else "StepLR     "
         print(f"{label} {a:>10} vs {b:<10}: {'equal (1e-12)' if result.allclose else 'DIFFERENT'}")
-        assert result.allclose == (schedule is None or "torch" not in (a, b))
+        assert result.allclose == (make_scheduler is None or "torch" not in (a, b))
 
 # %% [markdown]
 # The smallest case shows the mechanism. A constant gradient $g = 1$, $\mu = 0.9$, and the
@@ -823,7 +823,7 @@ def heavy_ball_rescaled(p, grad, state, lr, beta):
 
 
 check = compare_optimizers(lambda ps: Momentum(ps, heavy_ball_rescaled, 0.5, 0.9), forms["torch"], cross_entropy,
-                           init, steps=30, schedule_a=step_decay, schedule_b=step_decay, rtol=1e-12, atol=0.0)
+                           init, steps=30, make_scheduler_a=step_decay, make_scheduler_b=step_decay, rtol=1e-12, atol=0.0)
 print("heavy ball with β·α_t/α_{t−1} vs torch under StepLR:", "equal (1e-12)" if check.allclose else "DIFFERENT")
 assert check.allclose
 
