@@ -141,6 +141,35 @@ show_source(ours.LRScheduler._initial_step)
 show_source(ours.LRScheduler._update_lr)
 
 # %% [markdown]
+# **Why the base class is torch's, and what it contributes.** Training frameworks do not read a
+# scheduler's code; they look at its type. Lightning rejects any scheduler that is not an
+# instance of `torch.optim.lr_scheduler.LRScheduler`, and Lightning and Hugging Face's `Trainer`
+# both hand the monitored metric to `step()` only when the scheduler is an instance of torch's
+# `ReduceLROnPlateau`. So the course's `LRScheduler` subclasses torch's, and the course's
+# `ReduceLROnPlateau` subclasses torch's `ReduceLROnPlateau` — for the `isinstance` check and
+# nothing else. Every method and property those torch classes define (`__init__`,
+# `_initial_step`, `step`, `_update_lr`, `get_lr`, `get_last_lr`, `state_dict`,
+# `load_state_dict`, and the plateau rule's own) is redefined in `course_utils.lr_scheduler`,
+# and no constructor calls torch's, so none of torch's scheduler code runs.
+# `tests/test_schedulers_identity.py` proves it by making every function in
+# `torch.optim.lr_scheduler` raise and then running each course class against the values torch
+# produced beforehand; `tests/test_clients.py` trains with them in Lightning and `Trainer`.
+
+# %%
+step_sched = ours.StepLR(make_sgd(lr=0.1), step_size=3)
+plateau_sched = ours.ReduceLROnPlateau(make_sgd(lr=0.1))
+assert isinstance(step_sched, torch.optim.lr_scheduler.LRScheduler)
+assert isinstance(plateau_sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
+assert not isinstance(step_sched, torch.optim.lr_scheduler.ReduceLROnPlateau)  # no metric for StepLR
+for sched in (step_sched, plateau_sched):
+    torch_bases = [c for c in type(sched).__mro__ if c.__module__.startswith("torch")]
+    names = sorted({n for c in torch_bases for n in vars(c) if callable(getattr(c, n)) or
+                    isinstance(vars(c)[n], property)})
+    owners = {n: next(c for c in type(sched).__mro__ if n in vars(c)) for n in names}
+    assert all(c.__module__.startswith("course_utils.lr_scheduler") for c in owners.values())
+    print(f"{type(sched).__name__}: torch's", ", ".join(names), "→ all defined in course_utils.lr_scheduler")
+
+# %% [markdown]
 # The epoch-0 rate is not always $\eta_0$. `LinearLR` starts at `start_factor`·$\eta_0$ (5.7),
 # `ConstantLR` at `factor`·$\eta_0$ (5.1), and a `LambdaLR` warm-up $\lambda(e) = e/5$ at zero: each
 # has *already changed the optimizer's lr* when its constructor returns. The same holds, number
