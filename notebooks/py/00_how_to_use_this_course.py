@@ -65,7 +65,10 @@ device = setup(seed=0)
 # The notebooks are committed **with their outputs**, so they read well on GitHub before you run
 # anything, and the test suite re-executes every one of them and compares the outputs
 # ([nbval](https://github.com/computationalmodelling/nbval)). A number printed in a chapter is
-# therefore a number the code produces today, not one somebody typed.
+# therefore a number the code produces today, not one somebody typed. The prose keeps to the same
+# rule: a measured number in the text is either printed by the cell beside it or checked there
+# by an `assert`, so a change that moves it fails the tests instead of leaving the text stale.
+# (Timings are the exception: they are printed, never quoted, because they differ per machine.)
 #
 # Colab's first cell clones the course and installs its companion package `course_utils`; on your
 # machine and on Binder that cell does nothing.
@@ -111,7 +114,11 @@ show_source(get_device)
 # |---|---|---|---|
 # | $w$ | parameters | `params`, `w` | `params` |
 # | $f$, $\nabla f(w)$ | objective, its gradient | `loss`, `p.grad` | — |
-# | $\alpha$ (also $\gamma$) | learning rate, step size | `lr` | `lr` |
+# | $\alpha$, $\alpha_t$ | learning rate (step size) in the course's derivations (01–03, 05's theory) | `lr` | `lr` |
+# | $\gamma$ | learning rate where a chapter follows torch's documentation (02's PyTorch form, 04) | `lr` | `lr` |
+# | $\eta_e$, $\eta_0$ | a schedule's learning rate at step $e$, and the base rate it starts from (05–08) | `lr`, `base_lr` | `lr` of the param group, `base_lrs` |
+# | `lr` | the one number all three stand for: the param group's current learning rate | `group["lr"]` | `lr` |
+# | $\gamma$ (in a schedule) | multiplicative decay factor of `StepLR`, `ExponentialLR`, … (05–07) | `gamma` | `gamma` |
 # | $\beta$ (also $\mu$) | momentum coefficient | `momentum` | `momentum` (SGD), `betas[0]` (Adam) |
 # | $z$ (also $b$) | velocity, momentum buffer | `buf` | state `momentum_buffer` |
 # | $\tau$ | dampening | `dampening` | `dampening` |
@@ -124,7 +131,12 @@ show_source(get_device)
 # | $T$ | schedule length | `T_max`, `total_steps` | `T_max`, `total_steps` |
 # | $\eta_{\min}$ | floor of a decay schedule | `eta_min` | `eta_min` |
 #
-# Two letters do double duty, as in the literature: $\mu$ is the momentum coefficient in an
+# The learning rate has three letters because the sources do: optimization texts write $\alpha$,
+# torch's documentation $\gamma$, the schedule literature $\eta$. They are one quantity, `lr`, whatever
+# the letter, and a chapter that switches letters says so. (Loshchilov & Hutter's
+# $\eta_t$ in chapter 04 is different again: a schedule *multiplier* between 0 and 1, by which the
+# whole step is scaled.) Three letters do double duty, as in the literature: $\gamma$ is also the
+# decay factor of a step or exponential schedule; $\mu$ is the momentum coefficient in torch's
 # update and the smallest eigenvalue in a rate or a condition number; $\lambda$ is the weight
 # decay in an update and, with an index, an eigenvalue $\lambda_i$ of a Hessian (chapters 01
 # and 03). The context always tells which.
