@@ -46,7 +46,7 @@ def test_tiny_bench_table_structure():
         assert r.params == sum(torch.Size(s).numel() for s in bench.model_shapes(TINY))
         assert r.median_s > 0
         assert r.gbps == pytest.approx(bench.STREAMS[r.optimizer] * 4 * r.params / r.median_s / 1e9)   # (9.3)
-        assert r.copy_gbps > 0 and r.pct_copy == pytest.approx(100 * r.gbps / r.copy_gbps)
+        assert r.floor_gbps > 0 and r.pct_floor == pytest.approx(100 * r.gbps / r.floor_gbps)
     fused = {r.optimizer: r.median_s for r in rows if r.implementation == "torch: fused"}
     for r in rows:
         assert r.vs_fused == pytest.approx(fused[r.optimizer] / r.median_s)
@@ -56,16 +56,16 @@ def test_tiny_bench_table_structure():
     assert all(table.count(name) == 2 for name in IMPLS)
     header = [line for line in table.splitlines() if line.startswith("implementation")]
     assert len(header) == 2 and header[0].split() == ["implementation", "params", "median", "ms", "GB/s",
-                                                     "vs", "fused", "%", "copy"]
+                                                     "vs", "fused", "%", "floor"]
     goals = bench.goal_report(rows, "cpu")
-    assert len(goals) == 2 and all("torch fused" in g and "copy bandwidth" in g for g in goals)
+    assert len(goals) == 2 and all("torch fused" in g and "floor's bandwidth" in g for g in goals)
 
 
 def test_command_line_prints_the_tables(capsys):
     assert main(["bench", "--size", "20k", "--repeats", "1", "--warmup", "0", "--no-compile",
                  "--optimizers", "sgd", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "== cpu ==" in out and "copy bandwidth" in out and "torch: fused" in out and "Adam" not in out
+    assert "== cpu ==" in out and "floor" in out and "torch: fused" in out and "Adam" not in out
     with pytest.raises(SystemExit):
         main(["bench", "--optimizers", "lion", "--device", "cpu"])
 
@@ -92,6 +92,22 @@ def test_a_failing_implementation_is_skipped_with_its_reason():
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_the_floor_reads_and_writes_what_the_step_must(name):
+    """FLOOR_PASSES sum to the step's mix, (9.1)–(9.2); the floor step runs them in place."""
+    reads = sum(2 if "add_" in p else 1 for p in bench.FLOOR_PASSES[name])
+    writes = len(bench.FLOOR_PASSES[name])
+    assert (reads, writes) == bench.FLOOR_MIX[name] and reads + writes == bench.STREAMS[name]
+    step = bench.floor_step(name, 1000)
+    cells = step.__closure__
+    buffers = [c.cell_contents for c in cells]
+    before = [b.data_ptr() for b in buffers]
+    step()
+    assert [b.data_ptr() for b in buffers] == before and all(b.numel() == 1000 for b in buffers)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        bench.floor_step("lion", 10)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_every_benchmarked_step_computes_torch_optim_step(name):
     """Each implementation on its own copy of the same float64 params, five steps, ≤ 1e-12 relative."""
     ref = bench.make_params(TINY, dtype=torch.float64)
@@ -113,4 +129,4 @@ def test_every_benchmarked_step_computes_torch_optim_step(name):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_tiny_bench_on_cuda():
     rows, _ = bench.bench(TINY, "cuda", repeats=2, warmup=1, compile=False, log=lambda s: None)
-    assert len(rows) == 2 * len(IMPLS) and all(r.copy_gbps > 0 for r in rows)
+    assert len(rows) == 2 * len(IMPLS) and all(r.floor_gbps > 0 for r in rows)
