@@ -83,3 +83,114 @@ def _check_foreach_adam_group(group, steps, params):
         _check_capturable_devices(params, steps, _CAPTURABLE_DEVICES)
     if group["differentiable"]:
         raise AssertionError("_foreach ops don't support autograd")
+
+
+# ------------------------------------------------------------------- torch's other arrangements
+# The chapters' cores (``sgd_step``, ``adam_step``) are the default for-loop of torch. The two
+# functions below are what the shells call instead when torch takes its other arrangement:
+# ``differentiable`` (gradients flow through the step), ``capturable`` (no ``.item()``), tensor
+# betas, complex params. Each replays torch's ``_single_tensor_*`` op for op, so the classes
+# stay bitwise equal to ``torch.optim`` on those paths too.
+
+def _sgd_step_differentiable(param, grad, momentum_buffer, *, lr, momentum, dampening,
+                             weight_decay, nesterov, maximize):
+    """``sgd_step`` with torch's ops for tensor ``lr``/``weight_decay`` that require grad:
+    ``alpha=`` takes plain numbers only, so torch uses ``addcmul_`` with a tensor factor."""
+    d_p = -grad if maximize else grad
+    if weight_decay != 0:
+        if _needs_grad(weight_decay):    # torch: in place, into p.grad itself unless maximize
+            d_p = d_p.addcmul_(param.clone(), weight_decay)
+        else:
+            d_p = d_p.add(param, alpha=weight_decay)
+    if momentum != 0:
+        if momentum_buffer is None:
+            momentum_buffer = d_p.detach().clone()
+        else:
+            momentum_buffer.mul_(momentum).add_(d_p, alpha=1 - dampening)
+        d_p = d_p.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer
+    if _needs_grad(lr):
+        param.addcmul_(d_p, lr, value=-1)
+    else:
+        param.add_(d_p, alpha=-lr)
+    return momentum_buffer
+
+
+def _adam_step_general(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, beta2, eps,
+                       weight_decay, maximize, decoupled_weight_decay, max_exp_avg_sq,
+                       differentiable, capturable):
+    """``adam_step`` for every case torch's ``_single_tensor_adam`` handles: complex params
+    (as pairs of reals), tensor betas (β1 moved to the param's device and dtype for the
+    lerp), and with ``differentiable``/``capturable`` torch's second arrangement of (4.6):
+    bias corrections kept as tensors computed from ``step`` (no ``.item()``; gradients reach
+    γ, β1, β2 that require grad), state read again later cloned for autograd. That
+    arrangement rounds differently from the default (about 1e-7: ``step`` is float32)."""
+    g = -grad if maximize else grad
+    step += 1
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            param.mul_(1 - lr * weight_decay)
+        elif differentiable and _needs_grad(weight_decay):   # torch: in place, as in SGD
+            g = g.addcmul_(param.clone(), weight_decay)
+        else:
+            g = g.add(param, alpha=weight_decay)
+    if torch.is_complex(param):
+        param, g, exp_avg, exp_avg_sq = map(torch.view_as_real, (param, g, exp_avg, exp_avg_sq))
+        if max_exp_avg_sq is not None:
+            max_exp_avg_sq = torch.view_as_real(max_exp_avg_sq)
+    b1 = beta1.to(param.device, param.dtype) if isinstance(beta1, Tensor) else beta1
+    exp_avg.lerp_(g, 1 - b1)
+    if differentiable and _needs_grad(beta2):
+        exp_avg_sq.lerp_(g.square(), 1 - beta2)                  # (4.4) as one lerp
+    else:
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        previous = max_exp_avg_sq.clone() if differentiable else max_exp_avg_sq
+        max_exp_avg_sq.copy_(torch.maximum(previous, exp_avg_sq))
+        v = max_exp_avg_sq
+    if differentiable or capturable:     # tensors throughout; the step size joins the denom
+        t = step.clone() if differentiable else step
+        if torch.compiler.is_compiling() and t.device.type != "mps":
+            t = t.double()      # see _adam_step_general's docstring: β^t rounded as in eager
+        step_size_neg = -(lr / (1 - beta1 ** t))
+        bias_correction2_sqrt = (1 - beta2 ** t).sqrt()
+        denom = (v.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+        param.addcdiv_(exp_avg.clone() if differentiable else exp_avg, denom)
+        return
+    t = step if torch.compiler.is_compiling() else step.item()
+    step_size = lr / (1 - beta1 ** t)
+    bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+    denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-step_size)
+
+
+def _is_plain_adam(group, param, capturable):
+    """The cases ``adam_step`` (the chapters' core) covers; the rest go to the general step."""
+    return not (group["differentiable"] or capturable or torch.is_complex(param)
+                or isinstance(group["betas"][0], Tensor) or isinstance(group["betas"][1], Tensor))
+
+
+# --------------------------------------------------------------- AMP: the fused-kernel protocol
+def _amp_unscale_or_skip(optimizer, group, grads):
+    """torch's fused kernels' side of ``torch.amp.GradScaler``; True when the step goes on.
+
+    An optimizer with ``_step_supports_amp_scaling`` (ours with ``fused=True``, as torch's) is
+    not unscaled by the scaler: it gets ``optimizer.grad_scale`` (the scale, or None if the
+    user already called ``scaler.unscale_``) and ``optimizer.found_inf`` (a 0-dim tensor, 1
+    when some gradient was inf/NaN). As torch's fused kernels, we then either skip the whole
+    step (params, state, ``step`` and the gradients untouched) or divide each ``p.grad`` in
+    place by the scale (``p.grad / scale`` exactly, as the kernel; the unscaled gradients
+    stay in ``p.grad``) and step. torch's non-fused paths refuse the two attributes.
+    """
+    grad_scale = getattr(optimizer, "grad_scale", None)
+    found_inf = getattr(optimizer, "found_inf", None)
+    if grad_scale is None and found_inf is None:
+        return True
+    if not group["fused"]:
+        raise AssertionError("Expected grad_scale and found_inf to be None")
+    if found_inf is not None and bool(found_inf != 0):
+        return False
+    if grad_scale is not None:
+        for g in grads:
+            g.div_(grad_scale.to(g.device))
+    return True

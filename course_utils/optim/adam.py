@@ -10,72 +10,37 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from ._compat import (_CAPTURABLE_DEVICES, _check_capturable_devices, _check_foreach_adam_group,
-                      _check_fused_device, _check_fused_flags, _needs_grad, _scalar_dtype,
-                      _step_every_group, _to_scalar)
+from ._compat import (_CAPTURABLE_DEVICES, _adam_step_general, _amp_unscale_or_skip,
+                      _check_capturable_devices, _check_foreach_adam_group, _check_fused_device,
+                      _check_fused_flags, _is_plain_adam, _scalar_dtype, _step_every_group,
+                      _to_scalar)
 
 __all__ = ["adam_step", "Adam", "AdamW"]
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.999,
               eps=1e-8, weight_decay=0.0, maximize=False, decoupled_weight_decay=False,
-              max_exp_avg_sq=None, differentiable=False, capturable=False):
-    """One Adam (or AdamW) step on one tensor, in place; returns None.
+              max_exp_avg_sq=None):
+    """One Adam (or AdamW) step on one real tensor, in place; returns None.
 
-        g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                       (4.1)  Adam's L2 decay
-        θ_{t-1} ← (1 − γλ) θ_{t-1}                            (4.2)  AdamW: decoupled decay
-        m_t = β1 m_{t-1} + (1 − β1) g_t                       (4.3)
-        v_t = β2 v_{t-1} + (1 − β2) g_t²                      (4.4)
-        v_t ← max(v_{t-1}^max, v_t)                           (4.5)  AMSGrad only
-        θ_t = θ_{t-1} − γ/(1 − β1^t) · m_t / (√v_t / √(1 − β2^t) + ε)   (4.6)
-
-    ``step`` is a 0-dim tensor holding t − 1; it is increased in place. ``exp_avg`` (m) and
-    ``exp_avg_sq`` (v) start at zero. Pass a zero ``max_exp_avg_sq`` buffer to use AMSGrad.
-    Bias correction is folded into the step size and the denominator, and ε is added after
-    dividing by √(1 − β2^t), exactly as torch does; ``eps=0`` turns 0/0 into NaN.
-    Complex tensors are treated as pairs of real coordinates, as in torch.
-
-    ``differentiable`` or ``capturable`` take torch's second arrangement of (4.6): the bias
-    corrections stay tensors computed from ``step`` (no ``.item()``, so gradients reach γ, β1,
-    β2 that require grad), and state read again later is cloned for autograd. It rounds
-    differently from the default arrangement (about 1e-7, since ``step`` is float32).
+    ``step`` is a 0-dim tensor holding t − 1, increased in place; ``exp_avg`` (m) and
+    ``exp_avg_sq`` (v) start at zero; a zero ``max_exp_avg_sq`` buffer turns on AMSGrad.
+    Bias correction is folded into the step size and the denominator, ε is added after
+    dividing by √(1 − β2^t), as torch does. Under ``torch.compile`` t stays a tensor.
     """
-    if not torch.is_tensor(step):
-        raise TypeError(f"step must be a 0-dim tensor (it is counted in place), got {step!r}")
     g = -grad if maximize else grad                                  # (4.1) ascent: −∇f
     step += 1                                                        # t ← t + 1
     if weight_decay != 0:
         if decoupled_weight_decay:
             param.mul_(1 - lr * weight_decay)                        # (4.2)
-        elif differentiable and _needs_grad(weight_decay):   # torch: in place, as in SGD
-            g = g.addcmul_(param.clone(), weight_decay)              # (4.1)
         else:
             g = g.add(param, alpha=weight_decay)                     # (4.1)
-    if torch.is_complex(param):
-        param, g, exp_avg, exp_avg_sq = map(torch.view_as_real, (param, g, exp_avg, exp_avg_sq))
-        if max_exp_avg_sq is not None:
-            max_exp_avg_sq = torch.view_as_real(max_exp_avg_sq)
-    b1 = beta1.to(param.device, param.dtype) if isinstance(beta1, Tensor) else beta1
-    exp_avg.lerp_(g, 1 - b1)                                         # (4.3) m += (1−β1)(g − m)
-    if differentiable and _needs_grad(beta2):
-        exp_avg_sq.lerp_(g.square(), 1 - beta2)                      # (4.4) as one lerp
-    else:
-        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)       # (4.4)
+    exp_avg.lerp_(g, 1 - beta1)                                      # (4.3) m += (1−β1)(g − m)
+    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)           # (4.4)
     v = exp_avg_sq
     if max_exp_avg_sq is not None:
-        previous = max_exp_avg_sq.clone() if differentiable else max_exp_avg_sq
-        max_exp_avg_sq.copy_(torch.maximum(previous, exp_avg_sq))   # (4.5)
-        v = max_exp_avg_sq
-
-    if differentiable or capturable:     # tensors throughout; the step size joins the denom
-        t = step.clone() if differentiable else step
-        step_size_neg = -(lr / (1 - beta1 ** t))                     # (4.6) −γ / (1 − β1^t)
-        bias_correction2_sqrt = (1 - beta2 ** t).sqrt()              # (4.6) √(1 − β2^t)
-        denom = (v.sqrt() / (bias_correction2_sqrt * step_size_neg)  # (4.6) (√v̂ + ε) / step
-                 ).add_(eps / step_size_neg)
-        param.addcdiv_(exp_avg.clone() if differentiable else exp_avg, denom)   # (4.6)
-        return
-    t = step.item()
+        v = torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)   # (4.5)
+    t = step if torch.compiler.is_compiling() else step.item()
     step_size = lr / (1 - beta1 ** t)                                # (4.6) γ / (1 − β1^t)
     bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5                  # (4.6) √(1 − β2^t)
     denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)            # (4.6) √v / √(1−β2^t) + ε
@@ -125,6 +90,8 @@ class Adam(Optimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        if fused:
+            self._step_supports_amp_scaling = True    # GradScaler hands us the scale; see step
         _check_fused_flags(fused, foreach, differentiable)
 
     def __setstate__(self, state):
@@ -181,17 +148,23 @@ class Adam(Optimizer):
         fused = group["fused"]                           # torch's fused kernel wins over the flags
         if group["foreach"] and not fused and params:
             _check_foreach_adam_group(group, [self.state[p]["step"] for p in params], params)
+        if not _amp_unscale_or_skip(self, group, [p.grad for p in params]):
+            return                                   # AMP found inf/NaN: nothing changes
         for p in params:
             state = self.state[p]
-            if group["capturable"] and not fused:
+            capturable = group["capturable"] and not fused
+            if capturable and not torch.compiler.is_compiling():   # compiling: as torch
                 _check_capturable_devices([p], [state["step"]], _CAPTURABLE_DEVICES + ["xla"])
-            adam_step(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
-                      lr=_to_scalar(group["lr"]), beta1=beta1, beta2=beta2, eps=group["eps"],
-                      weight_decay=group["weight_decay"], maximize=group["maximize"],
-                      decoupled_weight_decay=group["decoupled_weight_decay"],
-                      max_exp_avg_sq=state["max_exp_avg_sq"] if group["amsgrad"] else None,
-                      differentiable=group["differentiable"],
-                      capturable=group["capturable"] and not fused)
+            kwargs = dict(lr=_to_scalar(group["lr"]), beta1=beta1, beta2=beta2, eps=group["eps"],
+                          weight_decay=group["weight_decay"], maximize=group["maximize"],
+                          decoupled_weight_decay=group["decoupled_weight_decay"],
+                          max_exp_avg_sq=state["max_exp_avg_sq"] if group["amsgrad"] else None)
+            if _is_plain_adam(group, p, capturable):
+                adam_step(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state["step"], **kwargs)
+            else:                                    # torch's other arrangements, in _compat
+                _adam_step_general(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
+                                   differentiable=group["differentiable"], capturable=capturable,
+                                   **kwargs)
 
 
 class AdamW(Adam):

@@ -9,7 +9,8 @@ groups and ``state[p]``), with torch 2.13's signature, defaults, state and error
 from torch import Tensor
 from torch.optim import Optimizer
 
-from ._compat import _check_fused_device, _check_fused_flags, _needs_grad, _step_every_group, _to_scalar
+from ._compat import (_amp_unscale_or_skip, _check_fused_device, _check_fused_flags,
+                      _sgd_step_differentiable, _step_every_group, _to_scalar)
 
 __all__ = ["sgd_step", "SGD"]
 
@@ -18,33 +19,20 @@ def sgd_step(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
              weight_decay=0.0, nesterov=False, maximize=False):
     """One SGD step on one tensor, in place; returns the momentum buffer (None if μ = 0).
 
-        g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                           (2.3)
-        b_1 = g_1 ;  b_t = μ b_{t-1} + (1 − τ) g_t               (2.4)
-        θ_t = θ_{t-1} − γ (g_t + μ b_t  if nesterov else  b_t)   (2.5)
-
-    PyTorch's convention: the buffer starts at g_1 on the first step *this tensor* has a
-    gradient, so dampening first acts at its second step, and γ multiplies the buffer from
-    outside (Sutskever et al. put γ inside the buffer; the two agree while γ is constant).
-    ``lr`` and ``weight_decay`` may be floats or 0-dim tensors; a tensor that requires grad
-    gets a gradient through the step. Call under ``torch.no_grad()`` when ``param`` is a leaf
-    that requires grad.
+    The buffer starts at g_1 on the first step *this tensor* has a gradient (PyTorch's
+    convention), so dampening first acts at its second step; γ multiplies the buffer from
+    outside. Call under ``torch.no_grad()`` when ``param`` is a leaf that requires grad.
     """
     d_p = -grad if maximize else grad                                # (2.3) ascent: −∇f
     if weight_decay != 0:
-        if _needs_grad(weight_decay):    # torch: in place, into p.grad itself unless maximize
-            d_p = d_p.addcmul_(param.clone(), weight_decay)          # (2.3) + λθ
-        else:
-            d_p = d_p.add(param, alpha=weight_decay)                 # (2.3) + λθ, after the sign
+        d_p = d_p.add(param, alpha=weight_decay)                     # (2.3) + λθ, after the sign
     if momentum != 0:
         if momentum_buffer is None:
             momentum_buffer = d_p.detach().clone()                   # (2.4) b_1 = g_1
         else:
             momentum_buffer.mul_(momentum).add_(d_p, alpha=1 - dampening)   # (2.4)
         d_p = d_p.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer  # (2.5)
-    if _needs_grad(lr):
-        param.addcmul_(d_p, lr, value=-1)                            # (2.5) θ ← θ − γ d
-    else:
-        param.add_(d_p, alpha=-lr)                                   # (2.5) θ ← θ − γ d
+    param.add_(d_p, alpha=-lr)                                       # (2.5) θ ← θ − γ d
     return momentum_buffer
 
 
@@ -72,6 +60,8 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        if fused:
+            self._step_supports_amp_scaling = True    # GradScaler hands us the scale; see step
         _check_fused_flags(fused, foreach, differentiable)
 
     def __setstate__(self, state):
@@ -93,12 +83,15 @@ class SGD(Optimizer):
         if group["fused"] and not group["foreach"] and any(p.grad.is_sparse for p in params):
             # torch's error text, word for word; nothing here calls torch's fused kernel
             raise RuntimeError("`_fused_sgd` does not support sparse gradients")
+        if not _amp_unscale_or_skip(self, group, [p.grad for p in params]):
+            return                                   # AMP found inf/NaN: nothing changes
         has_momentum = group["momentum"] != 0
+        one_step = _sgd_step_differentiable if group["differentiable"] else sgd_step
         # As torch: read every buffer before any update and store them after the last one
         # (matters for a param listed twice, and for a step that fails half-way).
         bufs = [self.state[p].get("momentum_buffer") if has_momentum else None for p in params]
         for i, p in enumerate(params):
-            bufs[i] = sgd_step(p, p.grad, bufs[i], lr=_to_scalar(group["lr"]),
+            bufs[i] = one_step(p, p.grad, bufs[i], lr=_to_scalar(group["lr"]),
                                momentum=group["momentum"], dampening=group["dampening"],
                                weight_decay=group["weight_decay"], nesterov=group["nesterov"],
                                maximize=group["maximize"])

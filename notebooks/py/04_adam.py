@@ -317,9 +317,11 @@ show_source(adam_step)
 #   $\gamma/(1-\beta_1^t)$ and a divisor $\sqrt{1-\beta_2^t}$ of $\sqrt{v_t}$;
 # * $\epsilon$ is added *after* that division: $\text{denom} = \sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon$.
 #
-# (The branch for `differentiable` or `capturable` is torch's other arrangement of (4.6): the same
-# quotient with the bias corrections kept as tensors, so that no `.item()` is needed and gradients can
-# flow through the step. `tests/test_optim.py` checks it against torch bitwise and with `gradcheck`.)
+# (torch has a second arrangement of (4.6) for `differentiable` and `capturable`: the same quotient
+# with the bias corrections kept as tensors, so that no `.item()` is needed and gradients can flow
+# through the step. The `Adam` class calls it, and the handling of complex parameters and tensor betas,
+# from the package's private `_compat.py` instead of `adam_step`; `tests/test_optim.py` checks those
+# paths against torch bitwise and with `gradcheck`.)
 #
 # With the same operations in the same order, the course's `Adam`, `AdamW` and AMSGrad are
 # bitwise equal to torch's, in float32, on a least-squares problem:
