@@ -278,8 +278,10 @@ plt.show()
 # %% [markdown]
 # **So Adam carries momentum**, in the *dampened* form: its numerator is a step of size $\gamma$ in
 # the direction of an average gradient. Undamped momentum (`dampening=0`) instead takes steps up
-# to $\gamma/(1-\beta)$ (chapter 02's effective step). A constant gradient shows the difference in one
-# number each — after 100 steps Adam's step is $\gamma$, undamped SGD's is ten times larger:
+# to $\gamma/(1-\beta)$ (chapter 02's effective step). A constant gradient $g = 0.5$ shows the difference
+# in one number each: after 100 steps Adam's step is $\gamma$ whatever $g$ is, damped SGD's is
+# $\gamma g$, and undamped SGD's is $1/(1-\beta) = 10$ times damped SGD's — here 5 times Adam's, since
+# $g = 0.5$:
 
 # %%
 def step_after(make, steps=100):
@@ -298,6 +300,8 @@ damped_len = step_after(lambda ps: SGD(ps, lr=0.01, momentum=0.9, dampening=0.9)
 print(f"step length at t = 100, gradient 0.5: Adam {adam_len:.4f} (≈ γ), "
       f"SGD damped {damped_len:.4f} (γ·g), SGD undamped {sgd_len:.4f} (≈ γ·g/(1-β))")
 assert math.isclose(adam_len, 0.01, rel_tol=1e-6) and math.isclose(damped_len, 0.01 * 0.5, rel_tol=1e-12)
+assert math.isclose(sgd_len, damped_len / (1 - 0.9), rel_tol=1e-4)      # 10x damped: 1 − 0.9^100 ≈ 1
+assert math.isclose(sgd_len / adam_len, 0.5 / (1 - 0.9), rel_tol=1e-4)  # 5x Adam's: the ratio depends on g
 assert math.isclose(sgd_len, 0.01 * 0.5 * (1 - 0.9**100) / (1 - 0.9), rel_tol=1e-12)   # (2.6) at t = 100
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -434,7 +438,11 @@ assert share > 0.05
 # prior on the weights — and a coordinate whose gradients are tiny falls toward zero by about
 # $\gamma$ per step, because there the decay term *is* the gradient, and Adam turns any gradient
 # into steps of size $\gamma$ (until $\lambda|\theta|$ has shrunk to the noise scale $s$). Loshchilov & Hutter (2019) proposed the decoupled form (4.2) for
-# this reason.
+# this reason. One difference in bookkeeping: their Algorithm 2 multiplies the decay by the
+# schedule multiplier $\eta_t$ alone, $\theta \leftarrow \theta - \eta_t(\alpha\,\hat m/(\sqrt{\hat v}+\epsilon) + \lambda\theta)$,
+# so their decay does not change with the step size $\alpha$; torch multiplies it by `lr`, the step
+# size itself, as in (4.2). torch's `weight_decay` therefore corresponds to the paper's $\lambda/\alpha$, and
+# changing `lr` changes the decay too.
 #
 # The experiment: three groups of 1,000 coordinates, all starting at $\theta = 1$, whose gradients
 # are pure noise of scale $s = 10$, $1$ and $0.01$ (the loss does not care where they are; only the
@@ -487,22 +495,31 @@ plt.show()
 # slower than intended, the group with scale 1 as intended, and the group with scale 0.01 falls
 # by about $\gamma$ per step at first (the straight start of its curve) and ends near zero. AdamW's three groups follow $(1-\gamma\lambda)^t$.
 # In torch, `Adam(weight_decay=λ)` is the coupled form and `AdamW(weight_decay=λ)` the decoupled one;
-# `AdamW` is exactly `Adam(..., decoupled_weight_decay=True)`:
+# in recent releases `AdamW` is exactly `Adam(..., decoupled_weight_decay=True)`. That keyword may be
+# missing from the older releases the course supports (torch ≥ 2.4), so the cell checks for it first:
 
 # %%
-same = compare_optimizers(lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.1, foreach=False),
-                          lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True,
-                                                      foreach=False),
-                          least_squares, w_init, steps=50, names=("torch AdamW", "torch Adam(decoupled)"))
-print(same)
-assert same.exact
+import inspect
+
+if "decoupled_weight_decay" in inspect.signature(torch.optim.Adam).parameters:
+    same = compare_optimizers(lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.1, foreach=False),
+                              lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True,
+                                                          foreach=False),
+                              least_squares, w_init, steps=50, names=("torch AdamW", "torch Adam(decoupled)"))
+    print(same)
+    assert same.exact
+else:
+    print(f"torch {torch.__version__} has no Adam(decoupled_weight_decay=...): use torch.optim.AdamW, "
+          "the same algorithm under its own name")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pitfalls
 #
 # * **Adding momentum to Adam.** $\beta_1$ *is* the momentum, in the dampened form: steps of size
-#   $\gamma$, not $\gamma/(1-\beta_1)$ (section 4). Porting an SGD recipe's learning rate to Adam without
-#   that factor of ten is a common way to get nowhere.
+#   $\gamma$, not $\gamma/(1-\beta_1)$ (section 4). And no fixed factor converts an SGD recipe's learning
+#   rate into Adam's: Adam divides by $\sqrt{\hat v}$, so its step is about $\gamma$ whatever the gradient's
+#   scale, while SGD's is proportional to it. The factor $1/(1-\beta)$ relates *damped* and *undamped*
+#   SGD momentum only (section 4's cell: 10× between them, 5× against Adam at $g = 0.5$).
 # * **`weight_decay` in `Adam` is L2, not AdamW.** The two differ by (4.12), and their defaults differ
 #   too (checked below): `Adam` has $\lambda = 0$, `AdamW` $\lambda = 0.01$.
 # * **Where $\epsilon$ sits.** torch adds $\epsilon$ to $\sqrt{\hat v}$ (4.6). The paper's "efficient" form, used

@@ -517,8 +517,11 @@ assert len(to_zero) == 3 and all(zoo_loss[i, -1] > 100 * chapter01_floor(end_lr)
 # \sum_{t=0}^{\infty}\alpha_t = \infty, \qquad \sum_{t=0}^{\infty}\alpha_t^2 < \infty. \tag{5.18}
 # $$
 #
-# Together they are sufficient for SGD to converge on this problem (and, with more work, on any
-# strongly convex one; Bottou, Curtis & Nocedal 2018, Theorem 4.7). The first one fails in a
+# Together they are sufficient for SGD to converge on this problem. Beyond it, take care what a
+# theorem covers: Bottou, Curtis & Nocedal (2018, Theorem 4.7) prove an $O(1/k)$ rate on strongly
+# convex objectives for one family, $\alpha_k = \beta/(\gamma + k)$ with $\beta > 1/(c\mu)$ — a schedule that
+# satisfies (5.18), with a condition on its constant that (5.18) does not contain (the trap below
+# shows why the constant matters). The first condition fails in a
 # quantifiable way. Since $\ln(1 - a) \ge -a/(1 - a)$ for $0 \le a < 1$, when every $\alpha_t\lambda \le \alpha_0\lambda < 1$,
 #
 # $$
@@ -559,6 +562,24 @@ for horizon in (10, 100, STEPS):
           f"variance {float(sample.var()):.5f} (5.17: {float(v[-1]):.5f})")
     assert abs(float(sample.mean()) - float(m[-1])) < 4 * math.sqrt(float(v[-1]) / 10_000)
     assert abs(float(sample.var()) / float(v[-1]) - 1) < 4 * math.sqrt(2 / 10_000)
+# **The $1/t$ trap.** Meeting (5.18) says nothing about speed. With $p = 1$ and $t \gg t_0$,
+# $\alpha_t \approx \theta/t$ with $\theta = \alpha_0 t_0$, and the mean obeys
+# $m_T = m_0\prod_t(1 - \theta\lambda/t) \approx m_0\,(t_0/T)^{\theta\lambda}$: if the constant is too small,
+# $\theta\lambda \ll 1$, the mean crawls like $T^{-\theta\lambda}$, far slower than the $1/T$ the theorem
+# promises when $\theta$ is large enough (Nemirovski, Juditsky, Lan & Shapiro 2009 make this point
+# with $f(x) = x^2/10$ and $\alpha_t = 1/t$). The product is exact, so it can be computed for a
+# million steps:
+
+# %%
+theta_lam, t0_trap = 0.1, 10.0                                   # θλ = 0.1: a constant ten times too small
+t_trap = torch.arange(1, 1_000_001, dtype=torch.float64)
+mean_trap = torch.cumprod(1 - theta_lam / (t0_trap + t_trap), dim=0)    # m_T / m_0 with α_t λ = θλ/(t0 + t)
+for T in (1_000, 1_000_000):
+    print(f"θλ = {theta_lam}: after {T:>9,} steps the mean keeps {float(mean_trap[T - 1]):.3f} of its start "
+          f"(power law {(t0_trap / (t0_trap + T)) ** theta_lam:.3f})")
+assert float(mean_trap[-1]) > 0.25                                # a million steps, still a quarter of the way
+assert abs(float(mean_trap[-1]) / (t0_trap / (t0_trap + 1e6)) ** theta_lam - 1) < 0.05
+#
 
 # %% [markdown]
 # Now the Robbins–Monro experiment, on one direction with $\lambda = 1$, $\sigma = 1$, starting
@@ -651,7 +672,9 @@ plt.show()
 # * **He, Zhang, Ren & Sun (2016)**, ResNet: on ImageNet the rate "starts from 0.1 and is divided
 #   by 10 when the error plateaus", with momentum 0.9 and weight decay $10^{-4}$; on CIFAR-10,
 #   0.1 divided by 10 at 32k and 48k iterations, stopping at 64k.
-# * The **fixed** calendar came with the public reproductions: Facebook's `fb.resnet.torch`
+# * The **fixed** calendar is older than both papers: Caffe's solver already offered
+#   `lr_policy: "step"` with `gamma: 0.1`, a ÷10 every `stepsize` iterations. The public ResNet
+#   reproductions kept it: Facebook's `fb.resnet.torch`
 #   (Gross & Wilber 2016) trains ImageNet for 90 epochs with the rate multiplied by
 #   $0.1^{\lfloor (\text{epoch}-1)/30 \rfloor}$ (and CIFAR for 164 epochs with drops at 81 and 122, the
 #   paper's 32k/48k/64k iterations in epochs), and the PyTorch ImageNet example sets the rate to
@@ -693,10 +716,14 @@ ax.set(yscale="log", xlabel="step", ylabel="mean excess loss (1,000 runs)",
 plt.show()
 
 # %% [markdown]
-# The picture is the one familiar from ImageNet training curves: a sudden drop at each
-# milestone, then a plateau. The drop is immediate because the variance contracts at rate
-# $(1-\alpha\lambda)^2$ per step; the smaller the new rate, the longer the wait (500 steps at
-# $\alpha = 0.001$), which is why the later stages of such recipes are not shorter than the first.
+# The picture is the one familiar from ImageNet training curves: a drop at each milestone, then a
+# plateau. The drop is not immediate: the variance contracts at rate $(1-\alpha\lambda)^2$ per step at
+# the *new* rate, so the smaller that rate, the longer the descent to the next floor — a few hundred
+# steps after the first drop, most of the last stage after the second (the settling times are
+# printed above). Practical recipes nonetheless often make later stages *shorter* (Goyal et al.:
+# 30, 30, 20 and 10 epochs; ResNet on CIFAR-10: 32k, 16k and 16k iterations): a stage only has to
+# last until the loss that matters stops improving. On this quadratic a last stage that short
+# would stop above its floor.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. A step decay meets momentum: PyTorch's form versus Sutskever's
@@ -926,3 +953,6 @@ assert sorted(range(3), key=lambda i: float(budget_loss[i, -1])) == sorted(range
 # * PyTorch issue #1099 and the note in the `torch.optim.SGD` documentation on the two momentum
 #   forms; Dive into Deep Learning, §12.4 "Stochastic Gradient Descent" (its dynamic learning
 #   rate), whose exponential-versus-polynomial experiment section 3 turns into a test of (5.18).
+# * A. Nemirovski, A. Juditsky, G. Lan and A. Shapiro, *Robust stochastic approximation approach to
+#   stochastic programming*, SIAM J. Optimization 19(4), 2009 — the $1/t$ step whose constant is
+#   too small.

@@ -229,8 +229,10 @@ for name, (model_fn, make_opt, make_sched) in runs.items():
 # ## 4. Choosing the learning rate: the range test, from scratch
 #
 # Before comparing optimizers we need a learning rate for each, chosen the same way for all.
-# Smith's **range test** (2017) trains a fresh model for a couple of hundred steps while the
-# rate grows geometrically, and watches the loss:
+# The **range test** trains a fresh model for a couple of hundred steps while the rate grows,
+# and watches the loss. Smith (2017) introduced it with a *linear* ramp (the "LR range test" of
+# cyclical learning rates); the version used here — a geometric ramp, a smoothed loss and a stop
+# at divergence — is fastai's `lr_find`:
 #
 # $$
 # \eta_i = \eta_{\text{start}} \left(\eta_{\text{end}}/\eta_{\text{start}}\right)^{i/(n-1)}, \quad i = 0, \dots, n-1. \tag{8.3}
@@ -778,11 +780,11 @@ assert margin["Nesterov"] < 1.3 and min(margin["momentum"], margin["Adam"]) > 1.
 # ## References
 #
 # * L. N. Smith, *Cyclical learning rates for training neural networks*, WACV 2017 (the range
-#   test); L. N. Smith and N. Topin, *Super-convergence*, 2019 (one-cycle).
+#   test, with a linear ramp); L. N. Smith and N. Topin, *Super-convergence*, 2019 (one-cycle).
 # * I. Loshchilov and F. Hutter, *SGDR: stochastic gradient descent with warm restarts*, ICLR
 #   2017 (cosine annealing).
 # * P. Goyal et al., *Accurate, large minibatch SGD: training ImageNet in 1 hour*, 2017 (warm-up).
-# * fastai, `Learner.lr_find`, and D. V. Godoy, *Deep Learning with PyTorch Step-by-Step*,
+# * fastai, `Learner.lr_find` (the geometric ramp with a smoothed loss used here), and D. V. Godoy, *Deep Learning with PyTorch Step-by-Step*,
 #   ch. 6 (range tests with a smoothed loss).
 # * Google Research, *Deep learning tuning playbook* (2023): compare optimizers at their own
 #   tuned rates, over several seeds.
