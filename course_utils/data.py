@@ -183,15 +183,16 @@ def load_fashion_mnist(*, device=None, dtype: torch.dtype = torch.float32, valid
     official 10,000. Normalisation: pixel / 255, so inputs lie in [0, 1]; no mean or
     standard-deviation shift, so a reader can undo it by eye.
     """
+    if not 0 < validation < 60000:
+        raise ValueError(f"validation must be between 1 and 59999 images, got {validation}")
     folder = Path(directory or data_dir() / FASHION_DIR)
-    arrays = {name: read_idx(verified_path(name, digest, folder)) for name, digest in FASHION_FILES.items()}
+    paths = {name: verified_path(name, digest, folder) for name, digest in FASHION_FILES.items()}
+    arrays = {name: read_idx(path) for name, path in paths.items()}
     train_x, train_y = arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]
     test_x, test_y = arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]
     if train_x.shape != (60000, 28, 28) or train_y.shape != (60000,) or test_x.shape != (10000, 28, 28) \
             or test_y.shape != (10000,) or max(train_y.max(), test_y.max()) > 9:
         raise DataError(f"Fashion-MNIST files in {folder} have unexpected shapes or labels")
-    if not 0 < validation < len(train_y):
-        raise ValueError(f"validation must be between 1 and {len(train_y) - 1} images, got {validation}")
     keep, held = stratified_split(train_y, validation / len(train_y), seed)
     if device is None:
         from .device import get_device

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from .registry import GRIDS, OPTIMIZERS, config, grid_index, grid_lr
+from .registry import GRIDS, OPTIMIZERS, TUNE_SEEDS, config, grid_index, grid_lr
 
 METRICS = ("test_acc", "test_loss", "val_acc", "train_loss")
 
@@ -82,14 +82,13 @@ def _score(records):
     return statistics.fmean(0.0 if r.get("diverged") else r["val_acc"][-1] for r in records)
 
 
-def tuning_scores(records, optimizer, seeds=None):
+def tuning_scores(records, optimizer, seeds=TUNE_SEEDS):
     """{lr: mean final validation accuracy} over the lrs whose every tuning seed is recorded."""
     by_lr = {}
     for r in records:
-        if r["config"]["optimizer"] == optimizer:
+        if r["config"]["optimizer"] == optimizer and r["seed"] in seeds:
             by_lr.setdefault(r["config"]["lr"], []).append(r)
-    need = len(seeds) if seeds else max((len(v) for v in by_lr.values()), default=0)
-    return {lr: _score(rs) for lr, rs in sorted(by_lr.items()) if len(rs) >= need}
+    return {lr: _score(rs) for lr, rs in sorted(by_lr.items()) if len(rs) == len(seeds)}
 
 
 def best_lr(records, optimizer):
