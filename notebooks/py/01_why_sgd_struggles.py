@@ -243,22 +243,65 @@ print(f"start at y=1e-6: |y| passes 0.5 after {escape} steps (linearised predict
       f"final f = {saddle(nudged[-1]):.4f}")
 assert abs(escape - predicted) < 0.1 * predicted and abs(float(saddle(nudged[-1])) + 0.25) < 1e-9
 
+# %% [markdown]
+# Momentum (chapter 02) keeps a running sum of past gradients, $v_{t+1} = \beta v_t + \nabla f(w_t)$,
+# $w_{t+1} = w_t - \alpha v_{t+1}$. Near the saddle its $y$ coordinate obeys
+# $y_{t+1} = (1+\alpha+\beta)\,y_t - \beta\,y_{t-1}$, which grows like $r^t$ with $r$ the larger root
+# of $r^2 - (1+\alpha+\beta)\,r + \beta = 0$ — larger than gradient descent's $1+\alpha$ whenever
+# $\beta > 0$. The same start, the same $\alpha$, with $\beta = 0.9$ (the loop is checked against
+# `torch.optim.SGD(momentum=0.9)`):
+
+# %%
+def heavy_ball(f, w0, lr, beta, steps):
+    """Momentum in torch's form, v ← βv + ∇f(w), w ← w − αv; returns all iterates."""
+    w, v, path = w0.clone(), torch.zeros_like(w0), [w0.clone()]
+    for _ in range(steps):
+        v = beta * v + f.grad(w)
+        w = w - lr * v
+        path.append(w)
+    return torch.stack(path)
+
+
+beta = 0.9
+rolled = heavy_ball(saddle, torch.tensor([1.0, 1e-6], **f64), lr, beta, steps=300)
+by_torch = optimize(saddle, torch.tensor([1.0, 1e-6], **f64), lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta), 300)
+torch.testing.assert_close(rolled, by_torch, rtol=1e-12, atol=1e-15)
+r = ((1 + lr + beta) + math.sqrt((1 + lr + beta) ** 2 - 4 * beta)) / 2
+escape_momentum = int(torch.nonzero(rolled[:, 1].abs() > 0.5)[0])
+predicted_momentum = math.log(0.5 / 1e-6) / math.log(r)
+print(f"momentum β = {beta}: growth factor {r:.3f} per step (gradient descent: {1 + lr:.3f}); |y| passes 0.5 "
+      f"after {escape_momentum} steps (linearised prediction {predicted_momentum:.0f}), against {escape} for "
+      f"gradient descent: the plateau is {escape / escape_momentum:.1f}x shorter; final f = {saddle(rolled[-1]):.4f}")
+assert abs(escape_momentum - predicted_momentum) < 0.1 * predicted_momentum
+assert escape_momentum < escape / 2 and abs(float(saddle(rolled[-1])) + 0.25) < 1e-9
+
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
 plot_contours(saddle, (-1.2, 1.2), (-1.4, 1.4), ax=ax1, levels=25)
-plot_trajectory(on_axis[:60], ax=ax1, label="start on y = 0", markersize=2)
-plot_trajectory(nudged, ax=ax1, label="start at y = 1e-6", markersize=2)
-ax1.set_title("Both runs head for the saddle first")
-ax1.legend(loc="lower left")
-plot_loss_curves({"start on y = 0": saddle(on_axis) + 0.25, "start at y = 1e-6": saddle(nudged) + 0.25},
-                 ax=ax2, ylabel=r"$f - f^\star$")
-ax2.set_title("A long plateau near the saddle, then escape")
+runs = {"GD, start on y = 0": (on_axis, dict(color="#0072B2", lw=6, alpha=0.35)),
+        "GD, start at y = 1e-6": (nudged, dict(color="#D55E00", lw=1.5)),
+        f"momentum β = {beta}, y = 1e-6": (rolled, dict(color="#009E73", lw=1.5, ls="--"))}
+for name, (path, style) in runs.items():
+    shown = path[:80] if "on y = 0" in name else path          # the on-axis run only creeps on after step 80
+    ax1.plot(shown[:, 0], shown[:, 1], label=name, **style)
+ax1.plot(0, 0, "X", color="k", ms=9, label="saddle (where GD on y = 0 stops)", zorder=5)
+ax1.plot(0, 1, "*", color="k", ms=11, label="minimum (0, 1)", zorder=5)
+ax1.set_title("Both GD runs share the path to the saddle", fontsize=10)
+ax1.legend(loc="lower left", fontsize=7)
+for name, (path, style) in runs.items():
+    ax2.plot(saddle(path) + 0.25, label=name, **style)
+ax2.set(yscale="log", xlabel="step", ylabel=r"$f - f^\star$")
+ax2.set_title("A plateau near the saddle; momentum leaves sooner", fontsize=10)
+ax2.legend(fontsize=7)
 plt.show()
 
 # %% [markdown]
 # In high dimensions saddles vastly outnumber local minima (Dauphin et al., 2014), and the
-# plateau above is what they cost: the gradient is tiny for a long time. A method that keeps
-# moving when the gradient is small but consistent — momentum — shortens the plateau.
+# plateau above is what they cost: the gradient is tiny for a long time. Momentum shortens it
+# because the small, consistent push along $y$ accumulates in $v$: at the same step size the
+# escape takes the fraction of the steps printed above, as the growth factors predict. (Gradient descent
+# with a larger $\alpha$ would also escape sooner; what caps $\alpha$ is the steepest curvature
+# elsewhere — section 2 — and momentum gains speed without raising $\alpha$.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Local minima: the nearest valley wins
@@ -299,9 +342,30 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Momentum does not promise the global minimum either; it can carry an iterate over a low
-# barrier, which helps or hurts depending on the landscape. The honest statement is narrower:
-# gradient descent is a *local* method, and its result depends on where it starts.
+# Momentum does not promise the global minimum either. Started from rest it behaves like a ball
+# with friction: the speed it gathers rolling downhill can carry it over a maximum, but only one
+# lower than where it started, less what the friction $1-\beta$ takes. Whether a crossing helps
+# depends on what lies beyond the barrier. The next cell runs momentum ($\beta = 0.9$, the same
+# $\alpha$) from 120 starts across the plot and compares where each run ends with gradient descent:
+
+# %%
+grid_starts = torch.linspace(-2.0, 2.3, 120, **f64)
+gd_ends = gradient_descent(bumpy, grid_starts.unsqueeze(1), lr=0.02, steps=1500)[-1]
+mom_ends = heavy_ball(bumpy, grid_starts.unsqueeze(1), lr=0.02, beta=0.9, steps=1500)[-1]
+changed = (gd_ends - mom_ends).abs()[:, 0] > 1e-6
+higher = changed & (bumpy(mom_ends) > bumpy(gd_ends))
+for s, g_end, m_end in zip(grid_starts[changed].tolist(), gd_ends[changed, 0].tolist(), mom_ends[changed, 0].tolist()):
+    print(f"start {s:+.2f}: gradient descent ends at {g_end:+.2f}, momentum crosses a barrier and ends at {m_end:+.2f}")
+print(f"momentum changed the outcome for {int(changed.sum())} of {len(grid_starts)} starts, "
+      f"to a higher minimum in {int(higher.sum())} of them")
+assert all(abs(e - basin_minimum(s)) < 1e-6 for s, e in zip(grid_starts.tolist(), gd_ends[:, 0].tolist()))
+assert changed.any() and bool((higher == changed).all())
+
+# %% [markdown]
+# On this landscape every barrier momentum crossed led *up*: from the far left it rolls out of
+# the global minimum's basin, from the far right out of the second-best one. Escaping a basin is
+# not the same as finding a better one. The honest statement is narrower: gradient descent —
+# with or without momentum — is a *local* method, and its result depends on where it starts.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Noisy gradients: SGD hovers at a noise floor
@@ -348,10 +412,14 @@ assert ratio > 10 and abs(ratio / predicted_ratio - 1) < 0.07
 ax = plot_loss_curves(curves, ylabel=r"mean $f(w_t) - f^\star$ over 2,000 runs")
 for (lr, predicted, _), color in zip(floors, plt.rcParams["axes.prop_cycle"].by_key()["color"]):
     ax.axhline(predicted, color=color, linestyle="--", linewidth=1)
-ax.set_title("Constant learning rate: fast descent, then a floor $\\propto \\alpha$ (dashed: 1.7)")
+ax.set_title("Constant learning rate: fast descent, then a floor that grows with $\\alpha$ (dashed: 1.7)")
 plt.show()
 
 # %% [markdown]
+# The floor is not proportional to $\alpha$ here: ten times the rate gives the larger ratio printed
+# above, because at $\alpha = 0.1$ the steep direction ($\lambda = 10$) has $\alpha\lambda = 1$, and the
+# factor $1/(2-\alpha\lambda)$ of (1.7) has doubled. Proportionality is the small-$\alpha$ limit.
+#
 # The figure shows the dilemma that learning-rate decay resolves (chapter 05): a large $\alpha$
 # descends fast but hovers high; a small $\alpha$ hovers low but takes $1/(\alpha\mu)$ steps to
 # get there. Start large and shrink $\alpha$ — and the schedule for shrinking it is the whole
@@ -412,9 +480,12 @@ assert finals["past 2/L: diverges"] > float(w0.norm())
 # 2. The steepest direction caps $\alpha$ below $2/L$ (1.3); the shallowest then sets the pace.
 # 3. Gradient descent can converge to a saddle (from a measure-zero set of starts) and lingers
 #    near one from nearby starts; it settles in the local minimum of its starting basin.
-# 4. With noisy gradients and a constant $\alpha$, SGD hovers at a floor proportional to $\alpha$ (1.7).
+# 4. With noisy gradients and a constant $\alpha$, SGD hovers at a floor (1.7) that grows with $\alpha$ —
+#    in proportion to it only while every $\alpha\lambda_i \ll 2$.
+# 5. Momentum leaves a saddle sooner at the same $\alpha$, and can roll over a low barrier — here,
+#    always into a worse minimum.
 #
-# Momentum answers the first two (chapters 02–04); learning-rate decay answers the last (05–07).
+# Momentum answers the first two (chapters 02–04); learning-rate decay answers the fourth (05–07).
 
 # %% [markdown]
 # ## Exercises
