@@ -17,10 +17,36 @@ from course_utils.schedules import (
     cyclic_scale, linear_anneal, one_cycle_phases, warm_restart_position,
 )
 from .base import (
-    LRScheduler, _NO_MOMENTUM, _group_values, _one_per_group, _set_group_value, _set_momentum,
+    LRScheduler, _NO_MOMENTUM, _one_per_group, _set_group_value, _set_momentum,
 )
 
 __all__ = ["CosineAnnealingWarmRestarts", "ExactWarmRestarts", "CyclicLR", "OneCycleLR"]
+
+
+def _set_up_momentum_cycling(optimizer, base_momentum, max_momentum, last_epoch, max_first=False):
+    """Momentum cycling, shared by CyclicLR and OneCycleLR: ``(use_beta1, bases, maxes)``.
+
+    The optimizer needs ``momentum`` or ``betas`` (then ``betas[0]`` cycles, ``use_beta1``).
+    At construction (``last_epoch=-1``) every group starts at its ``max_momentum`` and records
+    ``max_momentum`` and ``base_momentum``. ``max_first``: OneCycleLR checks the length of
+    ``max_momentum`` before ``base_momentum`` (CyclicLR the other way round), as torch does.
+    """
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(_NO_MOMENTUM)
+    use_beta1 = "betas" in optimizer.defaults
+    if max_first:
+        max_momentums = _one_per_group("max_momentum", optimizer, max_momentum)
+        base_momentums = _one_per_group("base_momentum", optimizer, base_momentum)
+    else:
+        base_momentums = _one_per_group("base_momentum", optimizer, base_momentum)
+        max_momentums = _one_per_group("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for m_max, m_base, group in zip(max_momentums, base_momentums, optimizer.param_groups,
+                                        strict=True):
+            _set_momentum(group, m_max, use_beta1)
+            group["max_momentum"] = m_max
+            group["base_momentum"] = m_base
+    return use_beta1, base_momentums, max_momentums
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -64,35 +90,29 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         """No step counting, no order warning, no deprecation warning (as in torch)."""
         if epoch is None and self.last_epoch < 0:
             epoch = 0  # the initial step
-        if epoch is None:
-            epoch = self.last_epoch + 1
-            self.T_cur = self.T_cur + 1  # (6.10)
-            if self.T_cur >= self.T_i:
-                self.T_cur = self.T_cur % self.T_i
-                self.T_i = self.T_i * self.T_mult
-        elif epoch < 0:
+        if epoch is not None and epoch < 0:
             raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-        elif self._exact_restarts:
-            self.T_cur, self.T_i = warm_restart_position(epoch, T_0=self.T_0, T_mult=self.T_mult)
-        elif epoch >= self.T_0:
-            if self.T_mult == 1:
-                self.T_cur = epoch % self.T_0
-            else:  # torch's period search, rounding quirk included
-                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
-                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
-                self.T_i = self.T_0 * self.T_mult ** n
-        else:
-            self.T_i = self.T_0
-            self.T_cur = epoch
-        self.last_epoch = math.floor(epoch)
-        self._get_lr_called_within_step = True
-        try:
-            values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            _set_group_value(group, "lr", lr)
-        self._last_lr = _group_values(self.optimizer, "lr")
+        self.T_cur, self.T_i = self._position(epoch)
+        # the base's write-out: last_epoch = floor(epoch), lrs from get_lr() (no closed form)
+        self._update_lr(math.floor(self.last_epoch + 1 if epoch is None else epoch))
+
+    def _position(self, epoch):
+        """``(T_cur, T_i)`` after this step: one step on (6.10), or found from ``epoch``."""
+        if epoch is None:
+            T_cur = self.T_cur + 1  # (6.10)
+            if T_cur >= self.T_i:
+                return T_cur % self.T_i, self.T_i * self.T_mult  # (6.10) a restart
+            return T_cur, self.T_i
+        if self._exact_restarts:
+            return warm_restart_position(epoch, T_0=self.T_0, T_mult=self.T_mult)  # (5.9a)-(5.9b)
+        if epoch < self.T_0:
+            return epoch, self.T_0
+        if self.T_mult == 1:
+            return epoch % self.T_0, self.T_i
+        # torch's period search, rounding quirk included
+        n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+        return (epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1),
+                self.T_0 * self.T_mult ** n)
 
 
 class ExactWarmRestarts(CosineAnnealingWarmRestarts):
@@ -141,17 +161,8 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(_NO_MOMENTUM)
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _one_per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _one_per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(self.max_momentums, self.base_momentums,
-                                                optimizer.param_groups, strict=True):
-                    _set_momentum(group, m_max, self.use_beta1)
-                    group["max_momentum"] = m_max
-                    group["base_momentum"] = m_base
+            self.use_beta1, self.base_momentums, self.max_momentums = _set_up_momentum_cycling(
+                optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs  # the initial step above used group['initial_lr'] (setdefault)
 
@@ -247,18 +258,9 @@ class OneCycleLR(LRScheduler):
                 group["max_lr"] = peak
                 group["min_lr"] = group["initial_lr"] / final_div_factor  # (5.12a)
         self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(_NO_MOMENTUM)
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _one_per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _one_per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(max_momentums, base_momentums,
-                                                optimizer.param_groups, strict=True):
-                    _set_momentum(group, m_max, self.use_beta1)
-                    group["max_momentum"] = m_max
-                    group["base_momentum"] = m_base
+        if cycle_momentum:  # the lists live in the groups only (torch's state_dict keys)
+            self.use_beta1 = _set_up_momentum_cycling(optimizer, base_momentum, max_momentum,
+                                                      last_epoch, max_first=True)[0]
         super().__init__(optimizer, last_epoch)
 
     def _anneal_func(self, start, end, pct):
