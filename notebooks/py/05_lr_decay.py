@@ -55,6 +55,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
+from course_utils.plotting import GREY, VERMILLION, plot_lr_schedule
 
 device = setup(seed=0)
 f64 = dict(dtype=torch.float64)
@@ -355,10 +356,14 @@ show_source(warm_restart_position)
 # logarithm misses.
 #
 # The gallery below draws every schedule over 90 steps from $\eta_0 = 0.1$ (read "90 epochs",
-# the classic ImageNet budget of section 4). Each entry is a function of the step $e$, the base
-# rate and the horizon $T$, so the explorer further down can redraw it for any $T$.
+# the classic ImageNet budget of section 4). Every function has one signature, the step first
+# and torch's arguments by keyword, so `partial(step_lr, base_lr=0.1, step_size=30)` is a
+# schedule, a function of the step alone. `zoo(lr, T)` builds each one for a base rate and a
+# horizon $T$, so the explorer further down can redraw it for any $T$.
 
 # %%
+from functools import partial
+
 from course_utils.schedules import (
     constant_lr, cosine_annealing_warm_restarts_lr, cyclic_lr, cyclic_momentum, exponential_lr,
     join_schedules, linear_lr, linear_warmup_lr, multi_step_lr, one_cycle_lr, one_cycle_momentum,
@@ -366,43 +371,59 @@ from course_utils.schedules import (
 )
 
 
-def warmup_then_cosine(e, lr, T):
+def zoo_table(lr, T):
+    """Every schedule as (function, its keyword arguments), for base rate `lr` and horizon `T`."""
     warm = T // 9
-    return join_schedules([lambda k: linear_warmup_lr(k, lr, warm),
-                           lambda k: cosine_annealing_lr(k, lr, T - warm)], [warm])(e)   # (5.15)
+    return {  # name (equation): (function, keyword arguments)
+        "ConstantLR (5.1)": (constant_lr, dict(base_lr=lr, factor=1 / 3, total_iters=T // 6)),
+        "StepLR (5.2)": (step_lr, dict(base_lr=lr, step_size=T // 3, gamma=0.1)),
+        "MultiStepLR (5.3)": (multi_step_lr, dict(base_lr=lr, milestones=[T // 3, 2 * T // 3, 8 * T // 9])),
+        "ExponentialLR (5.4)": (exponential_lr, dict(base_lr=lr, gamma=0.01 ** (1 / T))),
+        "PolynomialLR, p = 2 (5.5)": (polynomial_lr, dict(base_lr=lr, total_iters=T, power=2.0)),
+        "CosineAnnealingLR (5.6)": (cosine_annealing_lr, dict(base_lr=lr, T_max=T, eta_min=lr / 100)),
+        "LinearLR (5.7)": (linear_lr, dict(base_lr=lr, start_factor=1.0, end_factor=0.01, total_iters=T)),
+        "linear warm-up (5.8)": (linear_warmup_lr, dict(base_lr=lr, warmup_steps=warm)),
+        "warm restarts (5.9)": (cosine_annealing_warm_restarts_lr, dict(base_lr=lr, T_0=warm, T_mult=2)),
+        "CyclicLR (5.10)": (cyclic_lr, dict(base_lr=lr / 10, max_lr=lr, step_size_up=T // 6, mode="triangular2")),
+        "OneCycleLR (5.12)": (one_cycle_lr, dict(max_lr=lr, total_steps=T)),
+        "warmup–stable–decay (5.14)": (warmup_stable_decay_lr, dict(
+            base_lr=lr, warmup_steps=warm, stable_steps=T // 2, decay_steps=T - warm - T // 2)),
+        "warm-up then cosine (5.15)": (join_schedules, dict(
+            schedules=[partial(linear_warmup_lr, base_lr=lr, warmup_steps=warm),
+                       partial(cosine_annealing_lr, base_lr=lr, T_max=T - warm)], boundaries=[warm])),
+    }
 
 
-ZOO = {  # name (equation): fn(e, base lr, horizon T)
-    "ConstantLR (5.1)": lambda e, lr, T: constant_lr(e, lr, factor=1 / 3, total_iters=T // 6),
-    "StepLR (5.2)": lambda e, lr, T: step_lr(e, lr, step_size=T // 3, gamma=0.1),
-    "MultiStepLR (5.3)": lambda e, lr, T: multi_step_lr(e, lr, [T // 3, 2 * T // 3, 8 * T // 9]),
-    "ExponentialLR (5.4)": lambda e, lr, T: exponential_lr(e, lr, gamma=0.01 ** (1 / T)),
-    "PolynomialLR, p = 2 (5.5)": lambda e, lr, T: polynomial_lr(e, lr, total_iters=T, power=2.0),
-    "CosineAnnealingLR (5.6)": lambda e, lr, T: cosine_annealing_lr(e, lr, T_max=T, eta_min=lr / 100),
-    "LinearLR (5.7)": lambda e, lr, T: linear_lr(e, lr, start_factor=1.0, end_factor=0.01, total_iters=T),
-    "linear warm-up (5.8)": lambda e, lr, T: linear_warmup_lr(e, lr, warmup_steps=T // 9),
-    "warm restarts (5.9)": lambda e, lr, T: cosine_annealing_warm_restarts_lr(e, lr, T_0=T // 9, T_mult=2),
-    "CyclicLR (5.10)": lambda e, lr, T: cyclic_lr(e, lr / 10, lr, step_size_up=T // 6, mode="triangular2"),
-    "OneCycleLR (5.12)": lambda e, lr, T: one_cycle_lr(e, lr, total_steps=T),
-    "warmup–stable–decay (5.14)": lambda e, lr, T: warmup_stable_decay_lr(e, lr, T // 9, T // 2, T - T // 9 - T // 2),
-    "warm-up then cosine (5.15)": warmup_then_cosine,
-}
-MOMENTUM = {"CyclicLR (5.10)": lambda e, T: cyclic_momentum(e, step_size_up=T // 6, mode="triangular2"),
-            "OneCycleLR (5.12)": lambda e, T: one_cycle_momentum(e, total_steps=T)}
+def momentum_table(T):
+    """The momentum schedules that cycle with the lr, as (function, keyword arguments)."""
+    return {"CyclicLR (5.10)": (cyclic_momentum, dict(step_size_up=T // 6, mode="triangular2")),
+            "OneCycleLR (5.12)": (one_cycle_momentum, dict(total_steps=T))}
+
+
+def built(table):
+    """Each (function, kwargs) of a table as a schedule of the step alone; a combinator is called."""
+    return {name: fn(**kwargs) if fn is join_schedules else partial(fn, **kwargs)
+            for name, (fn, kwargs) in table.items()}
+
+
+def zoo(lr, T):
+    """Every schedule of the gallery, for base rate `lr` and horizon `T`, as a function of the step."""
+    return built(zoo_table(lr, T))
 
 # %%
 def draw_gallery(T=90, lr=0.1):
-    """Every schedule of ZOO over T steps from `lr`, momentum on a twin axis where it cycles."""
+    """Every schedule of zoo(lr, T) over T steps, momentum on a twin axis where it cycles."""
     fig, axes = plt.subplots(5, 3, figsize=(10, 11), sharex=True)
-    for ax, (name, fn) in zip(axes.flat, ZOO.items()):
-        ax.plot(range(T), [fn(e, lr, T) for e in range(T)], drawstyle="steps-post")
+    schedules, momentum = zoo(lr, T), built(momentum_table(T))
+    for ax, (name, schedule) in zip(axes.flat, schedules.items()):
+        plot_lr_schedule([schedule(e) for e in range(T)], ax=ax, xlabel="", ylabel="")
         ax.set_title(name, fontsize=9)
         ax.set_ylim(0, 1.1 * lr)
-        if name in MOMENTUM:
+        if name in momentum:
             twin = ax.twinx()
-            twin.plot(range(T), [MOMENTUM[name](e, T) for e in range(T)], color="#D55E00", linewidth=1)
-            twin.set_ylabel("momentum", color="#D55E00", fontsize=8)
-    for ax in axes.flat[len(ZOO):]:
+            twin.plot(range(T), [momentum[name](e) for e in range(T)], color=VERMILLION, linewidth=1)
+            twin.set_ylabel("momentum", color=VERMILLION, fontsize=8)
+    for ax in axes.flat[len(schedules):]:
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("learning rate")
@@ -423,7 +444,7 @@ plt.show()
 
 # %%
 T, lr = 90, 0.1
-at = {name: [fn(e, lr, T) for e in range(T + 1)] for name, fn in ZOO.items()}
+at = {name: [schedule(e) for e in range(T + 1)] for name, schedule in zoo(lr, T).items()}
 close = lambda a, b: math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)  # noqa: E731
 assert close(at["StepLR (5.2)"][29], lr) and close(at["StepLR (5.2)"][30], lr * 0.1) and close(at["StepLR (5.2)"][60], lr * 0.01)
 assert close(at["MultiStepLR (5.3)"][80], lr * 0.1**3) and close(at["MultiStepLR (5.3)"][79], lr * 0.1**2)
@@ -434,7 +455,8 @@ restarts = [e for e in range(1, T) if at["warm restarts (5.9)"][e] > at["warm re
 assert restarts == [10 * (2**n - 1) for n in (1, 2, 3)], restarts                             # (5.9)
 one_cycle = at["OneCycleLR (5.12)"]
 assert max(one_cycle) == one_cycle[26] == lr and close(one_cycle[0], lr / 25)
-assert min(MOMENTUM["OneCycleLR (5.12)"](e, T) for e in range(T)) == MOMENTUM["OneCycleLR (5.12)"](26, T) == 0.85
+one_cycle_momentum_at = built(momentum_table(T))["OneCycleLR (5.12)"]
+assert min(one_cycle_momentum_at(e) for e in range(T)) == one_cycle_momentum_at(26) == 0.85
 print("landmarks of (5.2)–(5.12) verified; warm restarts at", restarts)
 
 # %% [markdown]
@@ -451,19 +473,19 @@ from course_utils.widgets import explorer, log_slider
 
 
 def draw_explorer(schedule, lr, steps):
-    rates = [ZOO[schedule](e, lr, steps) for e in range(steps)]
+    rates = [zoo(lr, steps)[schedule](e) for e in range(steps)]
     loss, _ = sgd_runs(torch.tensor([rates, [lr] * steps], **f64), runs=200)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.plot(rates, drawstyle="steps-post")
     left.set(xlabel="step", ylabel="learning rate", title=schedule)
     right.plot(loss[0], label=schedule)
-    right.plot(loss[1], label=f"constant α = {lr:.3g}", color="#999999")
+    right.plot(loss[1], label=f"constant α = {lr:.3g}", color=GREY)
     right.set(yscale="log", xlabel="step", ylabel="mean excess loss", title="on the noisy quadratic")
     right.legend()
     plt.show()
 
 
-explorer(draw_explorer, schedule=list(ZOO), lr=log_slider("η₀", 0.1, 0.01, 0.19), steps=(30, 600, 30))
+explorer(draw_explorer, schedule=list(zoo(0.1, 90)), lr=log_slider("η₀", 0.1, 0.01, 0.19), steps=(30, 600, 30))
 
 # %% [markdown]
 # The same experiment for every schedule at once, 600 steps from $\eta_0 = 0.1$ (1,000 runs):
@@ -472,17 +494,18 @@ explorer(draw_explorer, schedule=list(ZOO), lr=log_slider("η₀", 0.1, 0.01, 0.
 
 # %%
 T = 600
-zoo_loss, _ = sgd_runs(schedule_table({n: (lambda e, fn=fn: fn(e, 0.1, T)) for n, fn in ZOO.items()}, T))
+schedules = zoo(0.1, T)
+zoo_loss, _ = sgd_runs(schedule_table(schedules, T))
 constant_end = chapter01_floor(0.1)
 print(f"{'schedule':<28} {'final lr':>9} {'final loss':>11} {'floor at final lr':>18}")
-for (name, fn), row in zip(ZOO.items(), zoo_loss):
-    final_lr = fn(T - 1, 0.1, T)
+for (name, schedule), row in zip(schedules.items(), zoo_loss):
+    final_lr = schedule(T - 1)
     print(f"{name:<28} {final_lr:>9.2e} {float(row[-1]):>11.2e} {chapter01_floor(final_lr):>18.2e}")
-decays = [i for i, fn in enumerate(ZOO.values()) if fn(T - 1, 0.1, T) < 0.01]
+decays = [i for i, schedule in enumerate(schedules.values()) if schedule(T - 1) < 0.01]
 assert all(zoo_loss[i, -1] < constant_end / 3 for i in decays), "every decay ends well below the constant floor"
 for name in ("ConstantLR (5.1)", "linear warm-up (5.8)"):               # these end at η₀ itself
-    assert abs(float(zoo_loss[list(ZOO).index(name), -1]) / constant_end - 1) < 0.15
-to_zero = [(i, fn(T - 1, 0.1, T)) for i, fn in enumerate(ZOO.values()) if fn(T - 1, 0.1, T) < 1e-5]
+    assert abs(float(zoo_loss[list(schedules).index(name), -1]) / constant_end - 1) < 0.15
+to_zero = [(i, schedule(T - 1)) for i, schedule in enumerate(schedules.values()) if schedule(T - 1) < 1e-5]
 assert len(to_zero) == 3 and all(zoo_loss[i, -1] > 100 * chapter01_floor(end_lr) for i, end_lr in to_zero)
 
 # %% [markdown]
@@ -539,6 +562,24 @@ assert len(to_zero) == 3 and all(zoo_loss[i, -1] > 100 * chapter01_floor(end_lr)
 # which meets both conditions exactly for $\tfrac12 < p \le 1$ (compare with $\int^\infty x^{-p}dx$).
 # Torch has no class for it; `LambdaLR(optimizer, lambda e: (1 + e / t0) ** -p)` is (5.20).
 #
+# **The $1/t$ trap.** Meeting (5.18) says nothing about speed. With $p = 1$ and $t \gg t_0$,
+# $\alpha_t \approx \theta/t$ with $\theta = \alpha_0 t_0$, and the mean obeys
+# $m_T = m_0\prod_t(1 - \theta\lambda/t) \approx m_0\,(t_0/T)^{\theta\lambda}$: if the constant is too small,
+# $\theta\lambda \ll 1$, the mean crawls like $T^{-\theta\lambda}$, far slower than the $1/T$ the theorem
+# promises when $\theta$ is large enough (Nemirovski, Juditsky, Lan & Shapiro 2009 make this point
+# with $f(x) = x^2/10$ and $\alpha_t = 1/t$). The product is exact, so it can be computed for a
+# million steps:
+
+# %%
+theta_lam, t0_trap = 0.1, 10.0                                   # θλ = 0.1: a constant ten times too small
+t_trap = torch.arange(1, 1_000_001, dtype=torch.float64)
+mean_trap = torch.cumprod(1 - theta_lam / (t0_trap + t_trap), dim=0)    # m_T / m_0 with α_t λ = θλ/(t0 + t)
+for T in (1_000, 1_000_000):
+    print(f"θλ = {theta_lam}: after {T:>9,} steps the mean keeps {float(mean_trap[T - 1]):.3f} of its start "
+          f"(power law {(t0_trap / (t0_trap + T)) ** theta_lam:.3f})")
+assert float(mean_trap[-1]) > 0.25                                # a million steps, still a quarter of the way
+assert abs(float(mean_trap[-1]) / (t0_trap / (t0_trap + 1e6)) ** theta_lam - 1) < 0.05
+#
 # First, (5.17) is exact, not an approximation: for the decaying rate of section 1, it predicts
 # the mean and variance of 10,000 runs of (5.16) (the $\lambda = 1$ direction) at steps 10, 100 and
 # 2,000 to within sampling error:
@@ -562,24 +603,6 @@ for horizon in (10, 100, STEPS):
           f"variance {float(sample.var()):.5f} (5.17: {float(v[-1]):.5f})")
     assert abs(float(sample.mean()) - float(m[-1])) < 4 * math.sqrt(float(v[-1]) / 10_000)
     assert abs(float(sample.var()) / float(v[-1]) - 1) < 4 * math.sqrt(2 / 10_000)
-# **The $1/t$ trap.** Meeting (5.18) says nothing about speed. With $p = 1$ and $t \gg t_0$,
-# $\alpha_t \approx \theta/t$ with $\theta = \alpha_0 t_0$, and the mean obeys
-# $m_T = m_0\prod_t(1 - \theta\lambda/t) \approx m_0\,(t_0/T)^{\theta\lambda}$: if the constant is too small,
-# $\theta\lambda \ll 1$, the mean crawls like $T^{-\theta\lambda}$, far slower than the $1/T$ the theorem
-# promises when $\theta$ is large enough (Nemirovski, Juditsky, Lan & Shapiro 2009 make this point
-# with $f(x) = x^2/10$ and $\alpha_t = 1/t$). The product is exact, so it can be computed for a
-# million steps:
-
-# %%
-theta_lam, t0_trap = 0.1, 10.0                                   # θλ = 0.1: a constant ten times too small
-t_trap = torch.arange(1, 1_000_001, dtype=torch.float64)
-mean_trap = torch.cumprod(1 - theta_lam / (t0_trap + t_trap), dim=0)    # m_T / m_0 with α_t λ = θλ/(t0 + t)
-for T in (1_000, 1_000_000):
-    print(f"θλ = {theta_lam}: after {T:>9,} steps the mean keeps {float(mean_trap[T - 1]):.3f} of its start "
-          f"(power law {(t0_trap / (t0_trap + T)) ** theta_lam:.3f})")
-assert float(mean_trap[-1]) > 0.25                                # a million steps, still a quarter of the way
-assert abs(float(mean_trap[-1]) / (t0_trap / (t0_trap + 1e6)) ** theta_lam - 1) < 0.05
-#
 
 # %% [markdown]
 # Now the Robbins–Monro experiment, on one direction with $\lambda = 1$, $\sigma = 1$, starting
@@ -590,7 +613,7 @@ assert abs(float(mean_trap[-1]) / (t0_trap / (t0_trap + 1e6)) ** theta_lam - 1) 
 # %%
 RM_STEPS, a0, t0 = 10_000, 0.1, 10
 rm = {"constant": lambda t: a0,
-      "exponential, γ = 0.98": lambda t: exponential_lr(t, a0, 0.98),
+      "exponential, γ = 0.98": partial(exponential_lr, base_lr=a0, gamma=0.98),
       "(5.20) p = 1.5": lambda t: a0 / (1 + t / t0) ** 1.5,
       "(5.20) p = 1": lambda t: a0 / (1 + t / t0),
       "(5.20) p = 0.75": lambda t: a0 / (1 + t / t0) ** 0.75}
@@ -645,7 +668,7 @@ for i in (3, 4):                                                      # Robbins�
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, row in zip(rm, rm_loss):
     ax.plot(range(1, RM_STEPS + 2), row, label=name, linewidth=1.2)
-ax.axhline(chapter01_floor(a0, (1.0,)), color="#999999", linestyle="--", linewidth=0.8)
+ax.axhline(chapter01_floor(a0, (1.0,)), color=GREY, linestyle="--", linewidth=0.8)
 ax.set(xscale="log", yscale="log", xlabel="step", ylabel="mean excess loss (400 runs)",
        title="Σα < ∞ stalls, a constant rate hovers, ½ < p ≤ 1 keeps converging")
 ax.legend(fontsize=8)
@@ -693,7 +716,7 @@ plt.show()
 
 # %%
 STAGE = 3000
-stair = schedule_table({"StepLR": lambda t: step_lr(t, 0.1, step_size=STAGE, gamma=0.1)}, 3 * STAGE)
+stair = schedule_table({"StepLR": partial(step_lr, base_lr=0.1, step_size=STAGE, gamma=0.1)}, 3 * STAGE)
 stair_loss, _ = sgd_runs(stair, runs=1000, seed=3)
 floors = []
 for k, lr in enumerate([0.1, 0.01, 0.001]):
@@ -710,7 +733,7 @@ assert all(abs(floors[k] / floors[k + 1] / ratio_17[k] - 1) < 0.05 for k in rang
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(stair_loss[0], linewidth=1)
 for k, lr in enumerate([0.1, 0.01, 0.001]):
-    ax.hlines(chapter01_floor(lr), k * STAGE, (k + 1) * STAGE, color="#D55E00", linestyle="--")
+    ax.hlines(chapter01_floor(lr), k * STAGE, (k + 1) * STAGE, color=VERMILLION, linestyle="--")
 ax.set(yscale="log", xlabel="step", ylabel="mean excess loss (1,000 runs)",
        title="StepLR: each ÷10 buys a 10× lower floor, after a settling time ∝ 1/α (dashed: 1.7)")
 plt.show()
@@ -781,7 +804,7 @@ def pytorch_form(steps, milestone, rescale_buffer=False):
 def sutskever_form(steps, milestone, mu=0.9, g=1.0):
     theta, v, path = 0.0, 0.0, []
     for t in range(steps):
-        v = mu * v - multi_step_lr(t, 0.1, [milestone]) * g           # (5.21), Sutskever
+        v = mu * v - multi_step_lr(t, base_lr=0.1, milestones=[milestone]) * g           # (5.21), Sutskever
         theta += v
         path.append(theta)
     return torch.tensor(path, **f64)
@@ -814,7 +837,7 @@ fig, ax = plt.subplots(figsize=(7, 3.5))
 window = slice(DROP - 10, DROP + 40)
 ax.plot(range(STEPS_M)[window], (-step_p[window]).tolist(), marker="o", markersize=3, label="PyTorch form: drops at once")
 ax.plot(range(STEPS_M)[window], (-step_s[window]).tolist(), marker="o", markersize=3, label="Sutskever form: decays by μ per step")
-ax.axvline(DROP, color="#999999", linestyle=":")
+ax.axvline(DROP, color=GREY, linestyle=":")
 ax.set(yscale="log", xlabel="step", ylabel=r"step length $|\theta_t - \theta_{t-1}|$",
        title="The same MultiStepLR drop, two momentum forms: sudden vs gradual")
 ax.legend()
@@ -848,8 +871,9 @@ print("PyTorch form + buffer rescaled at the drop == Sutskever form, all 300 ste
 #   loop (`course_utils.guards.check_finite`), as `optimize` does.
 
 # %%
-per_epoch = [exponential_lr(epoch, 0.1, 0.95) for epoch in range(10)]
-per_batch = [exponential_lr(batch, 0.1, 0.95) for batch in range(10 * 100)]
+gamma_per_epoch = partial(exponential_lr, base_lr=0.1, gamma=0.95)
+per_epoch = [gamma_per_epoch(epoch) for epoch in range(10)]
+per_batch = [gamma_per_epoch(batch) for batch in range(10 * 100)]
 print(f"after epoch 1: per-epoch lr {per_epoch[1]:.4f}, per-batch lr {per_batch[100]:.2e}; "
       f"Σα per batch {sum(per_batch):.2f} = η₀/(1−γ) = {0.1 / 0.05:.2f}")
 assert per_batch[100] < per_epoch[1] / 100 and abs(sum(per_batch) - 0.1 / 0.05) < 1e-9
@@ -911,9 +935,9 @@ assert averaged < chapter01_floor(0.1) / 20
 # last 100 steps?
 
 # %% tags=["solution"]
-budget = {"StepLR 200/400": lambda t: step_lr(t, 0.1, 200),
-          "cosine": lambda t: cosine_annealing_lr(t, 0.1, 600, eta_min=1e-3),
-          "linear": lambda t: linear_lr(t, 0.1, 1.0, 0.01, 600)}
+budget = {"StepLR 200/400": partial(step_lr, base_lr=0.1, step_size=200),
+          "cosine": partial(cosine_annealing_lr, base_lr=0.1, T_max=600, eta_min=1e-3),
+          "linear": partial(linear_lr, base_lr=0.1, start_factor=1.0, end_factor=0.01, total_iters=600)}
 budget_loss, _ = sgd_runs(schedule_table(budget, 600), runs=2000, seed=5)
 for (name, fn), row in zip(budget.items(), budget_loss):
     mean_late_lr = sum(fn(t) for t in range(500, 600)) / 100
@@ -931,6 +955,9 @@ assert sorted(range(3), key=lambda i: float(budget_loss[i, -1])) == sorted(range
 # * L. Bottou, F. E. Curtis and J. Nocedal, *Optimization methods for large-scale machine
 #   learning*, SIAM Review 60(2), 2018 — §4: fixed steps converge to a neighbourhood,
 #   diminishing steps satisfying (5.18) converge (Theorems 4.6 and 4.7).
+# * A. Nemirovski, A. Juditsky, G. Lan and A. Shapiro, *Robust stochastic approximation approach to
+#   stochastic programming*, SIAM J. Optimization 19(4), 2009 — the $1/t$ step whose constant is
+#   too small.
 # * B. T. Polyak and A. B. Juditsky, *Acceleration of stochastic approximation by averaging*,
 #   SIAM J. Control and Optimization 30(4), 1992 — exercise 2.
 # * A. Krizhevsky, I. Sutskever and G. E. Hinton, *ImageNet classification with deep
@@ -953,6 +980,3 @@ assert sorted(range(3), key=lambda i: float(budget_loss[i, -1])) == sorted(range
 # * PyTorch issue #1099 and the note in the `torch.optim.SGD` documentation on the two momentum
 #   forms; Dive into Deep Learning, §12.4 "Stochastic Gradient Descent" (its dynamic learning
 #   rate), whose exponential-versus-polynomial experiment section 3 turns into a test of (5.18).
-# * A. Nemirovski, A. Juditsky, G. Lan and A. Shapiro, *Robust stochastic approximation approach to
-#   stochastic programming*, SIAM J. Optimization 19(4), 2009 — the $1/t$ step whose constant is
-#   too small.
