@@ -188,6 +188,7 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, sche
     driver = LRDriver(optimizer, scheduler, schedule=schedule, start=history.steps)
     elapsed = history.seconds[-1] if history.seconds else 0.0
     model.train()
+    _optimizer_mode(optimizer, train=True)
     for _ in tqdm(range(epochs), desc=desc, disable=not progress):
         start, losses = time.perf_counter(), []
         for idx in shuffled_batches(n, batch_size, generator, x.device):
@@ -208,6 +209,7 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, sche
         synchronize(x.device)
         elapsed += time.perf_counter() - start
         history.seconds.append(elapsed)
+        _optimizer_mode(optimizer, train=False)
         if validation is not None:
             val_loss, val_acc = evaluate(model, *validation)
             history.val_loss.append(val_loss)
@@ -217,7 +219,17 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, sche
         test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
         history.test_loss.append(test_loss)
         history.test_acc.append(test_acc)
+        _optimizer_mode(optimizer, train=True)
     return history
+
+
+def _optimizer_mode(optimizer, *, train):
+    """A schedule-free optimizer (chapter 11) holds the point gradients are taken at in the
+    weights during ``train()`` and swaps in its average for ``eval()``; other optimizers
+    have no modes and are left alone."""
+    switch = getattr(optimizer, "train" if train else "eval", None)
+    if callable(switch):
+        switch()
 
 
 def parameters_equal(model_a, model_b, *, exact=True):

@@ -40,6 +40,8 @@ GRIDS = {  # exponents k of η = 10^(k/3); SGD's reaches momentum's effective st
     "adam": range(-13, -6), "adamw": range(-13, -6),
 }
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle", "plateau", "wsd", "linear")
+SCHEDULE_FREE = ("sgd_schedulefree", "adamw_schedulefree")   # chapter 11; no scheduler
+SF_GRIDS = {"sgd_schedulefree": range(-3, 1), "adamw_schedulefree": range(-8, -4)}
 
 
 def grid_lr(k: int) -> float:
@@ -69,8 +71,9 @@ def make_fashion_mlp(hidden=(64,), *, seed=0, device="cpu"):
 MODELS = {MODEL: lambda seed, device: make_fashion_mlp((64,), seed=seed, device=device)}
 
 
-def make_optimizer(name, params, lr):
-    """The course's from-scratch optimizer ``name`` with torch's defaults, momentum 0.9."""
+def make_optimizer(name, params, lr, *, warmup_steps=0):
+    """The course's from-scratch optimizer ``name`` with torch's defaults, momentum 0.9; the
+    schedule-free ones (chapter 11) with ``warmup_steps`` of their own linear warm-up."""
     if name == "sgd":
         return optim.SGD(params, lr=lr)
     if name in ("momentum", "nesterov"):
@@ -79,7 +82,11 @@ def make_optimizer(name, params, lr):
         return optim.Adam(params, lr=lr)
     if name == "adamw":
         return optim.AdamW(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
+    if name == "sgd_schedulefree":
+        return optim.SGDScheduleFree(params, lr=lr, momentum=0.9, warmup_steps=warmup_steps)
+    if name == "adamw_schedulefree":
+        return optim.AdamWScheduleFree(params, lr=lr, warmup_steps=warmup_steps)
+    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS + SCHEDULE_FREE}")
 
 
 def make_scheduler(config, optimizer, steps_per_epoch):
@@ -111,13 +118,17 @@ def make_scheduler(config, optimizer, steps_per_epoch):
             s, base_lr=1.0, warmup_steps=warm, stable_steps=total - warm - decay, decay_steps=decay))
     if name == "linear":
         return sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=total)
+    if name == "goyal_warmup":   # chapter 11 (11.2): from the unscaled lr η/lr_factor up to η over the first epoch
+        start, ramp = 1 / config["lr_factor"], steps_per_epoch
+        return sched.LambdaLR(optimizer, lambda s: start + (1 - start) * min(s / ramp, 1.0))
     raise ValueError(f"unknown schedule {name!r}; expected one of {SCHEDULES}")
 
 
 def build(config, seed, device, steps_per_epoch):
     """Model, optimizer and scheduler of a resolved ``config`` (numeric lr) for ``seed``."""
     model = MODELS[config["model"]](seed, device)
-    optimizer = make_optimizer(config["optimizer"], model.parameters(), config["lr"])
+    warm = config["epochs"] * steps_per_epoch // 20 if config["optimizer"] in SCHEDULE_FREE else 0  # WSD's 5%
+    optimizer = make_optimizer(config["optimizer"], model.parameters(), config["lr"], warmup_steps=warm)
     return model, optimizer, make_scheduler(config, optimizer, steps_per_epoch)
 
 
@@ -134,6 +145,17 @@ class Experiment:
     seeds: tuple = SEEDS
     tuning: bool = False
     extra: dict = field(default_factory=dict)
+
+
+def _batch_config(opt, batch, rule, warmup):
+    """Chapter 11: ``opt`` at batch ``batch``, its tuned lr (at BATCH_SIZE) scaled by ``rule``
+    (11.1)/(11.3), with the warm-up (11.2) over the first epoch when ``warmup``."""
+    factor = {"none": 1.0, "linear": batch / BATCH_SIZE, "sqrt": math.sqrt(batch / BATCH_SIZE)}[rule]
+    if batch == BATCH_SIZE:   # the reference run: the same config as the optimizers experiment's
+        return config(f"{opt}/constant", opt)
+    label = f"{opt}/B={batch}/{rule}" + ("/warmup" if warmup else "")
+    return config(label, opt, lr_factor=factor, schedule="goyal_warmup" if warmup else "constant",
+                  batch_size=batch)
 
 
 def _tuning_configs(ks=None):
@@ -163,4 +185,20 @@ EXPERIMENTS = {e.name: e for e in (
                 config("momentum/step", "momentum", schedule="step"))),
     Experiment("schedules_adam", "eight schedules for Adam at its tuned lr",
                tuple(config(f"adam/{s}", "adam", schedule=s) for s in SCHEDULES)),
+    # chapter 11_training_practice
+    Experiment("batch_size", "SGD + momentum at batch 64 to 1024: the tuned lr kept, scaled linearly "
+               "with a one-epoch warm-up (11.1)-(11.2), or scaled without warm-up",
+               tuple(_batch_config("momentum", b, rule, warm) for b, rule, warm in (
+                   (64, "none", False), (128, "linear", True), (256, "none", False), (256, "linear", True),
+                   (512, "linear", True), (1024, "none", False), (1024, "linear", True),
+                   (1024, "linear", False)))),
+    Experiment("batch_size_adam", "Adam at batch 64 to 1024: square-root (11.3) against linear scaling",
+               tuple(_batch_config("adam", b, rule, True) for b, rule in (
+                   (64, "none"), (256, "sqrt"), (256, "linear"), (1024, "sqrt"), (1024, "linear")))),
+    Experiment("schedule_free_tuning", "the schedule-free optimizers' best lr (final validation accuracy, 2 epochs)",
+               tuple(config(f"{o}/lr={grid_lr(k):g}", o, grid_lr(k), epochs=TUNE_EPOCHS)
+                     for o in SCHEDULE_FREE for k in SF_GRIDS[o]), seeds=TUNE_SEEDS),
+    Experiment("schedule_free", "schedule-free SGD and AdamW against WSD and cosine, each at its tuned lr",
+               tuple(config(f"{o}/{s}", o, schedule=s) for o in ("momentum", "adam") for s in ("wsd", "cosine"))
+               + tuple(config(f"{o}/none", o, tuned_by="schedule_free_tuning") for o in SCHEDULE_FREE)),
 )}

@@ -128,10 +128,11 @@ def resolve(config, root=None) -> dict:
         return dict(config)
     from .stats import best_lr
 
-    best = best_lr(load_records("tuning", root=root), config["optimizer"])
+    tuning = config.get("tuned_by", "tuning")   # chapter 11 tunes the schedule-free optimizers apart
+    best = best_lr(load_records(tuning, root=root), config["optimizer"])
     if best is None:
         raise ExperimentError(f"{config['label']} needs the tuned lr of {config['optimizer']}: "
-                              "run `python -m course_utils experiments run tuning` first")
+                              f"run `python -m course_utils experiments run {tuning}` first")
     return dict(config, lr=float(f"{best * config['lr_factor']:.6g}"))
 
 
