@@ -6,6 +6,7 @@ Chapter: 00_how_to_use_this_course.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -80,14 +81,27 @@ class Book:
     def binder_badge(self, chapter: Chapter | None = None) -> str:
         return f"[![Binder](https://mybinder.org/badge_logo.svg)]({self.binder_url(chapter)})"
 
+    def table(self, *columns: tuple[str, Callable[[Chapter], object]]) -> str:
+        """A Markdown table with one row per chapter; each column is ``(header, cell(chapter))``.
+
+        Every table generated from book.toml is built here: README's chapter table
+        (:meth:`chapter_table`), the instructors' lecture plan and the book site's home page.
+        A ``|`` inside a cell is escaped, so a summary cannot break its row.
+        """
+        rows = ["| " + " | ".join(header for header, _ in columns) + " |", "|" + "---|" * len(columns)]
+        for ch in self.chapters:
+            rows.append("| " + " | ".join(str(cell(ch)).replace("|", "\\|") for _, cell in columns) + " |")
+        return "\n".join(rows)
+
+    def running_total(self, chapter: Chapter) -> str:
+        """Lecture time up to and including ``chapter``, as ``1 h 05 min``."""
+        total = sum(ch.minutes for ch in self.chapters[: self.chapters.index(chapter) + 1])
+        return f"{total // 60} h {total % 60:02d} min"
+
     def chapter_table(self) -> str:
         """The Markdown chapter table that README.md carries (a test keeps them in step)."""
-        rows = ["| # | chapter | what you will see | lecture | GPU helps | launch |",
-                "|---|---|---|---|---|---|"]
-        for ch in self.chapters:
-            rows.append(f"| {ch.number} | [{ch.title}]({ch.file}) | {ch.summary} | {ch.minutes} min | "
-                        f"{'yes' if ch.gpu else 'no'} | {self.colab_badge(ch)} |")
-        return "\n".join(rows)
+        return self.table(NUMBER, ("chapter", lambda ch: f"[{ch.title}]({ch.file})"), SUMMARY, MINUTES, GPU,
+                          ("launch", self.colab_badge))
 
     def chapter(self, name: str) -> Chapter:
         """Find a chapter by file, stem or number (``"02"``, ``"02_momentum"``)."""
@@ -96,6 +110,12 @@ class Book:
                 return ch
         raise BookError(f"no chapter {name!r} in book.toml")
 
+
+# The columns that the generated tables share.
+NUMBER = ("#", lambda ch: ch.number)
+SUMMARY = ("what you will see", lambda ch: ch.summary)
+MINUTES = ("lecture", lambda ch: f"{ch.minutes} min")
+GPU = ("GPU helps", lambda ch: "yes" if ch.gpu else "no")
 
 TABLE_START, TABLE_END = "<!-- chapters:start (generated from book.toml) -->", "<!-- chapters:end -->"
 

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from .book import Book, load_book
+from .book import GPU, MINUTES, NUMBER, SUMMARY, Book, load_book
 
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 EXTRA_PAGES = ("notebooks/INSTRUCTORS.md",)   # shown after the chapters when present
@@ -99,10 +99,6 @@ def setup(app):
 '''
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def index_markdown(book: Book, extra_pages: list[str]) -> str:
     """The home page: title, the chapter table with launch links, and the toctree."""
     lines = [f"# {book.title}", ""]
@@ -111,13 +107,9 @@ def index_markdown(book: Book, extra_pages: list[str]) -> str:
     lines += [f"{', '.join(book.authors)} · {book.license} · [source]({book.repository})", "",
               "Each chapter is a Jupyter notebook shown here with the outputs it produced when it was "
               "last executed. Run it yourself on Colab or Binder, or download the `.ipynb`.", "",
-              "| # | chapter | what you will see | lecture | GPU helps | run it |",
-              "|---|---|---|---|---|---|"]
-    for ch in book.chapters:
-        launch = (f"[Colab]({book.colab_url(ch)}) · [Binder]({book.binder_url(ch)}) · "
-                  f"{{download}}`.ipynb <{ch.file}>`")
-        lines.append(f"| {ch.number} | [{_md_escape(ch.title)}]({ch.file}) | {_md_escape(ch.summary)} | "
-                     f"{ch.minutes} min | {'yes' if ch.gpu else 'no'} | {launch} |")
+              book.table(NUMBER, ("chapter", lambda ch: f"[{ch.title}]({ch.file})"), SUMMARY, MINUTES, GPU,
+                         ("run it", lambda ch: f"[Colab]({book.colab_url(ch)}) · [Binder]({book.binder_url(ch)}) · "
+                                               f"{{download}}`.ipynb <{ch.file}>`"))]
     lines += ["", "```{toctree}", ":hidden:", ":caption: Chapters", ""]
     lines += [str(Path(ch.file).with_suffix("")) for ch in book.chapters]
     lines += ["```", ""]

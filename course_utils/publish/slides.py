@@ -20,7 +20,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from .book import Book, load_book, replace_between_markers
+from .book import GPU, MINUTES, NUMBER, Book, load_book, replace_between_markers
 
 REVEAL_FILES = ("dist/reveal.css", "dist/reset.css", "dist/reveal.js", "dist/theme/white.css",
                 "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js")
@@ -154,13 +154,7 @@ PLAN_END = "<!-- lecture-plan:end -->"
 
 def lecture_plan(book: Book) -> str:
     """The Markdown lecture plan of the instructors' guide: chapters, minutes, running total."""
-    rows = ["| # | chapter | lecture | running total | GPU helps |", "|---|---|---|---|---|"]
-    total = 0
-    for ch in book.chapters:
-        total += ch.minutes
-        rows.append(f"| {ch.number} | {ch.title} | {ch.minutes} min | {total // 60} h {total % 60:02d} min | "
-                    f"{'yes' if ch.gpu else 'no'} |")
-    return "\n".join(rows)
+    return book.table(NUMBER, ("chapter", lambda ch: ch.title), MINUTES, ("running total", book.running_total), GPU)
 
 
 def lecture_plan_block(book: Book) -> str:
