@@ -77,15 +77,15 @@ digits, validation = validation_split(load_digits(device=device), fraction=0.2, 
 EPOCHS = 40
 
 
-def run(scheduler_factory=None, epochs=EPOCHS):
-    """Train the chapter's MLP (seed 0) with SGD(lr=0.1, momentum=0.9) and an optional
-    ReduceLROnPlateau built by ``scheduler_factory(optimizer)``; return history and the lr
-    in force during each epoch."""
-    model = make_mlp(seed=0, device=device)
+def run(scheduler_factory=None, epochs=EPOCHS, seed=0):
+    """Train the chapter's MLP with SGD(lr=0.1, momentum=0.9) and an optional
+    ReduceLROnPlateau built by ``scheduler_factory(optimizer)``; ``seed`` fixes the initial
+    weights and the batch order. Return history and the lr in force during each epoch."""
+    model = make_mlp(seed=seed, device=device)
     optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = scheduler_factory(optimizer) if scheduler_factory else None
     history = train(model, optimizer, digits, epochs=epochs, batch_size=64, scheduler=scheduler,
-                    validation=validation)
+                    validation=validation, generator=torch.Generator().manual_seed(seed))
     return history, history.lr[::history.steps_per_epoch]
 
 
@@ -372,10 +372,8 @@ timeline = trace_plateau(ReduceLROnPlateau(torch.optim.SGD([torch.nn.Parameter(t
                          tuned.val_loss)
 assert list(timeline.lr[:-1]) == tuned_lrs[1:]          # the lr set after epoch e is used in epoch e + 1
 print("cuts after epochs", timeline.reductions, "; lr", [f"{lr:.3g}" for lr in sorted(set(timeline.lr), reverse=True)])
-print(f"best validation loss {min(tuned.val_loss):.4f} (constant lr: {min(constant.val_loss):.4f})")
 for first, second in zip(timeline.reductions, timeline.reductions[1:]):
     assert second - first >= rule["cooldown"] + rule["patience"] + 1               # (7.5) at least
-assert abs(min(tuned.val_loss) / min(constant.val_loss) - 1) < 0.05
 
 # %%
 axes = plot_plateau_timeline(timeline, metric_label="validation loss",
@@ -389,9 +387,44 @@ plt.show()
 # a row, and a cut (vertical line, orange bar) comes when a bar passes the patience line.
 # The blue bands are the cooldown: bad epochs there are not counted, so the network gets two
 # epochs to settle at its new rate before the scheduler judges it again. A few cuts, each
-# after a genuine stall, and the best validation loss matches the constant-rate run's within
-# 5 %: on this small problem the plateau rule is a safeguard against a badly timed cut more
-# than a way to a lower loss. Chapter 08 puts it in a grid beside the fixed schedules.
+# after a genuine stall.
+#
+# **Did the cuts help?** Comparing the best validation losses of the two runs would prove
+# nothing: the runs are identical until the first cut, and the first cut comes *after* the
+# minimum, so the best is the same number in both. What can differ is what happens after the
+# first cut. Five seeds (initial weights and batch order), each trained at the constant rate
+# and with the rule, compared over the epochs after that seed's first cut, with the 95 %
+# Student-t interval of the mean paired difference (chapter 10 builds `mean_ci`):
+
+# %%
+from course_utils.experiments.stats import mean_ci
+
+
+def after_first_cut(seed):
+    """Relative gain in mean validation loss after the first cut (constant → plateau, > 0: the
+    cuts helped), and the ratio of final training losses (plateau / constant)."""
+    const, _ = run(seed=seed)
+    plateau, lrs = run(lambda opt: ReduceLROnPlateau(opt, **rule), seed=seed)
+    cut = next(e for e, lr in enumerate(lrs) if lr < lrs[0])         # first epoch at the lower rate
+    v_c, v_p = (sum(h.val_loss[cut:]) / (EPOCHS - cut) for h in (const, plateau))
+    return cut, (v_c - v_p) / v_c, plateau.epoch_loss[-1] / const.epoch_loss[-1]
+
+
+cuts, gains, ratios = zip(*(after_first_cut(seed) for seed in range(5)))
+gain, half = mean_ci(gains)
+print("first cut after epoch:", cuts)
+print("validation-loss gain after it:", [f"{g:+.1%}" for g in gains], f"mean {gain:+.1%} ± {half:.1%}")
+print("final training loss, plateau / constant:", [f"{r:.2f}" for r in ratios])
+assert gain - half < 0 < gain + half     # the interval holds 0: no detectable gain on validation
+assert min(ratios) > 1.3                 # every seed: the cuts slowed the fit of the training set
+
+# %% [markdown]
+# The validation loss after the cut moves both ways from seed to seed and the interval of the
+# mean gain contains zero; the training loss ends at least 30 % *higher* on every seed. At
+# $\eta = 0.1$ this small network is still fitting its 1,151 images when the validation loss
+# stalls (the stall is overfitting, not a noise floor), so lowering the rate mostly slows
+# the fit. A decay lowers the loss when the loss is held up by the noise of a large constant
+# rate; chapter 10 shows that case on Fashion-MNIST, where the training loss drops at each cut.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Pitfalls
@@ -525,7 +558,8 @@ assert remaining > 0.3 and patient.reductions[0] > 2 * early
 #    first cut comes at epoch $P + 2$ (7.4) and later ones every $C + P + 1$ epochs (7.5).
 # 2. The timeline (best, bad-epoch counter, cooldown, lr) explains every cut, and the
 #    decisions are a pure function of the metric sequence: replaying a run's recorded metrics
-#    reproduces its learning rates.
+#    reproduces its learning rates. On the digits, over five seeds, its cuts came after the
+#    validation minimum, gained nothing detectable and slowed the fit of the training set.
 # 3. A twenty-line pure function reproduces torch's scheduler exactly, NaN and $\infty$
 #    included (they are bad epochs and never become `best`).
 # 4. In `rel` mode a negative metric turns the margin around, so flat or worsening values
