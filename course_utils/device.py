@@ -83,19 +83,6 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def make_deterministic(enabled: bool = True) -> None:
-    """Ask torch for deterministic kernels (bitwise-repeatable runs at some speed cost).
-
-    On CUDA this also needs ``CUBLAS_WORKSPACE_CONFIG``; it is set here when missing.
-    """
-    if enabled:
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(enabled, warn_only=False)
-    if hasattr(torch.backends, "cudnn"):
-        torch.backends.cudnn.benchmark = not enabled
-        torch.backends.cudnn.deterministic = enabled
-
-
 def setup(seed: int = 0, *, threads: int | None = None, quiet: bool = False) -> torch.device:
     """The first cell of every chapter: seed everything, apply the course style, pick the device.
 

@@ -132,26 +132,6 @@ class Quadratic(Objective):
         return self.A.clone()
 
 
-class Rosenbrock(Objective):
-    """f(x, y) = (a − x)² + b (y − x²)²: a curved valley, minimum at (a, a²)."""
-
-    def __init__(self, a: float = 1.0, b: float = 100.0):
-        self.a, self.b = float(a), float(b)
-        self.minimizers = (torch.tensor([self.a, self.a**2], dtype=torch.float64),)
-
-    def __call__(self, w):
-        w = self._check(w)
-        x, y = w[..., 0], w[..., 1]
-        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
-
-    def grad(self, w):
-        w = self._check(w)
-        x, y = w[..., 0], w[..., 1]
-        gx = -2 * (self.a - x) - 4 * self.b * x * (y - x**2)
-        gy = 2 * self.b * (y - x**2)
-        return torch.stack([gx, gy], dim=-1)
-
-
 class Saddle(Objective):
     """f(x, y) = ½ x² − ½ y² + ¼ y⁴: a saddle at the origin between minima at (0, ±1).
 

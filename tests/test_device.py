@@ -71,15 +71,6 @@ def test_setup_prints_the_device_once(capsys, monkeypatch):
     assert capsys.readouterr().out == ""
 
 
-def test_make_deterministic_toggles_torch():
-    try:
-        dev.make_deterministic(True)
-        assert torch.are_deterministic_algorithms_enabled()
-    finally:
-        dev.make_deterministic(False)
-    assert not torch.are_deterministic_algorithms_enabled()
-
-
 def test_synchronize_waits_on_cuda_and_mps_and_is_a_no_op_on_the_cpu(monkeypatch):
     calls = []
     monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: calls.append(("cuda", device)))

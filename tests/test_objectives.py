@@ -3,15 +3,12 @@ import math
 import pytest
 import torch
 
-from course_utils.objectives import (LocalMinima1D, NoisyGradient, Objective, Quadratic, Rosenbrock,
-                                     Saddle, rotation)
+from course_utils.objectives import LocalMinima1D, NoisyGradient, Objective, Quadratic, Saddle, rotation
 
 OBJECTIVES = [
     Quadratic([1.0, 10.0]),
     Quadratic.with_condition(100.0, dim=5, rotate=True, seed=3, center=torch.arange(5.0)),
     Quadratic([2.0, 0.5], Q=rotation(0.3)),
-    Rosenbrock(),
-    Rosenbrock(a=2.0, b=5.0),
     Saddle(),
     LocalMinima1D(),
 ]
@@ -50,7 +47,7 @@ def test_quadratic_value_is_half_the_mahalanobis_distance():
 
 def test_objectives_evaluate_grids_and_keep_dtype():
     grid = torch.zeros(3, 4, 2, dtype=torch.float32)
-    for f in (Quadratic([1.0, 2.0]), Rosenbrock(), Saddle()):
+    for f in (Quadratic([1.0, 2.0]), Saddle()):
         out = f(grid)
         assert out.shape == (3, 4) and out.dtype == torch.float32
 
@@ -77,7 +74,7 @@ def test_a_point_given_as_a_python_list_is_read_as_float64(f):
 
 def test_wrong_point_shape_is_an_error():
     with pytest.raises(ValueError, match=r"shape \(\.\.\., 2\)"):
-        Rosenbrock()(torch.zeros(3))
+        Saddle()(torch.zeros(3))
 
 
 def test_saddle_has_its_saddle_at_the_origin():
