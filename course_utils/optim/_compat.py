@@ -79,7 +79,7 @@ def _check_foreach_adam_group(group, steps, params):
                                  "and foreach=True")
             if value.numel() != 1:
                 raise ValueError(f"Tensor {name} must be 1-element")
-    if group["capturable"]:
+    if group["capturable"] and not torch.compiler.is_compiling():   # compiling: as torch
         _check_capturable_devices(params, steps, _CAPTURABLE_DEVICES)
     if group["differentiable"]:
         raise AssertionError("_foreach ops don't support autograd")
@@ -123,7 +123,14 @@ def _adam_step_general(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, bet
     lerp), and with ``differentiable``/``capturable`` torch's second arrangement of (4.6):
     bias corrections kept as tensors computed from ``step`` (no ``.item()``; gradients reach
     γ, β1, β2 that require grad), state read again later cloned for autograd. That
-    arrangement rounds differently from the default (about 1e-7: ``step`` is float32)."""
+    arrangement rounds differently from the default (about 1e-7: ``step`` is float32).
+
+    Under ``torch.compile`` dynamo shows every param group ``capturable=True`` (torch's own
+    optimizers take this tensor path when compiled, with no ``.item()`` to break the graph),
+    so the shells land here. There t is taken in float64 (except on MPS, which has none):
+    β2^t in float32 is off by up to 1e-5 relative at t = 1 (0.999 rounds to float32), which
+    made torch's compiled Adam drift about 1.5e-6 from its eager run; in float64 compiled
+    training agrees with eager to float32 rounding (tests/test_optim_compile.py)."""
     g = -grad if maximize else grad
     step += 1
     if weight_decay != 0:
