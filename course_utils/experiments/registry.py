@@ -98,6 +98,8 @@ def make_scheduler(config, optimizer, steps_per_epoch):
         return None
     if name == "step":   # ×0.1 at a third and two thirds of the run
         return sched.StepLR(optimizer, step_size=total // 3, gamma=0.1)
+    if name == "step_once":   # the same first cut, then η/10 to the end (isolates the second cut)
+        return sched.MultiStepLR(optimizer, milestones=[total // 3], gamma=0.1)
     if name == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=total)
     if name == "warmup_cosine":
@@ -182,7 +184,11 @@ EXPERIMENTS = {e.name: e for e in (
     Experiment("staircase", "StepLR ×0.1 against constant rates η and η/10 (the noise floor scales with η)",
                (config("momentum/constant", "momentum"),
                 config("momentum/constant_lr/10", "momentum", lr_factor=0.1),
+                config("momentum/step_once", "momentum", schedule="step_once"),
                 config("momentum/step", "momentum", schedule="step"))),
+    Experiment("long", "three times longer runs (18 epochs): do StepLR's and ReduceLROnPlateau's cuts pay off?",
+               tuple(config(f"momentum/{s}", "momentum", schedule=s, epochs=3 * EPOCHS)
+                     for s in ("constant", "step", "plateau", "cosine"))),
     Experiment("schedules_adam", "eight schedules for Adam at its tuned lr",
                tuple(config(f"adam/{s}", "adam", schedule=s) for s in SCHEDULES)),
     # chapter 11_training_practice

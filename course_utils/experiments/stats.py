@@ -119,9 +119,9 @@ def tuning_configs(experiment, records):
 def summary(name, records, metrics=METRICS):
     """Rows ``{"experiment", "config", "n_seeds", "metric", "mean", "ci95"}`` per config and metric;
     for a tuning experiment, ``{"experiment", "optimizer", "lr_grid", "best_lr", "val_acc"}``."""
-    if records and records[0]["experiment"] == "tuning":
+    if name == "tuning" or name.endswith("_tuning"):
         rows = []
-        for opt in OPTIMIZERS:
+        for opt in dict.fromkeys([*OPTIMIZERS, *(r["config"]["optimizer"] for r in records)]):
             scores = tuning_scores(records, opt)
             if scores:
                 rows.append({"experiment": name, "optimizer": opt, "lr_grid": list(scores),
@@ -159,3 +159,27 @@ def format_table(rows) -> str:
         n = next(iter(by_metric.values()))["n_seeds"]
         lines.append(f"{exp:<20} {label:<30} n={n}  " + "  ".join(cells))
     return "\n".join(lines)
+
+
+def by_config(records):
+    """{config label: [records sorted by seed]}."""
+    out = {}
+    for r in sorted(records, key=lambda r: r["seed"]):
+        out.setdefault(r["config"]["label"], []).append(r)
+    return out
+
+
+def finals(records, label, metric):
+    """The final values of ``metric`` of config ``label``, one per seed (diverged runs left out)."""
+    return [v for v in (final(r, metric) for r in by_config(records)[label]) if v is not None]
+
+
+def paired(records, a, b, metric, other=None):
+    """Mean and 95% half-width (10.1) of the per-seed difference ``b − a`` of ``metric``: the
+    same seed gives both configs the same initial weights and batch order, so the pair's
+    shared noise cancels. ``other`` holds ``b``'s records when they are in another experiment."""
+    left = {r["seed"]: final(r, metric) for r in by_config(records)[a]}
+    right = {r["seed"]: final(r, metric) for r in by_config(other or records)[b]}
+    diffs = [right[s] - left[s] for s in sorted(left.keys() & right.keys())
+             if left[s] is not None and right[s] is not None]
+    return mean_ci(diffs)
