@@ -2,7 +2,7 @@
 
 Chapter: 02_momentum, 04_adam
 
-A functional core and a thin stateful shell. :func:`sgd_step` and :func:`adam_step` hold all
+A functional core and a thin stateful shell. :func:`sgd_step` and :func:`adam_step` hold
 the math: they update the tensors they are given in place and keep no hidden state, so a
 chapter can call them on plain tensors. The classes subclass ``torch.optim.Optimizer`` for
 bookkeeping only (param groups, ``state[p]``, ``state_dict``, ``zero_grad``, hooks).
@@ -33,16 +33,24 @@ stored and validated as torch does, and here mean:
   CPU for real float32/float64 tensors); torch's refusals on that path (tensor betas without
   ``capturable``, ``differentiable``) are reproduced. Unlike torch's foreach SGD with Nesterov,
   ``p.grad`` is never overwritten.
-* ``fused``: torch's fused kernels round differently (about 1e-7 in float32); here it only
-  keeps Adam's ``step`` as float32 on the param's device, as torch does, and checks devices
-  and sparse gradients. AMP's ``GradScaler`` therefore unscales gradients itself before
-  ``step()``.
+* ``fused``: torch's fused kernels round differently (about 1e-7 in float32); here the math
+  is the for-loop's, Adam's ``step`` is float32 on the param's device, devices and sparse
+  gradients are checked, and the optimizer takes part in AMP as torch's fused ones do
+  (``_step_supports_amp_scaling``): ``GradScaler`` sets ``grad_scale`` and ``found_inf``, and
+  ``step()`` divides each ``p.grad`` in place by the scale, or skips the whole step (params,
+  state, ``step`` unchanged) when an inf/NaN was found (``_compat._amp_unscale_or_skip``).
 * ``capturable`` (Adam): ``step`` lives on the param's device, CPU params are refused, and the
   bias corrections stay tensors (no ``.item()``), all as in torch.
 * ``differentiable``: ``step()`` runs with autograd on and uses torch's differentiable
   arrangement of the ops (tensor bias corrections, clones of re-read state, ``addcmul`` for
   tensor hyper-parameters that require grad), so gradients reach the params, gradients, state
   and hyper-parameters exactly as with ``torch.optim`` (checked with ``gradcheck``).
+
+These other arrangements (and complex params, tensor betas) live in ``_compat.py``; the shells
+call them instead of the cores, so ``sgd_step``/``adam_step`` show only the equations.
+``torch.compile`` traces ``step()`` into one graph, as for torch: dynamo shows every group
+``capturable=True``, so Adam takes the tensor arrangement there (β^t in float64, so compiled
+training agrees with eager to float32 rounding).
 """
 
 from .adam import Adam, AdamW, adam_step
