@@ -230,3 +230,17 @@ def test_parameters_equal_sees_a_one_ulp_difference():
     assert not parameters_equal(a, b, exact=True)
     assert parameters_equal(a, b, exact=False)
     assert not parameters_equal(a, make_cnn())
+
+
+def test_a_schedule_free_optimizer_is_evaluated_at_its_average_and_left_in_train_mode(small):
+    """train() calls optimizer.eval() around evaluation (x, chapter 11) and train() after it."""
+    data, val = small
+    model = make_mlp(seed=0)
+    opt = our_optim.SGDScheduleFree(model.parameters(), lr=0.5, momentum=0.9)
+    h = train(model, opt, data, epochs=2, batch_size=32, validation=val)
+    assert opt.param_groups[0]["train_mode"]
+    y_weights = [p.detach().clone() for p in model.parameters()]
+    opt.eval()
+    assert evaluate(model, *val) == (h.val_loss[-1], h.val_acc[-1])
+    assert evaluate(model, data.x_test, data.y_test) == (h.test_loss[-1], h.test_acc[-1])
+    assert not all(torch.equal(p, q) for p, q in zip(model.parameters(), y_weights))   # x differs from y
