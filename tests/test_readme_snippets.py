@@ -88,8 +88,6 @@ def test_compile(tmp_path, monkeypatch):
     assert len(ns["losses"]) == 3 and ns["losses"][2] < ns["losses"][0]
 
 
-@pytest.mark.xfail(strict=False, reason="pending: the fused AMP protocol (_step_supports_amp_scaling, "
-                   "grad_scale/found_inf in step) in course_utils.optim, another helper's work")
 def test_amp(tmp_path, monkeypatch):
     ns = _run("amp", tmp_path, monkeypatch)
     opt = ns["opt"]
