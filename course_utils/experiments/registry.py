@@ -192,15 +192,16 @@ EXPERIMENTS = {e.name: e for e in (
     Experiment("schedules_adam", "eight schedules for Adam at its tuned lr",
                tuple(config(f"adam/{s}", "adam", schedule=s) for s in SCHEDULES)),
     # chapter 11_training_practice
-    Experiment("batch_size", "SGD + momentum at batch 64 to 1024: the tuned lr kept, scaled linearly "
+    Experiment("batch_size", "SGD + momentum at batch 64 to 2048: the tuned lr kept, scaled linearly "
                "with a one-epoch warm-up (11.1)-(11.2), or scaled without warm-up",
                tuple(_batch_config("momentum", b, rule, warm) for b, rule, warm in (
                    (64, "none", False), (128, "linear", True), (256, "none", False), (256, "linear", True),
                    (512, "linear", True), (1024, "none", False), (1024, "linear", True),
-                   (1024, "linear", False)))),
-    Experiment("batch_size_adam", "Adam at batch 64 to 1024: square-root (11.3) against linear scaling",
+                   (1024, "linear", False), (2048, "none", False), (2048, "linear", True)))),
+    Experiment("batch_size_adam", "Adam at batch 64 to 2048: square-root (11.3) against linear scaling",
                tuple(_batch_config("adam", b, rule, True) for b, rule in (
-                   (64, "none"), (256, "sqrt"), (256, "linear"), (1024, "sqrt"), (1024, "linear")))),
+                   (64, "none"), (256, "sqrt"), (256, "linear"), (1024, "sqrt"), (1024, "linear"),
+                   (2048, "sqrt"), (2048, "linear")))),
     Experiment("schedule_free_tuning", "the schedule-free optimizers' best lr (final validation accuracy, 2 epochs)",
                tuple(config(f"{o}/lr={grid_lr(k):g}", o, grid_lr(k), epochs=TUNE_EPOCHS)
                      for o in SCHEDULE_FREE for k in SF_GRIDS[o]), seeds=TUNE_SEEDS),
