@@ -124,9 +124,17 @@ if device.type == "cpu":
 #
 # with $S = 5$ or $7$ streams, and we report a measured step time $T$ as its effective bandwidth:
 # the rate at which it would have to move memory if it moved only what (9.1)–(9.2) require.
-# For $B$ we measure `dst.copy_(src)` on a tensor of the same size, which moves $2 \times 4$ B per
-# element. (Weight decay, Nesterov or AdamW's decoupled decay read nothing new: they add flops,
-# not streams.)
+# For $B$ we measure a **floor** with exactly the step's traffic in one pass: torch's fused kernel
+# for the same optimizer, run on a *single* flat scratch buffer of the same size
+# (`bench.floor_step`), so that it reads each input once, writes each output once, in place, with
+# no per-tensor calls. A step can only beat that by noise. (Two streaming passes with the same
+# reads and writes in total, such as `a.add_(b)` and `c.neg_()` for SGD, are the fallback where
+# torch has no fused kernel for the device; they can run slower than one pass, so the fused
+# kernel is the stricter floor. A plain copy would not do either: on a CPU, writing a fresh
+# destination first *reads* each of its cache lines — write-allocate — so a copy moves more
+# bytes than it is credited with, and an in-place step can appear to run at "more than 100%" of
+# it.) Weight decay, Nesterov or AdamW's decoupled decay read nothing new: they add flops, not
+# streams.
 #
 # The flops are few: SGD-momentum does about 4 per parameter, Adam about 13 (the `lerp`, the
 # squared-gradient average, a square root, a division, an addition, a fused multiply-add). That
@@ -212,8 +220,11 @@ assert sum(adam_passes.values()) == 18 and sum(sgd_passes.values()) == 8
 #
 # torch's two faster paths each attack one of these. `foreach=True` groups the per-tensor calls
 # into one call per operation over a *list* of tensors (on a GPU, a few launches instead of
-# hundreds; on a CPU the `_foreach_*` operations fall back to the same per-tensor loop). `fused=True` runs one hand-written kernel per tensor that
-# reads each input once and writes each output once: the floor (9.2), apart from per-tensor overhead.
+# hundreds; on a CPU the `_foreach_*` operations fall back to the same per-tensor loop). `fused=True`
+# fuses in both directions, in the words of torch's documentation: *vertically*, the whole update
+# in one pass that reads each input once and writes each output once (the traffic of (9.2)), and
+# *horizontally*, many tensors per call — on CUDA a multi-tensor kernel that updates a batch of
+# tensors in each launch.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. From scratch: flatten, then fuse
@@ -272,7 +283,7 @@ show_source(fast.adam_fused_math)
 # (`tests/test_fast.py`) proves it equal to `torch.optim` in float64 to $10^{-12}$.
 #
 # For SGD with momentum (no dampening, no weight decay) eager PyTorch *can* get close to the floor
-# by hand: `torch.add(g, b, alpha=μ, out=b)` forms $b \leftarrow g + \mu b$ in one pass of 3 floats, and
+# by hand, on the flat buffers: `torch.add(g, b, alpha=μ, out=b)` forms $b \leftarrow g + \mu b$ in one pass of 3 floats, and
 # `θ.add_(b, alpha=-γ)` is another pass of 3. Six floats against the floor's five. It is equal to
 # torch's SGD up to rounding, not necessarily bitwise: where the processor has fused multiply-add,
 # $g + \mu b$ can be rounded once, while torch rounds $\mu b$ and then the sum.
@@ -308,50 +319,64 @@ print("lean SGD == torch SGD after 5 steps, within float32 tolerance")
 # * **ours: flat, lean** (SGD only) — the two-pass step above;
 # * **ours: flat + compile** — the fused math compiled (with `COURSE_FULL_RUN=1`);
 # * **torch: for-loop / foreach / fused** — `torch.optim`'s three implementations.
+#
+# Each round also times the floor of section 2 — torch's fused kernel on one flat buffer — right
+# before each implementation, so the "% floor" column compares each step with streaming exactly
+# its bytes in one pass on this machine, now.
 
 # %%
 def race(name, params, repeats=9):
-    """Median and fastest seconds per step of every implementation, and the copy bandwidth in GB/s."""
+    """Median and fastest seconds per step of each implementation, the floor's GB/s (9.3), % of the floor."""
     impls = bench.implementations(name, params, compile=FULL_RUN)
     if name == "sgd":
         flat, flat_grad = fast.flatten_parameters(params)
         lean_buf = flat_grad.clone()                     # b_1 = g_1, as torch's first step
         impls["ours: flat, lean"] = lambda: lean_sgd_step(flat, flat_grad, lean_buf, **bench.HYPER[name])
     bench.first_steps(impls)
-    times = bench.time_round_robin({"copy": lambda: copy_dst.copy_(copy_src), **impls}, repeats=repeats,
-                                   warmup=1, device=device, max_seconds=None if FULL_RUN else 6)
-    medians = {k: statistics.median(v) for k, v in times.items()}
-    fastest = {k: min(v) for k, v in times.items() if k != "copy"}
-    return medians, 2 * 4 * n_params / medians.pop("copy") / 1e9, fastest
+    times = bench.time_round_robin(bench.with_floor(bench.floor_step(name, n_params, device), impls),
+                                   repeats=repeats, warmup=1, device=device, max_seconds=None if FULL_RUN else 6)
+    floor_s = statistics.median(t for k, v in times.items() if k.startswith(bench.FLOOR_BEFORE) for t in v)
+    medians = {k: statistics.median(times[k]) for k in impls}
+    fastest = {k: min(times[k]) for k in impls}
+    pct = {k: bench.pct_of_floor(times, k) for k in impls}
+    return medians, streams[name] * 4 * n_params / floor_s / 1e9, fastest, pct
 
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 results = {name: race(name, params) for name in ("sgd", "adam")}
-for name, (medians, copy_gbps, _) in results.items():
+for name, (medians, floor_gbps, _, pct_floor) in results.items():
     fused = medians["torch: fused"]
-    print(f"\n{bench.TITLES[name]}: {streams[name]} floats per parameter; copy bandwidth {copy_gbps:.1f} GB/s")
-    print(f"{'implementation':<24}{'median':>22}{'GB/s':>7}{'vs fused':>10}{'% copy':>8}")
+    print(f"\n{bench.TITLES[name]}: {streams[name]} floats per parameter; floor {floor_gbps:.1f} GB/s (median)")
+    print(f"{'implementation':<24}{'median':>22}{'GB/s':>7}{'vs fused':>10}{'% floor':>8}")
     for impl, t in sorted(medians.items(), key=lambda kv: kv[1]):
         gbps = streams[name] * 4 * n_params / t / 1e9                                  # (9.3)
-        print(f"{impl:<24}{1e3 * t:>9.2f} ms (wall clock){gbps:>7.1f}{fused / t:>9.2f}×{100 * gbps / copy_gbps:>7.0f}%")
+        print(f"{impl:<24}{1e3 * t:>9.2f} ms (wall clock){gbps:>7.1f}{fused / t:>9.2f}×{pct_floor[impl]:>7.0f}%")
 
 # %% [markdown]
 # Compare the rows with the pass counts of section 4: the flat lean and fused steps make the
 # fewest passes with the fewest calls. The "vs fused" column is speed relative to torch's fused
-# kernel (above 1 is faster). On a quiet machine the per-tensor loops are helped by the caches
-# (their tensors are small); on a busy one they suffer most, because each of their hundreds of
-# small operations waits for every core. Percentages of the copy bandwidth can exceed 100%: a
-# copy's writes make the processor *read* each destination cache line before overwriting it
-# (write-allocate: the line is fetched on a write miss), so a copy really moves 3 floats per
-# element while we credit it with 2; an in-place update reads those lines anyway.
+# kernel (above 1 is faster). "% floor" is the floor's time over the step's, with the floor timed
+# right before the step in every round and the median taken over the rounds' ratios: load from
+# other processes then hits both halves of each pair alike. Only noise can push it past 100%. On a quiet machine the per-tensor loops are helped by the caches (their
+# tensors are small); on a busy one they suffer most, because each of their hundreds of small
+# operations waits for every core.
+#
+# Why can the lean SGD, with 6 floats per parameter, keep up with torch's fused step, which moves
+# 5? Bytes are not the only cost. The lean step makes 2 calls on one flat buffer; torch's fused
+# step has 96 tensors of very different sizes to work through, one call's worth of set-up each.
+# The floor is the same fused kernel on one flat buffer, so the "% floor" of "torch: fused"
+# measures exactly what the 96 tensors cost on this machine — the margin the lean step spends on
+# its sixth float.
 #
 # The claims this chapter makes about the race are asserted on each implementation's *fastest*
 # round rather than its median: load from other processes only ever adds time, so the minimum is
 # the most repeatable measure of what the code itself costs (the table shows the typical cost).
 # The bounds follow from the pass counts, with room for a busy machine: the lean SGD moves 6
 # floats to the fused kernel's 5 (1.2× if both ran at the floor; bound 1.5×), and the for-loop
-# Adam 18 to 7 (2.6×, less what the caches save; bound 1.5×):
+# Adam 18 to 7 (2.6×, less what the caches save; bound 1.5×). The percentages of the floor are
+# printed, not asserted: they are ratios of times on a machine shared with whatever else runs,
+# and only noise can push one past 100%:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -360,6 +385,8 @@ lean_vs_fused = sgd_t["ours: flat, lean"] / sgd_t["torch: fused"]
 fused_vs_loop = adam_t["torch: for-loop"] / adam_t["torch: fused"]
 print(f"lean flat SGD takes {lean_vs_fused:.2f}× the time of torch's fused SGD (bound: 1.5×)")
 print(f"torch's for-loop Adam takes {fused_vs_loop:.1f}× the time of its fused Adam (bound: > 1.5×)")
+for name in ("sgd", "adam"):
+    print(f"{bench.TITLES[name]}: torch's fused step at {results[name][3]['torch: fused']:.0f}% of the floor")
 assert lean_vs_fused < 1.5, "our fused-style SGD keeps up with torch's fused kernel"
 assert fused_vs_loop > 1.5, "moving each byte once pays"
 
@@ -376,7 +403,7 @@ else:
 # %% [markdown]
 # A roofline-style picture of the same numbers. In a roofline plot, a kernel's speed is capped by
 # the memory bandwidth times the work it does per byte; every optimizer step has the same tiny
-# work per byte, so the cap is simply the bandwidth, drawn as the copy line. The bars are the
+# work per byte, so the cap is simply the bandwidth, drawn as the floor's line. The bars are the
 # effective bandwidths (9.3):
 
 # %%
@@ -385,14 +412,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
-for ax, (name, (medians, copy_gbps, _)) in zip(axes, results.items()):
+for ax, (name, (medians, floor_gbps, _, _)) in zip(axes, results.items()):
     names = sorted(medians, key=medians.get, reverse=True)
     gbps = [streams[name] * 4 * n_params / medians[k] / 1e9 for k in names]
     ax.barh(names, gbps, color=["#0072B2" if k.startswith("ours") else "#D55E00" for k in names])
-    ax.axvline(copy_gbps, color="k", linestyle=":")
+    ax.axvline(floor_gbps, color="k", linestyle=":")
     ax.set(title=f"{bench.TITLES[name]} ({streams[name]} floats per parameter)", xlabel="effective GB/s (9.3)")
 fig.legend([Patch(color="#0072B2"), Patch(color="#D55E00"), Line2D([], [], color="k", linestyle=":")],
-           ["ours (from scratch)", "torch.optim", "copy bandwidth (measured alongside)"],
+           ["ours (from scratch)", "torch.optim", "floor: the step's bytes, streamed (measured alongside)"],
            loc="outside lower center", ncols=3)
 fig.suptitle(f"Fewer passes, fewer calls, closer to the bandwidth line ({n_params / 1e6:.0f} M parameters, {device.type})")
 plt.show()
@@ -429,8 +456,9 @@ else:
 # * **Timing the first step**, which allocates the optimizer state (and compiles, for a compiled
 #   step). Warm up first.
 # * **Timing a GPU without synchronizing**: you measure how fast Python can queue kernels.
-# * **Comparing against a copy as if it were a ceiling.** A copy pays for reading the lines it
-#   overwrites; in-place updates do not, and can beat "100% of copy bandwidth".
+# * **Comparing against a copy as if it were a ceiling.** On a CPU a copy pays for reading the
+#   lines it overwrites (write-allocate); in-place updates do not, and can beat "100% of copy
+#   bandwidth". Measure the floor with the step's own reads and writes, in place (section 2).
 # * **Replacing a flat gradient.** `opt.zero_grad(set_to_none=True)` in torch's optimizers, or
 #   `p.grad = None`, cuts a parameter's gradient loose from the flat buffer. The flat optimizers
 #   zero the buffer in place instead, and refuse to step if a gradient was replaced:
@@ -460,9 +488,11 @@ except RuntimeError as err:
 # 3. Eager steps pay for extra passes (Adam: 18 floats instead of 7), temporaries and one
 #    operation per tensor; caches sometimes hide part of it.
 # 4. Flattening removes the per-tensor calls, fusing removes the extra passes: the from-scratch
-#    flat SGD in two passes keeps up with torch's fused kernel (asserted within 1.5×), and the
-#    compiled flat step matches it for both optimizers (within 10 %, asserted with
-#    `COURSE_FULL_RUN=1`; `python -m course_utils bench` reports the ratios at 25 M parameters).
+#    flat SGD in two passes keeps up with torch's fused kernel (asserted within 1.5×). The compiled
+#    flat step is proven to compute torch's step by the test suite; its *speed* is raced only with
+#    `COURSE_FULL_RUN=1` (the committed run skipped it, as its output says), where the chapter
+#    asserts it within 10% of torch's fused kernel; `python -m course_utils bench` reports the
+#    ratios at 25 M parameters.
 
 # %% [markdown]
 # ## Exercises
@@ -505,17 +535,23 @@ torch.testing.assert_close(mine, ref.detach())
 print("lean Adam (16 floats per parameter) == torch Adam within float32 tolerance")
 
 # %% [markdown]
-# **3.** How does the step time scale with $N$? Time torch's fused Adam at three sizes and check
-# that the effective bandwidth stays roughly constant once the tensors outgrow the caches.
+# **3.** How does the step time scale with $N$? Time torch's fused Adam at three sizes, with the
+# floor alongside, and compare the effective bandwidths. Is a step's cost proportional to $N$?
 
 # %% tags=["solution"]
 # NBVAL_IGNORE_OUTPUT
 for size in (1_000_000, 4_000_000, 8_000_000):
     sized = bench.make_params(size, device)
-    opt = torch.optim.Adam(sized, lr=1e-3, fused=True)
-    t = statistics.median(bench.time_round_robin({"fused": opt.step}, repeats=5, device=device, max_seconds=2)["fused"])
     n = sum(p.numel() for p in sized)
-    print(f"{n:>10,} parameters: {1e3 * t:.2f} ms (wall clock), {28 * n / t / 1e9:.1f} GB/s")
+    opt = torch.optim.Adam(sized, lr=1e-3, fused=True)
+    timed = bench.time_round_robin({"fused": opt.step, "floor": bench.floor_step("adam", n, device)},
+                                   repeats=5, device=device, max_seconds=2)
+    t, t_floor = (statistics.median(timed[k]) for k in ("fused", "floor"))
+    print(f"{n:>10,} parameters: {1e3 * t:.2f} ms (wall clock), {28 * n / t / 1e9:.1f} GB/s; "
+          f"floor {28 * n / t_floor / 1e9:.1f} GB/s")
+# Typically not proportional at small N: each step also pays a cost per call and per tensor that
+# does not shrink with N, so the effective bandwidth rises with N toward the floor's. (The floor
+# itself can be higher at small N, where its buffers still fit in the caches.)
 
 # %% [markdown]
 # ## References
