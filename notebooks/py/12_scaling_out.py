@@ -208,9 +208,9 @@ assert two["world_size"] == 2 and two["loss"][-1] < two["loss"][0]
 # The same function `train` runs in this process with `world_size=1` and a batch of 64:
 # same seed, same permutation, same global batches, no process group, no DDP. If (12.1)
 # holds, every loss, every learning rate and every final weight agrees. In float64 they
-# cannot be expected to agree bitwise: DDP sums two half-batch gradients after dividing each
-# by 2, where one process sums 64 per-example terms in one reduction, and the two orders of
-# addition round differently in the last bit. The stated tolerance is therefore
+# cannot be expected to agree bitwise: DDP averages two half-batch gradients with an
+# all-reduce, where one process sums 64 per-example terms in one reduction, and the two
+# orders of addition may round differently in the last bit. The stated tolerance is therefore
 # $10^{-12}$ relative, about $10^4$ units in the last place of float64, room for 20 steps to
 # amplify a last-bit difference while still failing on any real mistake (a wrong shard, a
 # missing all-reduce, a scheduler stepped twice), each of which moves the weights by more
@@ -310,8 +310,9 @@ assert sharded_bytes(64, 1, parts) == 4 + 12 / 64 and sharded_bytes(64, 3, parts
 # %% [markdown]
 # For a model of $10^9$ parameters, 16 GB of training state per process under DDP becomes
 # 4.2 GB with ZeRO-1 and 0.25 GB with FSDP at $k = 64$, paid for with communication: FSDP
-# all-gathers every layer's weights twice per step (forward and backward) instead of DDP's
-# single all-reduce of the gradients.
+# all-gathers each layer's weights twice per step (for the forward and again for the
+# backward pass) and reduce-scatters the gradients, about 1.5 times the traffic of DDP's
+# all-reduce (Rajbhandari et al. 2020).
 #
 # What changes for the optimizer under FSDP is what it *sees*: each rank's optimizer steps
 # only its shard of each weight (a flat slice in FSDP1, a `DTensor` shard in FSDP2). An
