@@ -1,16 +1,27 @@
-"""Lecture slides: one reveal.js deck per chapter, built from the notebooks' slide metadata, offline.
+"""Lecture slides: one reveal.js deck per chapter, built for a projector from the committed notebook, offline.
 
 Chapter: 00_how_to_use_this_course (for instructors: ``python -m course_utils slides``).
 
-A cell whose metadata says ``slideshow={"slide_type": "slide"}`` starts a slide; the cells
-after it, up to the next such cell, fill it (JupyterLab's *Property Inspector* or jupytext's
-``# %% [markdown] slideshow={"slide_type": "slide"}`` set it). The decks show the committed
-outputs; nothing is executed. ``jupyter nbconvert --to slides`` would load reveal.js, jQuery,
-require.js and MathJax from CDNs; :func:`build_slides` instead renders with a small template
-of its own and copies what the decks need beside them: reveal.js from the ``sphinx-revealjs``
-package and MathJax from ``sphinx-mathjax-offline``. A deck then opens from the disk, or a USB
-stick, in a lecture hall without a network. Press ``S`` for the speaker view, ``F`` for full
-screen, ``Esc`` for the overview.
+A chapter section is a page, not a slide, so the decks are rebuilt by :func:`lecture_notebook`
+rather than cut from the notebook's slide metadata. Each slide shows one thing, titled with the
+section it belongs to: a figure (an image output), a display equation block (several from one
+section are grouped when a chapter has more than its minutes allow), a short printed output
+(at most 8 lines), or a Markdown list that the chapter already has, cut to three bullets. No
+slide shows more than ``MAX_WORDS`` = 60 visible words: the words of its text once tags and
+math are dropped, plus one per formula. The first slide is the title with the summary from
+``book.toml``; a section with nothing to show gets a slide with its heading. Everything else --
+the prose, the code, long outputs -- goes, in reading order, into the speaker notes of the slide
+on screen when the chapter reaches it (``<aside class="notes">``, one per slide); Colab's set-up
+cell and the worked solutions are left out. :func:`pace` then brings a lecture to about one
+slide per ``MINUTES_PER_SLIDE`` = 2.5 lecture minutes by grouping equations and folding short
+outputs and extra lists into the notes; no figure or equation is dropped.
+
+The decks show the committed outputs; nothing is executed. ``jupyter nbconvert --to slides``
+would load reveal.js, jQuery, require.js and MathJax from CDNs; :func:`build_slides` instead
+renders with a small template of its own and copies what the decks need beside them: reveal.js
+from the ``sphinx-revealjs`` package and MathJax from ``sphinx-mathjax-offline``. A deck then
+opens from the disk, or a USB stick, in a lecture hall without a network. Press ``S`` for the
+speaker view (the notes), ``F`` for full screen, ``Esc`` for the overview.
 """
 
 from __future__ import annotations
@@ -39,20 +50,35 @@ window.MathJax = {
   tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
         processEscapes: true},
   options: {ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process"},
-  svg: {fontCache: "local"}   // each formula self-contained: the speaker view copies the notes' HTML
+  svg: {fontCache: "local"},   // each formula self-contained: the speaker view copies the notes' HTML
+  startup: {pageReady: function () {
+    return MathJax.startup.defaultPageReady().then(function () { courseFitMath(Reveal.getCurrentSlide()); });
+  }}
 };
+// A displayed formula wider than the slide is scaled down to fit (reveal.js only lays out the slide on screen).
+function courseFitMath(slide) {
+  if (!slide) return;
+  slide.querySelectorAll('mjx-container[display="true"]').forEach(function (box) {
+    box.style.fontSize = "";
+    for (var tries = 0; tries < 6 && box.scrollWidth > box.parentElement.clientWidth; tries++) {  // ex is not quite linear
+      var px = parseFloat(getComputedStyle(box).fontSize);
+      box.style.fontSize = (0.98 * px * box.parentElement.clientWidth / box.scrollWidth) + "px";
+    }
+  });
+}
 </script>
 <script defer src="mathjax/tex-svg.js"></script>
 <style>
 /* sized for a projector: a 1280×800 slide that reveal.js scales to the screen */
 .reveal .slides > section, .reveal .slides > section > section { height: 100%; overflow-y: auto; }
 .reveal .jp-RenderedHTMLCommon { font-size: 34px; line-height: 1.35; }
-.reveal .jp-RenderedHTMLCommon h1 { font-size: 64px; margin: 2.5em 0 0.5em; }
-.reveal .jp-RenderedHTMLCommon h2 { font-size: 44px; margin: 0 0 0.6em; }
+.reveal .jp-RenderedHTMLCommon h1 { font-size: 64px; margin: 2.5em 0 0.5em; text-transform: none; }
+.reveal .jp-RenderedHTMLCommon h2 { font-size: 44px; margin: 0 0 0.6em; text-transform: none; }
 .reveal .jp-RenderedHTMLCommon li { margin: 0.4em 0; }
 .reveal .jp-RenderedHTMLCommon mjx-container[display="true"] { margin: 0.8em 0; }
-.reveal .jp-RenderedImage img { display: block; margin: 0 auto; max-width: 100%; max-height: 620px; width: auto; }
-.reveal .jp-OutputArea-output pre { font-size: 24px; line-height: 1.3; }
+.reveal .jp-RenderedImage img { display: block; margin: 0 auto; height: 600px; width: auto; max-width: 100%;
+                                 object-fit: contain; }   /* a figure fills the slide below its title */
+.reveal .jp-OutputArea-output pre { font-size: 28px; line-height: 1.3; }
 .reveal pre { box-shadow: none; }
 </style>
 {%- endblock html_head_js_mathjax -%}
@@ -63,6 +89,7 @@ window.MathJax = {
 Reveal.initialize({controls: true, progress: true, hash: true, center: false,
                    slideNumber: "c/t", transition: "none", width: 1280, height: 800,
                    plugins: [RevealNotes]});
+Reveal.on("slidechanged", function (event) { courseFitMath(event.currentSlide); });
 </script>
 {% endblock footer_js %}
 """
