@@ -183,3 +183,13 @@ def test_table_json_reports_five_seeds_and_interior_best_lrs(capsys):
     sgd = next(r for r in tuned if r["optimizer"] == "sgd")
     momentum = next(r for r in tuned if r["optimizer"] == "momentum")
     assert sgd["lr_grid"][-1] >= momentum["best_lr"] / (1 - 0.9)      # SGD's grid reaches η/(1 − μ)
+
+
+def test_cli_check_and_table_text(capsys):
+    if not (runner.results_dir() / "staircase").is_dir():
+        pytest.skip("no committed records")
+    assert main(["experiments", "check", "staircase"]) == 0
+    assert "all records agree (rtol 0.0001)" in capsys.readouterr().out
+    assert main(["experiments", "table", "staircase"]) == 0
+    out = capsys.readouterr().out
+    assert "momentum/step " in out and "n=5" in out and "test_acc" in out

@@ -40,8 +40,10 @@ GRIDS = {  # exponents k of η = 10^(k/3); SGD's reaches momentum's effective st
     "adam": range(-13, -6), "adamw": range(-13, -6),
 }
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle", "plateau", "wsd", "linear")
+CHAPTER_10 = ("tuning", "optimizers", "schedules_momentum", "onecycle_ablation", "staircase", "long",
+              "schedules_adam")   # the experiments chapter 10 reads, in the order it ran them
 SCHEDULE_FREE = ("sgd_schedulefree", "adamw_schedulefree")   # chapter 11; no scheduler
-SF_GRIDS = {"sgd_schedulefree": range(-3, 1), "adamw_schedulefree": range(-8, -4)}
+SF_GRIDS = {"sgd_schedulefree": range(-3, 4), "adamw_schedulefree": range(-8, -1)}
 
 
 def grid_lr(k: int) -> float:
@@ -169,7 +171,7 @@ def _tuning_configs(ks=None):
 EXPERIMENTS = {e.name: e for e in (
     Experiment("tuning", "each optimizer's best constant lr (final validation accuracy, 2 epochs)",
                _tuning_configs(), seeds=TUNE_SEEDS, tuning=True),
-    Experiment("optimizers", "the five optimizers, each at its tuned lr; plain SGD and Adam also with cosine",
+    Experiment("optimizers", "the five optimizers, each at its tuned lr; plain SGD and momentum also with cosine",
                tuple(config(f"{o}/constant", o) for o in OPTIMIZERS)
                + (config("sgd/cosine", "sgd", schedule="cosine"),
                   config("momentum/cosine", "momentum", schedule="cosine"))),

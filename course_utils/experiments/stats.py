@@ -21,6 +21,7 @@ accuracy over the tuning seeds (a diverged run counts as accuracy 0).
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 
@@ -44,6 +45,7 @@ def t_cdf(t: float, nu: float, intervals: int = 2000) -> float:
     return 0.5 + total * h / 3
 
 
+@functools.lru_cache(maxsize=None)
 def t_quantile(q: float, nu: float) -> float:
     """The ``q``-quantile (q in (0.5, 1)) of Student's t with ``nu`` > 0 degrees of freedom."""
     if not 0.5 < q < 1.0 or nu <= 0:
