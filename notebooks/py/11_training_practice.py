@@ -170,22 +170,39 @@ fig, ax = plt.subplots(figsize=(6.4, 4.0))
 for name, pattern in RULES_TO_PLOT.items():
     table = batch if name.startswith("momentum") else adam
     base = table["momentum/constant" if name.startswith("momentum") else "adam/constant"]
-    points = [(64, base)] + [(b, table[pattern.format(b=b)]) for b in (128, 256, 512, 1024)
+    points = [(64, base)] + [(b, table[pattern.format(b=b)]) for b in (128, 256, 512, 1024, 2048)
                              if pattern.format(b=b) in table]
     ax.errorbar([b for b, _ in points], [v[0] for _, v in points], yerr=[v[1] for _, v in points],
                 marker="o", capsize=3, label=name)
 ax.set_xscale("log", base=2)
 ax.set_xlabel("batch size (examples per step)")
 ax.set_ylabel("test accuracy after 6 epochs")
-ax.set_title("Scaling the rate with the batch recovers most of the accuracy")
+ax.set_title("Scaled rates recover accuracy up to a point; at 2048 the linear rule breaks")
 ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# RESULTS_TEXT_BATCH
+# For momentum SGD, keeping the rate loses accuracy steadily as the batch grows. The linear
+# rule with warm-up recovers all of it at batch 256 (its interval overlaps batch 64's) and
+# part of it at 1024: clearly better than keeping the rate, still below batch 64. At 2048
+# it breaks: the scaled rate of 0.69 with momentum 0.9 is past the stable range, the five
+# seeds scatter, and the mean falls below even the unscaled run. At 1024 the warm-up
+# mostly narrows the spread over seeds (an interval a quarter as wide) rather than moving
+# the mean. For Adam the square-root rule is never worse than the linear one and holds up
+# where the linear one fails: at 2048 their intervals are far apart.
 
 # %%
-ASSERTIONS_BATCH = None
+lo, hi = (lambda t: t[0] - t[1]), (lambda t: t[0] + t[1])
+kept = [batch[k][0] for k in ("momentum/constant", "momentum/B=256/none", "momentum/B=1024/none", "momentum/B=2048/none")]
+assert kept == sorted(kept, reverse=True)                                        # kept rate: steadily worse
+base, lin = batch["momentum/constant"], {b: batch[f"momentum/B={b}/linear/warmup"] for b in (256, 1024, 2048)}
+assert abs(lin[256][0] - base[0]) < lin[256][1] + base[1]                       # recovered at 256
+assert lo(lin[1024]) > hi(batch["momentum/B=1024/none"]) and hi(lin[1024]) < lo(base)   # partly at 1024
+assert lin[2048][1] > 0.1 and lin[2048][0] < batch["momentum/B=2048/none"][0]   # broken at 2048
+no_warm = batch["momentum/B=1024/linear"]
+assert lin[1024][1] < no_warm[1] / 2 and abs(lin[1024][0] - no_warm[0]) < lin[1024][1] + no_warm[1]
+assert all(adam[f"adam/B={b}/sqrt/warmup"][0] >= adam[f"adam/B={b}/linear/warmup"][0] for b in (256, 1024, 2048))
+assert lo(adam["adam/B=2048/sqrt/warmup"]) > hi(adam["adam/B=2048/linear/warmup"])
 
 # %% [markdown]
 # **Where scaling stops paying: the critical batch size.** McCandlish et al. (2018) model
@@ -209,8 +226,8 @@ ASSERTIONS_BATCH = None
 # %%
 from course_utils.scaling import fit_critical_batch, steps_to_target
 
-TARGET = TARGET_LOSS
-scaled = {64: batch["momentum/constant"]} | {b: batch[f"momentum/B={b}/linear/warmup"] for b in (128, 256, 512, 1024)}
+TARGET = 0.5
+scaled = {64: batch["momentum/constant"]} | {b: batch[f"momentum/B={b}/linear/warmup"] for b in (128, 256, 512, 1024, 2048)}
 steps = {}
 for b, (_, _, _, rs) in scaled.items():
     reached = [steps_to_target(r["loss_chunks"], TARGET, r["chunk_steps"]) for r in rs if not r.get("diverged")]
@@ -238,10 +255,31 @@ fig.suptitle("Below the critical batch size (dotted) bigger batches save steps; 
 plt.show()
 
 # %% [markdown]
-# RESULTS_TEXT_CRIT
+# From batch 64 to 128 the steps to the target fall almost by half, as (11.4) predicts far
+# below $B_{\text{crit}}$; from 512 to 1024 doubling the batch saves less than a quarter of
+# the steps and costs more than 50 % more examples. The fit puts the critical batch size
+# between 256 and 512 for this target. (The run at 2048 never reaches it: its scaled rate is
+# unstable, as above.) The critical batch size is not a constant of the problem: repeated for
+# three targets, it grows as the target loss falls, the trend McCandlish et al. report for
+# the gradient noise scale, since near a minimum the mean gradient shrinks and the noise
+# dominates.
 
 # %%
-ASSERTIONS_CRIT = None
+s64, s128, s512, s1024 = (measured[b] for b in (64, 128, 512, 1024))
+assert s128 / s64 < 0.65 and s1024 / s512 > 0.75 and 1024 * s1024 > 1.5 * 512 * s512
+assert 256 < fit.b_crit < 512 and 2048 not in measured
+
+
+def b_crit_for(target):
+    at = {b: [steps_to_target(r["loss_chunks"], target, r["chunk_steps"]) for r in rs]
+          for b, (_, _, _, rs) in scaled.items()}
+    at = {b: sum(v) / len(v) for b, v in at.items() if None not in v}
+    return fit_critical_batch(list(at), list(at.values())).b_crit
+
+
+by_target = {t: b_crit_for(t) for t in (0.7, 0.6, 0.5)}
+print("B_crit by target training loss:", {t: round(b) for t, b in by_target.items()})
+assert by_target[0.7] < by_target[0.6] < by_target[0.5]
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Gradient accumulation: a big batch, one micro-batch at a time
@@ -393,7 +431,18 @@ assert abs(lr_plain - 0.1 * 0.5 ** 8) < 1e-15 and warned
 assert taken_aware == taken and abs(lr_aware - 0.1 * 0.5 ** (8 - n_skipped)) < 1e-15 and not warned_aware
 
 # %% [markdown]
-# AMP_TEXT
+# The first float16 backward passes overflowed; `GradScaler` skipped those steps, halving $s$
+# each time, until one went through. The plain loop still called `scheduler.step()` after
+# every iteration, so by the first real step the rate had already been halved once per skip:
+# the first values of the schedule were spent on steps that never happened. torch's
+# scheduler notices only at its very first `step()`: it checks whether `optimizer.step()`
+# has ever run and, since `GradScaler.step` skipped it, warns about the call order although
+# the loop's order is right. Two remedies. Step the scheduler only after steps that were
+# taken (`amp_step(..., step_scheduler_on_skip=False)` tells them apart by the scale, which
+# shrinks only on a skip): no warning, and no value of the schedule is lost. Or accept the
+# loss when skips are rare, as they are once the scale has settled (after 2000 clean steps
+# the scaler tries a doubled scale, and an overflow then costs one step). A lower
+# `init_scale` avoids most of the initial skips.
 #
 # **Bytes per parameter.** Mixed precision also changes memory. With $w$, $g$ bytes per
 # weight and gradient, an fp32 master copy (4 bytes) when the weights the model computes
@@ -702,11 +751,27 @@ for opt_name in ("sgd_schedulefree", "adamw_schedulefree"):
     assert used == tuned and grid[0] < tuned < grid[-1]       # interior of the grid
 show(sf, "6 epochs, 5 seeds (schedule_free):")
 
+# %%
+sf_loss = results("schedule_free", "test_loss")
+print("test loss:", {label: f"{v[0]:.3f} ± {v[1]:.3f}" for label, v in sf_loss.items()})
+
 # %% [markdown]
-# SF_TEXT
+# Both schedule-free optimizers come out ahead on test accuracy: schedule-free SGD clearly
+# beats SGD with momentum under both schedules, and schedule-free AdamW clearly beats Adam
+# with cosine, while against Adam with WSD the intervals touch. Accuracy is not the whole
+# story: schedule-free AdamW's test *loss* is higher than Adam with WSD's, its predictions more
+# confident where they are wrong. And the comparison has limits worth stating: one small
+# network, one dataset, six epochs; the schedules' peak rate is the constant-rate optimum of
+# chapter 10, not tuned per schedule, while each schedule-free rate was tuned on its own grid;
+# and the schedule-free runs still warmed up, over the same 5 % as WSD. What they did not
+# need is the length of the run.
 
 # %%
-ASSERTIONS_SF = None
+acc = {label: v[:2] for label, v in sf.items()}
+assert lo(acc["sgd_schedulefree/none"]) > max(hi(acc["momentum/wsd"]), hi(acc["momentum/cosine"]))
+assert lo(acc["adamw_schedulefree/none"]) > hi(acc["adam/cosine"])
+assert acc["adamw_schedulefree/none"][0] > acc["adam/wsd"][0] and lo(acc["adamw_schedulefree/none"]) - hi(acc["adam/wsd"]) < 0.002
+assert lo(sf_loss["adamw_schedulefree/none"]) > hi(sf_loss["adam/wsd"])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Pitfalls
@@ -740,8 +805,9 @@ ASSERTIONS_SF = None
 #    $\eta_t\lambda'$ (11.10): both follow the schedule, and $\lambda' = \alpha\lambda$.
 # 5. Clipping bounds each step by $\eta_t c$ (11.11)–(11.12); warm-up delays trouble, the
 #    guard stops it, clipping prevents it.
-# 6. Schedule-free methods average a constant-rate iterate (11.13)–(11.16), need no run
-#    length, and were measured against tuned WSD and cosine.
+# 6. Schedule-free methods average a constant-rate iterate (11.13)–(11.16) and need no run
+#    length; on Fashion-MNIST they matched or beat WSD and cosine on test accuracy (not
+#    AdamW's on test loss).
 
 # %% [markdown]
 # ## Exercises
@@ -760,7 +826,7 @@ short = torch.cat([p.grad.flatten() for p in model.parameters()])
 model.zero_grad()
 parts = torch.tensor_split(torch.arange(50, device=device), 3)
 for part, f in zip(parts, factors):
-    (torch.nn.functional.cross_entropy(model(xd[part]), yd[part]) * len(part) / 50 / f).backward()
+    (torch.nn.functional.cross_entropy(model(xd[part]), yd[part]) * len(part) / 50 * f).backward()   # (11.6) × factor
 torch.testing.assert_close(torch.cat([p.grad.flatten() for p in model.parameters()]), short, rtol=1e-12, atol=1e-14)
 
 # %% [markdown]
