@@ -24,7 +24,7 @@
 # that bite in practice: negative metrics in `rel` mode, and reductions silently skipped by `eps`.*
 #
 # **Prerequisites:** chapter 05 (why decay at all), chapter 06 (how a torch scheduler moves).
-# **Runtime:** about 10 s on a laptop CPU.
+# **Runtime:** about 15 s on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. write the rule (7.1)–(7.3) from `mode`, `threshold_mode`, `threshold`, `patience`,

@@ -25,7 +25,7 @@
 #
 # **Prerequisites:** chapters 02 (momentum, Nesterov), 04 (Adam), 05–07 (schedules and
 # schedulers).
-# **Runtime:** about 10 s on a laptop CPU.
+# **Runtime:** about 15 s on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. train a small MLP and CNN with from-scratch optimizers and schedulers and prove the whole
