@@ -116,8 +116,8 @@ assert same_lr[1024][0] + same_lr[1024][1] < same_lr[64][0] - same_lr[64][1]
 
 # %% [markdown]
 # Sixteen times the batch with the same rate is clearly worse: the intervals do not overlap.
-# Each step averages more examples but moves the weights no further, so over the same six
-# epochs the run covers a sixteenth of the distance. The cure is to change the learning
+# Each step averages more examples but, at the same rate, moves the weights about as far as
+# a small-batch step, and the run takes a sixteenth as many of them. The cure is to change the learning
 # rate with the batch size, and the question is by how much.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -690,8 +690,9 @@ assert all(n > 0 for n in c_clip.norms) and max(c_clip.norms) > 10 * MAX_NORM
 #
 # With a constant $\gamma$ and $r = 0$ the weights are equal, $c_{t+1} = 1/(t+1)$, and $x$ is
 # the plain average of $z_1, \dots, z_{t+1}$. $\beta$ (`momentum` for SGD, `betas[0]` for
-# AdamW) plays momentum's part: $\beta = 0$ gives SGD on $z$ with Polyak averaging, $\beta = 1$
-# gives SGD on $x$ whose gradient is evaluated at the average. For AdamW, (11.14) divides by
+# AdamW) plays momentum's part: $\beta = 0$ takes the gradient at $z$ and only averages
+# afterwards (Polyak–Ruppert averaging), $\beta = 1$ takes it at the average $x$ itself
+# (primal averaging). For AdamW, (11.14) divides by
 # $\sqrt{\hat v_t} + \epsilon$ as Adam does, and a linear warm-up of $\gamma$ (`warmup_steps`)
 # enters (11.16) through $\gamma_{\max}$, the largest rate so far. The weights the network
 # holds during training are $y$; the point to *evaluate* is $x$, so the optimizer has modes:
