@@ -26,6 +26,17 @@ Practice (chapters 08–09)
 ``bench``                  ``python -m course_utils bench``: optimizer steps timed
 =========================  ==============================================================
 
+Training practice and scaling out (chapters 11–12)
+
+=========================  ==============================================================
+``scaling``                batch size and the lr: linear and square-root rules, warm-up,
+                           the critical batch size, a recipe carried to k processes
+``accumulation``           k micro-batches equal one batch; the scheduler per optimizer step
+``precision``              AMP's skipped steps and the scheduler; bytes per parameter
+``clipping``               gradient clipping by the global norm, from scratch and as a hook
+``data_parallel``          DDP and ZeroRedundancyOptimizer with the course's classes, torchrun
+=========================  ==============================================================
+
 Around the chapters
 
 =========================  ==============================================================
