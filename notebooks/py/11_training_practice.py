@@ -26,9 +26,10 @@
 #
 # **Prerequisites:** chapters 02 and 04 (SGD with momentum, Adam, AdamW), 05–06 (schedules
 # and schedulers), 08 (the training loop and its guard), 10 (experiments on Fashion-MNIST,
-# intervals over seeds). **Runtime:** about 30 s on a laptop CPU; the Fashion-MNIST results
-# are read from recorded runs (`python -m course_utils experiments run NAME` reproduces
-# them, about 15 minutes on one CPU thread for this chapter's four experiments).
+# intervals over seeds). **Runtime:** about 15 s on a laptop CPU; the Fashion-MNIST results
+# are read from recorded runs. `python -m course_utils experiments run NAME` reproduces them
+# for NAME = `batch_size`, `batch_size_adam`, `schedule_free_tuning`, `schedule_free` (in that
+# order, after chapter 10's `tuning`): about 7 minutes on one CPU thread.
 #
 # **After this chapter you can**
 # 1. carry a learning rate to another batch size by the linear (11.1) or square-root (11.3)
@@ -545,15 +546,15 @@ ALPHA_WD, LAM_WD, EPOCHS_WD = 1e-2, 1.0, 40
 T_WD = EPOCHS_WD * -(-len(y32) // 64)
 
 
-def decay_run(scheduled):
+def decay_run(scheduled, alpha=ALPHA_WD, lam=LAM_WD):
     net = make_mlp(seed=0, device=device)
-    opt = AdamW(net.parameters(), lr=ALPHA_WD, weight_decay=LAM_WD)
+    opt = AdamW(net.parameters(), lr=alpha, weight_decay=lam)
     sched = CosineAnnealingLR(opt, T_max=T_WD)
     norms = []
 
     def constant_decay(o, args, kwargs):            # γ_t · λ_t = α λ at every step
         for group in o.param_groups:
-            group["weight_decay"] = ALPHA_WD * LAM_WD / group["lr"]
+            group["weight_decay"] = alpha * lam / group["lr"]
 
     if not scheduled:
         opt.register_step_pre_hook(constant_decay)
@@ -587,6 +588,29 @@ plt.show()
 # last tenth of the run and the accuracy drops. A schedule in torch therefore anneals two
 # things at once, and a decay strength tuned under one schedule is not the same strength
 # under another.
+#
+# **Where torch's λ and Loshchilov & Hutter's λ' part ways: a sweep over the rate.** Hold
+# torch's `weight_decay` at $\lambda = 0.1$ and sweep $\alpha$, and the decay per step
+# $\alpha\lambda$ sweeps with it; hold $\lambda' = 10^{-3}$ instead (torch's
+# `weight_decay` $= \lambda'/\alpha$) and the decay stays put while only the Adam step
+# changes. The two conventions coincide at $\alpha = 10^{-2}$, where $\alpha\lambda = \lambda'$.
+
+# %%
+sweep = {}
+for alpha in (3e-3, 1e-2, 3e-2):
+    torch_fixed = decay_run(True, alpha, 0.1)[1][-1]
+    same = math.isclose(0.1, 1e-3 / alpha)            # α = 1e-2: one run serves both conventions
+    lh_fixed = torch_fixed if same else decay_run(True, alpha, 1e-3 / alpha)[1][-1]
+    sweep[alpha] = (torch_fixed, lh_fixed)
+    print(f"alpha {alpha:g}: decay per step {alpha * 0.1:.0e} (torch's λ fixed) vs 1e-03 (λ' fixed); "
+          f"final weight norm {torch_fixed:.2f} vs {lh_fixed:.2f}")
+assert sweep[3e-3][0] > 1.05 * sweep[3e-3][1] and sweep[3e-2][0] < 0.95 * sweep[3e-2][1]
+
+# %% [markdown]
+# With torch's $\lambda$ fixed, a smaller rate also means weaker decay and larger final
+# weights, a larger rate stronger decay and smaller ones; with $\lambda'$ fixed the decay
+# per step is the same at every rate. When a sweep or a scaling rule (section 2) changes the
+# rate, re-derive torch's `weight_decay` from the $\lambda'$ you mean to keep.
 #
 # **`Adam(decoupled_weight_decay=True)`.** In the installed torch, `AdamW` is `Adam` with
 # `decoupled_weight_decay=True`; the course checks the installed release only, and says
