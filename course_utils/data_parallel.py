@@ -144,6 +144,11 @@ def main(argv=None) -> None:
     args = vars(parser.parse_args(argv))
     out, timeout = args.pop("out"), args.pop("timeout")
     config = RunConfig(**args)
+    missing = [k for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK") if k not in os.environ]
+    if missing:
+        raise RuntimeError(f"{', '.join(missing)} not set: start this module with torchrun "
+                           "(python -m torch.distributed.run --nproc_per_node=2 -m course_utils.data_parallel "
+                           "--out=FILE), or call course_utils.data_parallel.launch()")
     rank, world, local = (int(os.environ[k]) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"))
     cuda = torch.cuda.is_available() and torch.cuda.device_count() >= world
     device = torch.device("cuda", local) if cuda else torch.device("cpu")

@@ -37,6 +37,15 @@ def test_zero_shards_the_adam_state(two_ranks):
     assert sum(per_rank) == full          # every parameter's state lives on exactly one rank
 
 
+def test_main_outside_torchrun_says_how_to_start_it(monkeypatch, tmp_path):
+    from course_utils.data_parallel import main
+
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(key, raising=False)
+    with pytest.raises(RuntimeError, match="start this module with torchrun"):
+        main([f"--out={tmp_path / 'x.pt'}"])
+
+
 def test_bad_configs_are_refused():
     with pytest.raises(ValueError, match="warmup_steps must be in"):
         train(RunConfig(steps=3, warmup_steps=3))
