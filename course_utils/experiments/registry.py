@@ -41,7 +41,7 @@ GRIDS = {  # exponents k of η = 10^(k/3); SGD's reaches momentum's effective st
 }
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle", "plateau", "wsd", "linear")
 CHAPTER_10 = ("tuning", "optimizers", "schedules_momentum", "onecycle_ablation", "staircase", "long",
-              "schedules_adam")   # the experiments chapter 10 reads, in the order it ran them
+              "schedules_adam", "schedules_sgd", "schedules_nesterov", "schedules_adamw")  # chapter 10's
 SCHEDULE_FREE = ("sgd_schedulefree", "adamw_schedulefree")   # chapter 11; no scheduler
 SF_GRIDS = {"sgd_schedulefree": range(-3, 4), "adamw_schedulefree": range(-8, -1)}
 
@@ -193,6 +193,8 @@ EXPERIMENTS = {e.name: e for e in (
                      for s in ("constant", "step", "plateau", "cosine"))),
     Experiment("schedules_adam", "eight schedules for Adam at its tuned lr",
                tuple(config(f"adam/{s}", "adam", schedule=s) for s in SCHEDULES)),
+    *(Experiment(f"schedules_{o}", f"eight schedules for {o} at its tuned lr",
+                 tuple(config(f"{o}/{s}", o, schedule=s) for s in SCHEDULES)) for o in ("sgd", "nesterov", "adamw")),
     # chapter 11_training_practice
     Experiment("batch_size", "SGD + momentum at batch 64 to 2048: the tuned lr kept, scaled linearly "
                "with a one-epoch warm-up (11.1)-(11.2), or scaled without warm-up",

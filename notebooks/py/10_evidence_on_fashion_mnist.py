@@ -25,9 +25,9 @@
 # effective step), 04 (Adam), 05–07 (schedules and ReduceLROnPlateau), 08 (the training loop,
 # the range test).
 # **Runtime:** about 20 s on a laptop CPU: the chapter reads the recorded runs in
-# `data/results/` and re-runs only a slice of them. Recording them all took about half an
-# hour on one thread of a busy CPU (`python -m course_utils experiments run`; the wall times
-# are in section 2).
+# `data/results/` and re-runs only a slice of them. Recording them all took about 40 minutes
+# on one thread of a busy 2-core CPU (`python -m course_utils experiments run`; the training
+# time of each experiment is in section 2).
 #
 # **After this chapter you can**
 # 1. compute a 95 % Student-t interval for a mean over seeds, and a paired one for a
@@ -526,6 +526,38 @@ for s in ("cosine", "warmup_cosine", "onecycle", "linear"):
 # rate hides them; what annealing does for both optimizers is end the run at the bottom of
 # the noise ball instead of somewhere inside it.
 
+# %% [markdown]
+# **All five optimizers.** The same eight schedules ran for plain SGD, Nesterov and AdamW too,
+# each at its own tuned rate, five seeds each. The paired gain of each schedule over the
+# optimizer's constant rate, in points of final test accuracy:
+
+# %%
+OPTIMIZERS = registry.OPTIMIZERS
+grid_gain = {(o, s): paired(R[f"schedules_{o}"], f"{o}/constant", f"{o}/{s}", "test_acc")
+             for o in OPTIMIZERS for s in decayed}
+print(f"{'':9s}" + "".join(f"{s:>15s}" for s in decayed))
+for o in OPTIMIZERS:
+    print(f"{o:9s}" + "".join(f"{100 * grid_gain[o, s][0]:+8.2f} ±{100 * grid_gain[o, s][1]:5.2f}"
+                              for s in decayed))
+clear = [o for o in OPTIMIZERS if grid_gain[o, "wsd"][0] - grid_gain[o, "wsd"][1] > 0]
+print("WSD's gain has an interval above zero for:", ", ".join(clear))
+
+# %%
+assert all(grid_gain[o, "wsd"][0] > 0 for o in OPTIMIZERS)          # positive mean everywhere
+assert set(clear) == {"sgd", "momentum", "adam", "adamw"}            # Nesterov: its noisy constant
+best_plain = max(decayed, key=lambda s: grid_gain["sgd", s][0])
+assert best_plain == "onecycle" and grid_gain["sgd", "onecycle"][0] > 2 * grid_gain["sgd", "wsd"][0]
+assert grid_gain["sgd", "plateau"] == (0.0, 0.0)                     # never cut: the constant run
+
+# %% [markdown]
+# WSD's mean gain is positive for every optimizer, and its interval clears zero for all but
+# Nesterov, whose constant-rate runs include one seed that ended on a poor epoch (section 5).
+# Plain SGD's largest gain comes from one-cycle, more than twice WSD's, and it is not a
+# schedule effect: `OneCycleLR` cycles momentum by default and writes $\mu = 0.95$ into an
+# SGD built without momentum (chapter 08's pitfall), so "plain SGD + one-cycle" is SGD with
+# momentum 0.85–0.95. Its gain is momentum's, measured once more. ReduceLROnPlateau never cut
+# plain SGD's rate in 6 epochs: its runs are the constant runs, bit for bit.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. The staircase
 #
@@ -657,8 +689,9 @@ assert contains_zero(*effects["warm-up, given annealing"]["train_loss"])
 # * **Momentum cycling** (0.95 → 0.85 → 0.95) *costs* accuracy, a quarter of a point with an
 #   interval below zero, and training loss: one-cycle without it is the better schedule here.
 #
-# Chapter 08's "what warm-up buys" compared one-cycle with a constant rate and credited the
-# difference to warm-up; taken apart, warm-up is the ingredient that bought nothing here.
+# Comparing one-cycle with a constant rate and calling the difference "what warm-up buys"
+# credits warm-up with what is annealing's; taken apart, warm-up is the ingredient that
+# bought nothing here.
 # (Warm-up earns its keep at rates beyond the stable range and with large batches, Goyal et
 # al. 2017; neither is the case at a tuned rate with batches of 64.)
 
@@ -748,7 +781,7 @@ assert worst < runner.CHECK_RTOL and again["check_lrs"] == record["check_lrs"]
 #   seed to seed than an annealed run's; compare schedules on the same footing (final values
 #   over several seeds), not on a lucky epoch.
 # * **Short tuning runs.** The rates were tuned on 2 epochs and used for 6 (and 18); the best
-#   constant rate of a longer run is usually smaller. The conclusions hold at these rates.
+#   constant rate of a longer run can be smaller. The conclusions hold at these rates.
 # * **"Cannot tell" is not "equal".** An interval that contains zero bounds the effect; it
 #   does not make it zero.
 
@@ -761,13 +794,17 @@ assert worst < runner.CHECK_RTOL and again["check_lrs"] == record["check_lrs"]
 #    step (10.4), plain SGD and momentum peak at about the same effective step; momentum then
 #    wins by about a point of test accuracy at constant rates. "1e-3 or 1e-4" fits Adam only
 #    roughly and the SGD family not at all; a range test places the grid in seconds.
-# 3. Annealing the rate to zero shrinks the seed-to-seed spread of the final accuracy several
-#    times (what "stabilises late"); WSD beats the constant rate by more than a point and the
-#    other annealed schedules by about 0.8; cosine, warm-up + cosine and linear decay cannot
-#    be told apart. In one-cycle, annealing helps, warm-up does nothing detectable and
-#    momentum cycling costs a quarter of a point.
+# 3. Annealing the rate to zero ends a run at the bottom of its noise ball: for momentum the
+#    seed-to-seed spread of the final accuracy shrinks several times (this, not momentum, is
+#    what "stabilises late"); for Adam the mean gains about a point. WSD came first for both,
+#    and gains over the constant rate for all five optimizers (interval above zero for four);
+#    cosine, warm-up + cosine and linear decay cannot be told apart. In one-cycle, annealing
+#    helps, warm-up does nothing detectable and momentum cycling costs a quarter of a point.
 # 4. A ×0.1 cut drops the loss at once by an amount that scales with the rate before the cut
-#    (10.5): the staircase is chapter 01's noise floor falling with the rate.
+#    (10.5): the staircase is chapter 01's noise floor falling with the rate. Cut early, the
+#    lower rate then slows progress: over 18 epochs StepLR's gain over the constant rate
+#    cannot be told from zero while cosine beats it; ReduceLROnPlateau acts only on runs long
+#    enough for the loss to stall, and there beats the constant rate, just.
 # 5. `python -m course_utils experiments run | table | check` records, summarises and
 #    re-checks every run.
 
