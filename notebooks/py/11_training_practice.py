@@ -723,8 +723,8 @@ assert all(n > 0 for n in c_clip.norms) and max(c_clip.norms) > 10 * MAX_NORM
 # `optimizer.train()` before training, `optimizer.eval()` before evaluating or saving.
 # `course_utils.optim.SGDScheduleFree` and `AdamWScheduleFree` store only $y$ (in the
 # parameters) and $z$ (in the state) and swap $x$ in on `eval()`; they are proven equal to
-# the reference `schedulefree` package step by step in `tests/test_schedule_free.py`. (The
-# comments in their source cite the module's own equation numbers.)
+# the reference `schedulefree` package step by step in `tests/test_schedule_free.py`. (Their
+# source cites (11.13)–(11.16) and the working forms (11.17)–(11.22) its docstring derives.)
 
 # %%
 from course_utils.optim import SGDScheduleFree
