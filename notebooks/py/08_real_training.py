@@ -561,8 +561,9 @@ else:
 #    torch's do: the same lr at every step and bitwise equal parameters on the CPU.
 # 2. A range test (8.3)–(8.6) brackets the rate in 200 steps; its minimum sits at the edge of
 #    stability, so back off (÷3 to ÷10) and let the validation split choose.
-# 3. 359 test images and three seeds give intervals of about a point (8.7): too wide to rank
-#    tuned optimizers or schedules, which chapter 10 does on Fashion-MNIST.
+# 3. 359 test images measure an accuracy to about a point (8.7), and a mean over three seeds
+#    carries an interval of ±2.5 seed spreads: too coarse to rank tuned optimizers or
+#    schedules, which chapter 10 does on Fashion-MNIST.
 # 4. Divergence can be loud (NaN) or quiet (finite, exploding, dead ReLUs); (8.1) stops both
 #    with the step and the rate, and a milder failure still needs an eye on the accuracy.
 # 5. An exact resume needs model, optimizer, scheduler, torch RNG and data-order states;
