@@ -51,7 +51,7 @@ import torch
 
 from course_utils.device import setup
 from course_utils.objectives import LocalMinima1D, NoisyGradient, Quadratic, Saddle, optimize
-from course_utils.plotting import plot_contours, plot_loss_curves, plot_trajectory
+from course_utils.plotting import BLACK, BLUE, GREEN, GREY, VERMILLION, plot_contours, plot_loss_curves, plot_trajectory
 
 device = setup(seed=0)
 f64 = dict(dtype=torch.float64)
@@ -278,14 +278,14 @@ assert escape_momentum < escape / 2 and abs(float(saddle(rolled[-1])) + 0.25) < 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
 plot_contours(saddle, (-1.2, 1.2), (-1.4, 1.4), ax=ax1, levels=25)
-runs = {"GD, start on y = 0": (on_axis, dict(color="#0072B2", lw=6, alpha=0.35)),
-        "GD, start at y = 1e-6": (nudged, dict(color="#D55E00", lw=1.5)),
-        f"momentum β = {beta}, y = 1e-6": (rolled, dict(color="#009E73", lw=1.5, ls="--"))}
+runs = {"GD, start on y = 0": (on_axis, dict(color=BLUE, lw=6, alpha=0.35)),
+        "GD, start at y = 1e-6": (nudged, dict(color=VERMILLION, lw=1.5)),
+        f"momentum β = {beta}, y = 1e-6": (rolled, dict(color=GREEN, lw=1.5, ls="--"))}
 for name, (path, style) in runs.items():
     shown = path[:80] if "on y = 0" in name else path          # the on-axis run only creeps on after step 80
     ax1.plot(shown[:, 0], shown[:, 1], label=name, **style)
-ax1.plot(0, 0, "X", color="k", ms=9, label="saddle (where GD on y = 0 stops)", zorder=5)
-ax1.plot(0, 1, "*", color="k", ms=11, label="minimum (0, 1)", zorder=5)
+ax1.plot(0, 0, "X", color=BLACK, ms=9, label="saddle (where GD on y = 0 stops)", zorder=5)
+ax1.plot(0, 1, "*", color=BLACK, ms=11, label="minimum (0, 1)", zorder=5)
 ax1.set_title("Both GD runs share the path to the saddle", fontsize=10)
 ax1.legend(loc="lower left", fontsize=7)
 for name, (path, style) in runs.items():
@@ -332,7 +332,7 @@ for s, e in zip(starts.tolist(), ends.tolist()):
 # %%
 w = torch.linspace(-2.1, 2.3, 400, **f64).unsqueeze(1)
 fig, ax = plt.subplots()
-ax.plot(w[:, 0], bumpy(w), color="grey")
+ax.plot(w[:, 0], bumpy(w), color=GREY)
 for s, e in zip(starts.tolist(), ends.tolist()):
     fs, fe = float(bumpy(torch.tensor([s], **f64))), float(bumpy(torch.tensor([e], **f64)))
     ax.annotate("", xy=(e, fe), xytext=(s, fs), arrowprops=dict(arrowstyle="->", alpha=0.7))

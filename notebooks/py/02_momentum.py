@@ -94,7 +94,7 @@ print(f"steps to 10% of the starting distance: gradient descent {n_gd}, momentum
 assert n_gd >= 10 * n_mom
 
 # %%
-from course_utils.plotting import plot_contours, plot_loss_curves, plot_trajectory
+from course_utils.plotting import GREY, plot_contours, plot_loss_curves, plot_trajectory
 
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.8))
 plot_contours(valley, (-11, 1), (-1.2, 1.2), levels=12, ax=ax0, minimizer=valley.minimizer)
@@ -104,7 +104,7 @@ ax0.set_title("First 120 steps: GD's zigzag dies out, then it crawls; momentum s
 ax0.legend(loc="lower right")
 plot_loss_curves({"gradient descent": gd.norm(dim=1), "momentum β = 0.9": mom.norm(dim=1)}, ax=ax1,
                  ylabel=r"distance to the minimum $\|w_t - w^*\|$")
-ax1.axhline(tol, color="grey", lw=0.8, ls=":")
+ax1.axhline(tol, color=GREY, lw=0.8, ls=":")
 ax1.set_title(f"Same α = {lr}: momentum reaches 10% in {n_gd / n_mom:.0f}x fewer steps")
 plt.show()
 
@@ -508,7 +508,7 @@ paths = {"PyTorch form (torch, course SGD)": scalar_run(lambda ps: SGD(ps, lr=0.
          "Sutskever / heavy-ball form": scalar_run(lambda ps: Momentum(ps, sutskever, 0.1, 0.9), lrs)}
 lengths = {k: torch.cat([torch.zeros(1, dtype=torch.float64), v]).diff().abs() for k, v in paths.items()}
 ax = plot_loss_curves(lengths, ylabel="step length |θ_t − θ_{t−1}|")
-ax.axvline(29.5, color="grey", lw=0.8, ls=":")
+ax.axvline(29.5, color=GREY, lw=0.8, ls=":")
 ax.set_title("After a 10× learning-rate cut: PyTorch's step drops at once, Sutskever's decays")
 torch_steps, sutskever_steps = lengths["PyTorch form (torch, course SGD)"], lengths["Sutskever / heavy-ball form"]
 b30 = (1 - 0.9**30) / (1 - 0.9)                                       # torch's buffer before the cut (2.7)

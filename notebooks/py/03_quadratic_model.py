@@ -53,6 +53,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
+from course_utils.plotting import BLACK, BLUE, GREY, VERMILLION, WHITE
 
 device = setup(seed=0)
 
@@ -260,11 +261,11 @@ from course_utils.quadratic_theory import geometric_rate, plot_phase_portrait
 cases = {"over-damped, β = 0.2": 0.2, f"critical, β = {b_crit:.3f}": b_crit, "under-damped, β = 0.9": 0.9}
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
 for ax, (name, b) in zip(axes, cases.items()):
-    plot_phase_portrait(a_lam, 1.0, b, steps=80, ax=ax, color="#0072B2")
+    plot_phase_portrait(a_lam, 1.0, b, steps=80, ax=ax, color=BLUE)
     ax.set_title(f"{name}: ρ = {float(spectral_radius(a_lam, 1.0, b)):.3f}")
 axes[3].plot(betas, spectral_radius(a_lam, 1.0, betas), label=r"$\rho(\beta)$")
-axes[3].plot(betas, betas.sqrt(), ls=":", color="grey", label=r"$\sqrt{\beta}$")
-axes[3].axvline(b_crit, color="#D55E00", lw=0.8, ls="--", label="critical β")
+axes[3].plot(betas, betas.sqrt(), ls=":", color=GREY, label=r"$\sqrt{\beta}$")
+axes[3].axvline(b_crit, color=VERMILLION, lw=0.8, ls="--", label="critical β")
 axes[3].set(xlabel=r"momentum $\beta$", ylabel="rate per step", title=r"Rate vs $\beta$ at $\alpha\lambda = 0.05$")
 axes[3].legend()
 fig.suptitle("Over-damped: creeps in. Critical: fastest, no overshoot. Under-damped: spirals at rate √β")
@@ -437,11 +438,11 @@ from course_utils.quadratic_theory import convergence_rate, plot_rate_map
 mu, L = 1.0, 30.0
 fig, ax = plt.subplots(figsize=(8, 5.8), layout="constrained")
 plot_rate_map(mu, L, ax=ax)
-ax.text(0.2, 0.45, "over-damped:\nslow on μ", color="white", fontsize=9)
-ax.text(2.0, 0.8, "√β band:\nrate = √β", color="white", fontsize=9)
-ax.text(3.3, 0.2, "diverges", color="black", fontsize=9)
+ax.text(0.2, 0.45, "over-damped:\nslow on μ", color=WHITE, fontsize=9)
+ax.text(2.0, 0.8, "√β band:\nrate = √β", color=WHITE, fontsize=9)
+ax.text(3.3, 0.2, "diverges", color=BLACK, fontsize=9)
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=3, frameon=False,
-          facecolor="white", labelcolor="black")      # below the axes: nothing on the map is covered
+          facecolor=WHITE, labelcolor=BLACK)      # below the axes: nothing on the map is covered
 for line in ax.get_legend().get_lines()[:3]:
     line.set_color("0.3")                            # the white boundary lines, visible on white
 ax.set_title(f"Rate over (α, β) for κ = {L / mu:.0f}: best where μ's and L's band edges meet")

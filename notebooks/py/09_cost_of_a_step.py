@@ -411,14 +411,16 @@ else:
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from course_utils.plotting import BLACK, BLUE, VERMILLION
+
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
 for ax, (name, (medians, floor_gbps, _, _)) in zip(axes, results.items()):
     names = sorted(medians, key=medians.get, reverse=True)
     gbps = [streams[name] * 4 * n_params / medians[k] / 1e9 for k in names]
-    ax.barh(names, gbps, color=["#0072B2" if k.startswith("ours") else "#D55E00" for k in names])
-    ax.axvline(floor_gbps, color="k", linestyle=":")
+    ax.barh(names, gbps, color=[BLUE if k.startswith("ours") else VERMILLION for k in names])
+    ax.axvline(floor_gbps, color=BLACK, linestyle=":")
     ax.set(title=f"{bench.TITLES[name]} ({streams[name]} floats per parameter)", xlabel="effective GB/s (9.3)")
-fig.legend([Patch(color="#0072B2"), Patch(color="#D55E00"), Line2D([], [], color="k", linestyle=":")],
+fig.legend([Patch(color=BLUE), Patch(color=VERMILLION), Line2D([], [], color=BLACK, linestyle=":")],
            ["ours (from scratch)", "torch.optim", "floor: the step's bytes, streamed (measured alongside)"],
            loc="outside lower center", ncols=3)
 fig.suptitle(f"Fewer passes, fewer calls, closer to the bandwidth line ({n_params / 1e6:.0f} M parameters, {device.type})")

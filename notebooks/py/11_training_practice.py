@@ -63,6 +63,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
+from course_utils.plotting import GREY
 
 device = setup(seed=0, threads=1)  # small models: one CPU thread is fastest
 
@@ -246,7 +247,7 @@ ax_s.plot(grid, [fit.steps(b) for b in grid], label="fit (11.4)")
 ax_e.plot(list(measured), [b * s for b, s in measured.items()], "o")
 ax_e.plot(grid, [fit.examples(b) for b in grid])
 for ax, what in ((ax_s, "optimizer steps"), (ax_e, "training examples")):
-    ax.axvline(fit.b_crit, color="gray", linestyle=":")
+    ax.axvline(fit.b_crit, color=GREY, linestyle=":")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("batch size")
