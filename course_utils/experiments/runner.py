@@ -12,8 +12,9 @@ stopped. A run with the same config and seed already recorded by another experim
 copied from it rather than run again (it would be bitwise the same).
 
 ``check`` re-runs the first ``CHECK_STEPS`` mini-batches of the lowest seed of every
-config and compares their losses with the record at ``CHECK_RTOL``, and their lrs exactly.
-On the CPU type and thread count that wrote the records the match is bitwise; another thread
+config, with the thread count the record names, and compares their losses with the record at
+``CHECK_RTOL``, and their lrs exactly. On the CPU type that wrote the records the match is
+bitwise; another thread
 count (or CPU) sums a matmul in another order, a last-bit difference per step that 50 steps
 amplify (measured: 2e-7 relative with 2 threads instead of 1). 1e-4 passes that and still
 fails on a change of data, model, initialisation, batch order or optimizer, or of the lr by
@@ -201,8 +202,13 @@ def check(names=None, *, root=None, steps=CHECK_STEPS, rtol=CHECK_RTOL, data=Non
             firsts.setdefault(rec["config"]["label"], rec)
         for label, rec in firsts.items():
             key = (json.dumps(rec["config"], sort_keys=True), rec["seed"])
-            if key not in seen:
-                seen[key] = run_one(rec["config"], rec["seed"], data, max_steps=steps)
+            if key not in seen:   # with the record's thread count: the same summation order
+                threads = torch.get_num_threads()
+                torch.set_num_threads(rec.get("threads", threads))
+                try:
+                    seen[key] = run_one(rec["config"], rec["seed"], data, max_steps=steps)
+                finally:
+                    torch.set_num_threads(threads)
             again = seen[key]
             n = min(steps, len(rec["check_losses"]))
             got, want = again["check_losses"][:n], rec["check_losses"][:n]
