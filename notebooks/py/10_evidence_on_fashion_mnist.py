@@ -65,6 +65,7 @@ device = setup(seed=0, threads=1)  # a 50k-parameter MLP: one CPU thread is fast
 # %%
 from course_utils.experiments import EXPERIMENTS, load_records, registry, runner, stats
 from course_utils.experiments.stats import by_config, finals, mean_ci, paired
+from course_utils.plotting import GREY
 
 R = {name: load_records(name) for name in registry.CHAPTER_10}
 print("recorded experiments:", ", ".join(f"{name} ({len(records)} runs)" for name, records in R.items()))
@@ -595,7 +596,7 @@ for label in ("momentum/constant", "momentum/constant_lr/10", "momentum/step_onc
     axes[1].plot(range(1, len(acc) + 1), 100 * (1 - acc), marker="o", label=label.split("/", 1)[1])
 for ax in axes:
     for c in (2, 4):
-        ax.axvline(c, color="grey", linewidth=0.8, linestyle=":")
+        ax.axvline(c, color=GREY, linewidth=0.8, linestyle=":")
     ax.set_xlabel("epoch")
 axes[0].set_ylim(0.3, 0.6)
 axes[0].set_ylabel("training loss (mean over tenths of an epoch, 5 seeds)")
