@@ -18,6 +18,7 @@ schedulefree = pytest.importorskip("schedulefree")
 
 from course_utils import optim as ours                                   # noqa: E402
 from course_utils.optim import schedule_free as sfmod                    # noqa: E402
+from test_optim import assert_same                                      # noqa: E402  bitwise, recursive
 
 PAIRS = {"SGD": (ours.SGDScheduleFree, schedulefree.SGDScheduleFree),
          "AdamW": (ours.AdamWScheduleFree, schedulefree.AdamWScheduleFree)}
@@ -44,23 +45,6 @@ def make_grads(params, steps=STEPS, seed=1):
             grads[2] = None
         schedule.append(grads)
     return schedule
-
-
-def assert_same(a, b, path="state_dict"):
-    """Recursive equality: tensors bitwise (dtype, shape, values), dicts in key order."""
-    if torch.is_tensor(a):
-        assert torch.is_tensor(b) and (a.dtype, a.shape) == (b.dtype, b.shape), path
-        assert torch.equal(a, b), f"{path}: max diff {(a - b).abs().max()}"
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and list(a) == list(b), f"{path}: {list(a)} != {list(b)}"
-        for k in a:
-            assert_same(a[k], b[k], f"{path}[{k!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{path}[{i}]")
-    else:
-        assert type(a) is type(b) and a == b, f"{path}: {a!r} != {b!r}"
 
 
 def fresh(kwargs):
