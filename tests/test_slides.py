@@ -13,9 +13,10 @@ import pytest
 from course_utils.publish.book import load_book
 from course_utils.publish.browser import _with_script, find_chromium, probe_page, run_chromium
 from course_utils.publish.site import external_references
-from course_utils.publish.slides import (GUIDE, LECTURE_SKIPPED_TAGS, MAX_WORDS, PLAN_END, PLAN_START, _blocks,
-                                         deck_name, lecture_notebook, lecture_plan, lecture_plan_block,
-                                         lecture_slides, slide_count, sync_guide, truncate_words, visible_words)
+from course_utils.publish.lecture import LECTURE_SKIPPED_TAGS, MAX_WORDS, lecture_notebook, lecture_slides
+from course_utils.publish.markdown import _blocks, truncate_words, visible_words
+from course_utils.publish.slides import (GUIDE, PLAN_END, PLAN_START, deck_name, lecture_plan, lecture_plan_block,
+                                         slide_count, sync_guide)
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_book(ROOT)
