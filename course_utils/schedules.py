@@ -29,22 +29,23 @@ function                                  torch class                      equat
 ``linear_lr``                             ``LinearLR``                     (5.7)
 ``linear_warmup_lr``                      ``LinearLR``, ``end_factor=1``   (5.8)
 ``cosine_annealing_warm_restarts_lr``     ``CosineAnnealingWarmRestarts``  (5.9)
-``cyclic_lr``, ``cyclic_momentum``        ``CyclicLR``                     (5.10)-(5.11)
-``one_cycle_lr``, ``one_cycle_momentum``  ``OneCycleLR``                   (5.12)-(5.13)
+``cyclic_lr``, ``cyclic_momentum``        ``CyclicLR``                     (5.10)-(5.11) [1]
+``one_cycle_lr``, ``one_cycle_momentum``  ``OneCycleLR``                   (5.12)-(5.13) [1]
 ``warmup_stable_decay_lr``                none (WSD)                       (5.14)
 ``join_schedules``                        ``SequentialLR``                 (5.15)
 ========================================  ===============================  =============
 
+[1] The cyclic schedules are in ``course_utils.cyclic_schedules``, with their building blocks.
+
 ``join_schedules`` is a combinator (schedules in, one schedule out). The building blocks
-``warm_restart_position``, ``cyclic_scale``, ``cosine_anneal``, ``linear_anneal`` and
-``one_cycle_phases`` keep the same shape: the varying quantity first, the rest by keyword.
+(``warm_restart_position`` here; ``cyclic_scale``, ``cosine_anneal``, ``linear_anneal`` and
+``one_cycle_phases`` there) keep the same shape: the varying quantity first, the rest by keyword.
 
 A *schedule* is a function; a *scheduler* is a class. The scheduler classes (``StepLR`` …
 ``ReduceLROnPlateau``, chapters 06 and 07) are in ``course_utils.lr_scheduler`` and build on
 these functions; this module imports nothing from there.
 """
 
-import functools
 import math
 from bisect import bisect_right
 
@@ -52,8 +53,6 @@ __all__ = [
     "constant_lr", "step_lr", "multi_step_lr", "exponential_lr", "polynomial_lr",
     "cosine_annealing_lr", "linear_lr", "linear_warmup_lr",
     "cosine_annealing_warm_restarts_lr", "warm_restart_position",
-    "cyclic_scale", "cyclic_lr", "cyclic_momentum",
-    "cosine_anneal", "linear_anneal", "one_cycle_phases", "one_cycle_lr", "one_cycle_momentum",
     "warmup_stable_decay_lr", "join_schedules",
 ]
 
@@ -181,168 +180,6 @@ def cosine_annealing_warm_restarts_lr(step, *, base_lr, T_0, T_mult=1, eta_min=0
     T_cur, T_i = warm_restart_position(step, T_0=T_0, T_mult=T_mult)
     # (5.9c) is (5.6) evaluated on (T_cur, T_i)
     return cosine_annealing_lr(T_cur, base_lr=base_lr, T_max=T_i, eta_min=eta_min)  # (5.9c)
-
-
-_CYCLIC_MODES = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
-
-
-def cyclic_scale(x, *, mode="triangular", gamma=1.0):
-    """The built-in amplitude factors g of ``CyclicLR`` (5.10d).
-
-    ``triangular``: g = 1; ``triangular2``: g(c) = 1 / 2^(c−1) (halve every cycle);
-    ``exp_range``: g(e) = γ^e. The first two take the cycle number c, the last the step e.
-    """
-    if mode == "triangular":
-        return 1.0
-    if mode == "triangular2":
-        return 1 / 2.0 ** (x - 1)
-    if mode == "exp_range":
-        return gamma ** x
-    raise ValueError("mode is invalid and scale_fn is None")
-
-
-def _cyclic_position(step, total_size, step_ratio):
-    """Cycle number c and triangle height h ∈ [0, 1] at ``step`` (5.10a)–(5.10c)."""
-    cycle = math.floor(1 + step / total_size)  # (5.10a)
-    x = 1.0 + step / total_size - cycle  # (5.10b) position inside the cycle, in [0, 1)
-    if x <= step_ratio:
-        return cycle, x / step_ratio  # (5.10c) rising edge
-    return cycle, (x - 1) / (step_ratio - 1)  # (5.10c) falling edge
-
-
-def _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode):
-    """Triangle height h and amplitude factor g shared by (5.10) and (5.11)."""
-    up = float(step_size_up)
-    down = float(step_size_down) if step_size_down is not None else up
-    total_size = up + down
-    cycle, height = _cyclic_position(step, total_size, up / total_size)
-    if scale_fn is None:  # built-in modes fix what g is a function of
-        scale_mode = _CYCLIC_MODES.get(mode)
-        scale_fn = functools.partial(cyclic_scale, mode=mode, gamma=gamma)
-    g = scale_fn(cycle if scale_mode == "cycle" else step)  # (5.10d)
-    return height, g
-
-
-def cyclic_lr(step, *, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-              mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle"):
-    """Triangular cycles between ``base_lr`` and ``max_lr`` (``CyclicLR``, Smith 2017).
-
-        c = ⌊1 + e / (u + d)⌋                     cycle number, from 1    (5.10a)
-        x = 1 + e / (u + d) − c                   position in the cycle  (5.10b)
-        h = x / r  if x ≤ r  else (x − 1)/(r − 1),   r = u / (u + d)      (5.10c)
-        η_e = η_base + (η_max − η_base) · h · g                          (5.10d)
-
-    u, d = ``step_size_up``, ``step_size_down`` (d = u if None). g comes from
-    ``cyclic_scale`` for the built-in ``mode`` s, or from ``scale_fn`` evaluated at c when
-    ``scale_mode == 'cycle'`` and at e otherwise.
-    """
-    height, g = _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn,
-                              scale_mode)
-    return base_lr + (max_lr - base_lr) * height * g  # (5.10d)
-
-
-def cyclic_momentum(step, *, base_momentum=0.8, max_momentum=0.9, step_size_up=2000,
-                    step_size_down=None, mode="triangular", gamma=1.0, scale_fn=None,
-                    scale_mode="cycle"):
-    """The momentum that ``CyclicLR(cycle_momentum=True)`` pairs with (5.10): opposite phase.
-
-        μ_e = μ_max − (μ_max − μ_base) · h · g                            (5.11)
-    """
-    height, g = _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn,
-                              scale_mode)
-    return max_momentum - (max_momentum - base_momentum) * height * g  # (5.11)
-
-
-def cosine_anneal(pct, *, start, end):
-    """Cosine interpolation from ``start`` (pct = 0) to ``end`` (pct = 1) (5.12c).
-
-    Evaluated as ``end + (start − end)/2 · (cos(π pct) + 1)``, torch's order of operations,
-    so at pct = 0 it returns ``start`` only up to rounding (0.0040000000000000036 for
-    start 0.004, end 0.1) — bitwise what ``OneCycleLR`` gives.
-    """
-    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)  # (5.12c)
-
-
-def linear_anneal(pct, *, start, end):
-    """Linear interpolation from ``start`` (pct = 0) to ``end`` (pct = 1) (5.12d)."""
-    return (end - start) * pct + start  # (5.12d)
-
-
-def one_cycle_phases(total_steps, *, pct_start=0.3, three_phase=False):
-    """The phases of ``OneCycleLR`` as torch stores them in ``_schedule_phases`` (5.12a).
-
-    Each phase names the group keys it anneals between and the step at which it ends.
-    Two phases: up to ``pct_start·T − 1``, then down to ``T − 1``. Three phases: up,
-    back down symmetrically to ``2·pct_start·T − 2``, then annihilation to ``T − 1``.
-    """
-    def phase(end_step, start_lr, end_lr, start_momentum, end_momentum):
-        return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
-                "start_momentum": start_momentum, "end_momentum": end_momentum}
-    up = phase(float(pct_start * total_steps) - 1, "initial_lr", "max_lr",
-               "max_momentum", "base_momentum")
-    if three_phase:
-        return [up,
-                phase(float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
-                      "base_momentum", "max_momentum"),
-                phase(total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
-    return [up, phase(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
-
-
-def _one_cycle_phase(step, phases):
-    """The phase holding ``step`` and the fraction of it already done (5.12b)."""
-    start_step = 0.0
-    for i, phase in enumerate(phases):
-        end_step = phase["end_step"]
-        if step <= end_step or i == len(phases) - 1:  # the last phase also extrapolates
-            return phase, (step - start_step) / (end_step - start_step)  # (5.12b)
-        start_step = end_step
-    raise ValueError("OneCycleLR needs at least one phase")
-
-
-def _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase, values, key):
-    if step > total_steps:
-        raise ValueError(f"Tried to step {step} times. "
-                         f"The specified number of total steps is {total_steps}")
-    if anneal_strategy not in ("cos", "linear"):
-        raise ValueError("anneal_strategy must be one of 'cos' or 'linear', "
-                         f"instead got {anneal_strategy}")
-    anneal = cosine_anneal if anneal_strategy == "cos" else linear_anneal
-    phases = one_cycle_phases(total_steps, pct_start=pct_start, three_phase=three_phase)
-    phase, pct = _one_cycle_phase(step, phases)
-    return anneal(pct, start=values[phase["start_" + key]], end=values[phase["end_" + key]])
-
-
-def one_cycle_lr(step, *, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
-                 div_factor=25.0, final_div_factor=1e4, three_phase=False):
-    """The 1cycle policy (``OneCycleLR``, Smith & Topin 2019).
-
-        η_init = η_max / div_factor,   η_min = η_init / final_div_factor  (5.12a)
-        phase k spans (E_{k−1}, E_k],  pct = (e − E_{k−1}) / (E_k − E_{k−1})  (5.12b)
-        cos:    η_e = b + (a − b)/2 · (cos(π pct) + 1)                     (5.12c)
-        linear: η_e = (b − a) · pct + a                                   (5.12d)
-
-    with a → b the phase's start and end lr (see ``one_cycle_phases``), E_0 = 0.
-    ``step`` may equal ``total_steps`` (torch allows one extra step and extrapolates
-    the last phase past pct = 1); beyond that it raises torch's ValueError.
-    """
-    initial_lr = max_lr / div_factor  # (5.12a)
-    values = {"initial_lr": initial_lr, "max_lr": max_lr,
-              "min_lr": initial_lr / final_div_factor}  # (5.12a)
-    return _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase,
-                            values, "lr")  # (5.12b)–(5.12d)
-
-
-def one_cycle_momentum(step, *, total_steps, pct_start=0.3, anneal_strategy="cos",
-                       base_momentum=0.85, max_momentum=0.95, three_phase=False):
-    """The momentum of ``OneCycleLR(cycle_momentum=True)``: inverse to the lr (5.13).
-
-        μ runs max → base while η rises, base → max while it falls        (5.13)
-
-    annealed with the same (5.12b)–(5.12d) over the same phases.
-    """
-    values = {"max_momentum": max_momentum, "base_momentum": base_momentum}
-    return _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase,
-                            values, "momentum")  # (5.13)
 
 
 _WSD_SHAPES = {

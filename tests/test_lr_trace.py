@@ -10,7 +10,8 @@ import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.lr_scheduler as our_sched
 from course_utils.lr_trace import compare_schedulers, compare_traces, record
-from course_utils.schedules import cosine_annealing_lr, one_cycle_lr, one_cycle_momentum, step_lr
+from course_utils.cyclic_schedules import one_cycle_lr, one_cycle_momentum
+from course_utils.schedules import cosine_annealing_lr, step_lr
 
 
 def sgd(lrs=(0.1,), momentum=0.9):

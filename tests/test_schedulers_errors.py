@@ -15,7 +15,7 @@ import torch
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.lr_scheduler as our_sched
-from course_utils import schedules
+from course_utils import cyclic_schedules, schedules
 from test_schedulers import make_optimizer, run
 
 
@@ -301,7 +301,7 @@ def test_onecycle_cos_first_lr_is_not_exactly_max_lr_over_div_factor():
                               anneal_strategy=strategy).get_last_lr()[0]
     assert first(our_sched, "cos") == first(torch_sched, "cos") != 0.1 / 25.0
     assert first(our_sched, "linear") == first(torch_sched, "linear") == 0.1 / 25.0
-    assert schedules.one_cycle_lr(0, max_lr=0.1, total_steps=10) == first(torch_sched, "cos")
+    assert cyclic_schedules.one_cycle_lr(0, max_lr=0.1, total_steps=10) == first(torch_sched, "cos")
 
 
 def test_onecycle_last_step_extrapolates_past_the_final_phase():

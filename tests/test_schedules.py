@@ -16,6 +16,7 @@ import pytest
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.lr_scheduler as lr_scheduler
+import course_utils.cyclic_schedules as C
 import course_utils.schedules as S
 from test_schedulers import make_optimizer, run
 
@@ -45,27 +46,27 @@ IDS = [spec[0] for _, spec in CLOSED_FORMS]
 
 # Schedules torch computes from the epoch alone (no recursion): equal bitwise step by step.
 STATELESS = [
-    (partial(S.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5,
+    (partial(C.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5,
              mode="exp_range", gamma=0.97),
-     partial(S.cyclic_momentum, base_momentum=0.8, max_momentum=0.9, step_size_up=3,
+     partial(C.cyclic_momentum, base_momentum=0.8, max_momentum=0.9, step_size_up=3,
              step_size_down=5, mode="exp_range", gamma=0.97),
      ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5,
                    "mode": "exp_range", "gamma": 0.97})),
-    (partial(S.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="triangular2"),
-     partial(S.cyclic_momentum, step_size_up=4, mode="triangular2"),
+    (partial(C.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="triangular2"),
+     partial(C.cyclic_momentum, step_size_up=4, mode="triangular2"),
      ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"})),
-    (partial(S.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=2,
+    (partial(C.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=2,
              scale_fn=lambda x: 1 / (1 + x), scale_mode="iterations"),
-     partial(S.cyclic_momentum, step_size_up=2, scale_fn=lambda x: 1 / (1 + x),
+     partial(C.cyclic_momentum, step_size_up=2, scale_fn=lambda x: 1 / (1 + x),
              scale_mode="iterations"),
      ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2,
                    "scale_fn": lambda x: 1 / (1 + x), "scale_mode": "iterations"})),
-    (partial(S.one_cycle_lr, max_lr=0.5, total_steps=40),
-     partial(S.one_cycle_momentum, total_steps=40),
+    (partial(C.one_cycle_lr, max_lr=0.5, total_steps=40),
+     partial(C.one_cycle_momentum, total_steps=40),
      ("OneCycleLR", {"max_lr": 0.5, "total_steps": 40})),
-    (partial(S.one_cycle_lr, max_lr=0.5, total_steps=33, pct_start=0.25, anneal_strategy="linear",
+    (partial(C.one_cycle_lr, max_lr=0.5, total_steps=33, pct_start=0.25, anneal_strategy="linear",
              div_factor=10.0, final_div_factor=100.0, three_phase=True),
-     partial(S.one_cycle_momentum, total_steps=33, pct_start=0.25, anneal_strategy="linear",
+     partial(C.one_cycle_momentum, total_steps=33, pct_start=0.25, anneal_strategy="linear",
              base_momentum=0.7, max_momentum=0.99, three_phase=True),
      ("OneCycleLR", {"max_lr": 0.5, "total_steps": 33, "pct_start": 0.25,
                      "anneal_strategy": "linear", "div_factor": 10.0, "final_div_factor": 100.0,
@@ -86,7 +87,7 @@ def _at(f, epoch):
     """Evaluate f at epoch; the closed forms still need base_lr."""
     kwargs = f.keywords if isinstance(f, partial) else {}
     needs_base = isinstance(f, partial) and "base_lr" not in kwargs and f.func not in (
-        S.one_cycle_lr, S.one_cycle_momentum, S.cyclic_momentum)
+        C.one_cycle_lr, C.one_cycle_momentum, C.cyclic_momentum)
     return f(epoch, base_lr=BASE) if needs_base else f(epoch)
 
 
@@ -137,21 +138,21 @@ def test_cyclic_and_one_cycle_functions_equal_torch_every_step(lr_fn, momentum_f
 
 
 def test_cyclic_lr_boundary_values():
-    f = partial(S.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5)
+    f = partial(C.cyclic_lr, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5)
     assert f(0) == 0.01 and f(3) == 0.1 and f(8) == 0.01  # bottom, peak, next bottom
-    halving = partial(S.cyclic_lr, base_lr=0.0, max_lr=1.0, step_size_up=2, mode="triangular2")
+    halving = partial(C.cyclic_lr, base_lr=0.0, max_lr=1.0, step_size_up=2, mode="triangular2")
     assert [halving(2 + 4 * k) for k in range(4)] == [1.0, 0.5, 0.25, 0.125]
 
 
 def test_one_cycle_boundary_values():
     total, pct = 100, 0.3
-    f = partial(S.one_cycle_lr, max_lr=1.0, total_steps=total, pct_start=pct,
+    f = partial(C.one_cycle_lr, max_lr=1.0, total_steps=total, pct_start=pct,
                 anneal_strategy="linear", div_factor=25.0, final_div_factor=1e4)
     assert f(0) == 1.0 / 25.0
     assert f(pct * total - 1) == 1.0  # the peak ends phase 1
     assert math.isclose(f(total - 1), 1.0 / 25.0 / 1e4)  # min_lr at the last phase's end
     assert f(total) < f(total - 1)  # the extra step extrapolates past min_lr
-    m = partial(S.one_cycle_momentum, total_steps=total, pct_start=pct, anneal_strategy="linear")
+    m = partial(C.one_cycle_momentum, total_steps=total, pct_start=pct, anneal_strategy="linear")
     assert (m(0), m(pct * total - 1), m(total - 1)) == (0.95, 0.85, 0.95)
 
 
@@ -256,9 +257,9 @@ def test_bad_arguments():
         S.warmup_stable_decay_lr(0, base_lr=BASE, warmup_steps=1, stable_steps=1, decay_steps=1,
                                  decay="exp")
     with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
-        S.cyclic_lr(0, base_lr=0.01, max_lr=0.1, mode="CATS")
+        C.cyclic_lr(0, base_lr=0.01, max_lr=0.1, mode="CATS")
     with pytest.raises(ValueError, match="anneal_strategy must be one of"):
-        S.one_cycle_lr(0, max_lr=0.1, total_steps=10, anneal_strategy="CATS")
+        C.one_cycle_lr(0, max_lr=0.1, total_steps=10, anneal_strategy="CATS")
 
 
 def test_the_classes_reuse_these_closed_forms():

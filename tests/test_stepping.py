@@ -7,7 +7,7 @@ import torch
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.lr_scheduler as our_sched
-from course_utils.schedules import cyclic_lr, one_cycle_lr
+from course_utils.cyclic_schedules import cyclic_lr, one_cycle_lr
 from course_utils.stepping import LRDriver, is_plateau
 
 

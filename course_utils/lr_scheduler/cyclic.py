@@ -12,10 +12,11 @@ import types
 
 from torch.optim import Optimizer
 
-from course_utils.schedules import (
-    _one_cycle_phase, _cyclic_position, _CYCLIC_MODES, cosine_anneal, cosine_annealing_lr,
-    cyclic_scale, linear_anneal, one_cycle_phases, warm_restart_position,
+from course_utils.cyclic_schedules import (
+    _CYCLIC_MODES, _cyclic_position, _one_cycle_phase, cosine_anneal, cyclic_scale, linear_anneal,
+    one_cycle_phases,
 )
+from course_utils.schedules import cosine_annealing_lr, warm_restart_position
 from .base import (
     LRScheduler, _NO_MOMENTUM, _one_per_group, _set_group_value, _set_momentum,
 )

@@ -364,10 +364,10 @@ show_source(warm_restart_position)
 # %%
 from functools import partial
 
+from course_utils.cyclic_schedules import cyclic_lr, cyclic_momentum, one_cycle_lr, one_cycle_momentum
 from course_utils.schedules import (
-    constant_lr, cosine_annealing_warm_restarts_lr, cyclic_lr, cyclic_momentum, exponential_lr,
-    join_schedules, linear_lr, linear_warmup_lr, multi_step_lr, one_cycle_lr, one_cycle_momentum,
-    polynomial_lr, step_lr, warmup_stable_decay_lr,
+    constant_lr, cosine_annealing_warm_restarts_lr, exponential_lr, join_schedules, linear_lr,
+    linear_warmup_lr, multi_step_lr, polynomial_lr, step_lr, warmup_stable_decay_lr,
 )
 
 
