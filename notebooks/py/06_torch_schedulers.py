@@ -57,7 +57,7 @@ import torch
 import torch.optim.lr_scheduler as torch_sched
 
 import course_utils.lr_scheduler as ours
-from course_utils import schedules
+from course_utils import cyclic_schedules, schedules
 from course_utils.device import setup
 from course_utils.plotting import GREY, VERMILLION, plot_lr_schedule
 from course_utils.stepping import LRDriver
@@ -448,7 +448,7 @@ for name, opt in (("SGD", make_sgd(lr=0.1)),
 lr_curve, mom_curve = [r[0] for r in traces["SGD"]], [r[1] for r in traces["SGD"]]
 assert lr_curve == [r[0] for r in traces["Adam"]] and mom_curve == [r[1] for r in traces["Adam"]]
 assert {r[2] for r in traces["Adam"]} == {0.99}, "β2 is left alone"
-assert all(math.isclose(m, schedules.one_cycle_momentum(e, total_steps=ONE_CYCLE), rel_tol=1e-12)
+assert all(math.isclose(m, cyclic_schedules.one_cycle_momentum(e, total_steps=ONE_CYCLE), rel_tol=1e-12)
            for e, m in enumerate(mom_curve))  # (5.13)
 peak = lr_curve.index(max(lr_curve))
 assert peak == mom_curve.index(min(mom_curve)) == 29, "the lr peaks where the momentum bottoms out"
@@ -704,9 +704,9 @@ assert right == uninterrupted
 
 # %% [markdown]
 # **(e) The removed `verbose` argument.** Older code (and older courses) pass `verbose=True` to
-# get a message whenever the rate changes. The argument was deprecated and then removed in a
-# release before 2.13 (not in 2.13 itself); torch 2.13 rejects it with a `TypeError` at
-# construction. The rebuild has torch 2.13's signatures, so it refuses it too. The fix is to
+# get a message whenever the rate changes. The argument was deprecated in torch 2.2 (pull
+# request #111302) and removed in 2.7 (#147301), so 2.7 and later, 2.13 included, reject it with a
+# `TypeError` at construction. The rebuild has torch 2.13's signatures, so it refuses it too. The fix is to
 # print `scheduler.get_last_lr()` yourself when it changes.
 
 # %%
@@ -735,8 +735,8 @@ for lib in (torch_sched, ours):
 #    $\beta_1$, and `get_last_lr()` — bitwise, including torch's CAWR restart miss and
 #    OneCycleLR's first rate 0.0040000000000000036.
 # 5. The pitfalls: a plot that consumes the scheduler, a loop that lags one epoch, `OneCycleLR`
-#    per epoch, a resume that forgets the scheduler, and `verbose=True`, which recent torch
-#    (2.13 included) rejects.
+#    per epoch, a resume that forgets the scheduler, and `verbose=True`, which torch has rejected
+#    since 2.7.
 
 # %% [markdown]
 # ## Exercises
@@ -811,6 +811,7 @@ print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied tw
 #   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (2.13), which
 #   the package `course_utils/lr_scheduler/` (`base.py`, `epoch.py`, `cyclic.py`, `composite.py`,
 #   `plateau.py`) rebuilds.
+# * PyTorch pull requests #111302 (`verbose` deprecated, 2.2) and #147301 (removed, 2.7).
 # * PyTorch issues #65417 (`OneCycleLR` stepped per epoch), #152081 (the documented cosine
 #   formula versus the recursive implementation).
 # * A. Zhang, Z. C. Lipton, M. Li and A. J. Smola, *Dive into Deep Learning*, §12.11 "Learning

@@ -502,7 +502,7 @@ assert floors.lrs[1][0] == floors.lrs[-1][0] == 1e-3 and math.isclose(floors.lrs
 
 # %% [markdown]
 # **It does not compose, and it no longer talks.** `SequentialLR` and `ChainedScheduler`
-# refuse it (its `step` needs a metric), and torch 2.x removed the `verbose` argument that old
+# refuse it (its `step` needs a metric), and torch 2.7 removed the `verbose` argument that old
 # tutorials pass; log `get_last_lr()` yourself:
 
 # %%
