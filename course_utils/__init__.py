@@ -10,13 +10,16 @@ The mathematics (chapters 01–07)
                            ``sgd``, ``adam`` (the math), ``_compat`` (torch's flags), ``fast``
 ``lr_scheduler``           every ``torch.optim.lr_scheduler`` class from scratch: ``base``,
                            ``epoch``, ``cyclic``, ``composite``, ``plateau``
-``schedules``              schedules as pure functions of the step (no classes)
+``schedules``              schedules as pure functions of the step (no classes);
+``cyclic_schedules``       the cyclic and one-cycle ones
+``stepping``               ``LRDriver``: the one loop step that drives an lr, from a scheduler
+                           object, a pure schedule or nothing
 ``objectives``             test functions with known minimisers (quadratics, saddle, …)
 ``quadratic_theory``       momentum on a quadratic in closed form: rates, stability, optima
 ``lr_trace``, ``plateau``  record and compare what schedulers do, step by step
 =========================  ==============================================================
 
-Practice (chapters 08–09)
+Practice and evidence (chapters 08–10)
 
 =========================  ==============================================================
 ``data``                   the data shipped in ``data/``, verified by sha256
@@ -24,6 +27,8 @@ Practice (chapters 08–09)
 ``checkpoint``             save and resume so that nothing is lost
 ``guards``                 stop a diverging run with a message naming step and lr
 ``bench``                  ``python -m course_utils bench``: optimizer steps timed
+``experiments``            the Fashion-MNIST experiments: registry, resumable runner, Student-t
+                           intervals; ``python -m course_utils experiments run|table|check``
 =========================  ==============================================================
 
 Training practice and scaling out (chapters 11–12)
@@ -40,7 +45,7 @@ Training practice and scaling out (chapters 11–12)
 Around the chapters
 
 =========================  ==============================================================
-``device``                 choose CUDA → MPS → CPU once; seeding and determinism
+``device``                 choose CUDA → MPS → CPU once; seeding
 ``plotting``, ``widgets``  the course style and figures; interactive explorers
 ``verify``                 run two optimizers side by side; ``show_source``
 ``publish``                the instructors' toolchain: book site, slides, student editions
