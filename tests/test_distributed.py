@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_optim import assert_same   # bitwise tensors; dicts equal in key order
 
 WORLD = 2
 STEPS = 6
@@ -137,22 +138,6 @@ def _spawn(out: Path) -> None:
         assert proc.returncode == 0, f"rank {rank} failed:\n{(out / f'rank{rank}.log').read_text()}"
 
 
-def _assert_same(a, b, where: str) -> None:
-    """Equal structure, equal plain values and bitwise-equal tensors (same dtype and shape)."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b), where
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{where}: keys {a.keys()} != {b.keys()}"
-        for key in a:
-            _assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
-
-
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory) -> list[dict]:
     """What each rank wrote: one launch of the workers serves every test in this file."""
@@ -166,10 +151,10 @@ def test_ddp_and_zero_with_the_course_classes_equal_torch_bitwise(ranks):
     for way in ("ddp_sgd", "zero_sgd", "zero_adam"):
         for rank, res in enumerate(ranks):
             course, ref = res[way, "course"], res[way, "torch"]
-            _assert_same(course["params"], ref["params"], f"{way} rank {rank} params")
+            assert_same(course["params"], ref["params"], f"{way} rank {rank} params")
             assert course["lr"] == ref["lr"] and course["betas"] == ref["betas"], way
         # the replicas agree, and training moved them
-        _assert_same(ranks[0][way, "course"]["params"], ranks[1][way, "course"]["params"], f"{way} ranks")
+        assert_same(ranks[0][way, "course"]["params"], ranks[1][way, "course"]["params"], f"{way} ranks")
         assert all(not torch.equal(p, q) for p, q in zip(ranks[0][way, "course"]["params"], start)), way
     assert ranks[0]["ddp_sgd", "course"]["lr"] == [0.1 * 0.5 ** (STEPS // 2)]
     assert ranks[0]["zero_adam", "course"]["betas"][0][0] != 0.95  # OneCycleLR cycled beta1
@@ -181,14 +166,14 @@ def test_zero_consolidated_state_dict_has_torch_layout(ranks):
         assert rank0[way, "course"]["local"].startswith("course_utils.optim.")
         assert rank0[way, "torch"]["local"].startswith("torch.optim.")
         course, ref = rank0[way, "course"]["state_dict"], rank0[way, "torch"]["state_dict"]
-        _assert_same(course, ref, f"{way} state_dict")
+        assert_same(course, ref, f"{way} state_dict")
         n_params = len(rank0[way, "course"]["params"])
         assert sorted(course["state"]) == list(range(n_params))  # every shard gathered
     sd = rank0["zero_adam", "course"]["state_dict"]
     assert set(sd["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
     plain = torch.optim.Adam(_model().parameters(), lr=1e-2)
     plain.load_state_dict(sd)
-    _assert_same(plain.state_dict()["state"], sd["state"], "loaded into torch.optim.Adam")
+    assert_same(plain.state_dict()["state"], sd["state"], "loaded into torch.optim.Adam")
 
 
 if __name__ == "__main__":
