@@ -3,7 +3,7 @@
 Every reusable piece of the course lives here, one concept per module; each module's
 docstring names the chapter that teaches it.
 
-The mathematics (chapters 01–07)
+The mathematics (chapters 01–09)
 
 =========================  ==============================================================
 ``optim``                  SGD, Adam and AdamW from scratch, laid out like ``torch.optim``:
@@ -19,7 +19,7 @@ The mathematics (chapters 01–07)
 ``lr_trace``, ``plateau``  record and compare what schedulers do, step by step
 =========================  ==============================================================
 
-Practice and evidence (chapters 08–10)
+Practice and evidence (chapters 10–12)
 
 =========================  ==============================================================
 ``data``                   the data shipped in ``data/``, verified by sha256
@@ -31,7 +31,7 @@ Practice and evidence (chapters 08–10)
                            intervals; ``python -m course_utils experiments run|table|check``
 =========================  ==============================================================
 
-Training practice and scaling out (chapters 11–12)
+Training practice and scaling out (chapters 13–14)
 
 =========================  ==============================================================
 ``scaling``                batch size and the lr: linear and square-root rules, warm-up,

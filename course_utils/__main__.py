@@ -6,9 +6,9 @@
 - ``book``: build the offline HTML book into _build/html (from the committed outputs).
 - ``slides``: write an offline reveal.js deck per chapter into _build/slides.
 - ``student``: write the student editions (no worked solutions) into _build/student.
-- ``bench``: time every optimizer-step implementation against the copy bandwidth (chapter 09).
+- ``bench``: time every optimizer-step implementation against the copy bandwidth (chapter 11).
 - ``experiments run NAME | table [NAME] [--json] | check``: the Fashion-MNIST experiments
-  (chapter 10): run resumably into data/results/, summarise with 95% intervals, re-check.
+  (chapter 12): run resumably into data/results/, summarise with 95% intervals, re-check.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("student", help="write student editions (no worked solutions) into _build/student")
     p.add_argument("--out", help="output folder (default: _build/student)")
     p.set_defaults(func=_student)
-    p = sub.add_parser("bench", help="time optimizer steps against the machine's copy bandwidth (chapter 09)")
+    p = sub.add_parser("bench", help="time optimizer steps against the machine's copy bandwidth (chapter 11)")
     p.add_argument("--size", default=None, help="parameters, e.g. 25M (default: 25M on CPU, 100M on CUDA)")
     p.add_argument("--device", action="append", default=None,
                    help="cpu, cuda, ... (repeatable; default: cpu, and cuda when present)")
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-compile", dest="compile", action="store_false",
                    help="leave out the torch.compile'd step (~20 s to compile on a cold cache)")
     p.set_defaults(func=_bench)
-    p = sub.add_parser("experiments", help="the Fashion-MNIST experiments (chapter 10): run, table, check")
+    p = sub.add_parser("experiments", help="the Fashion-MNIST experiments (chapter 12): run, table, check")
     p.add_argument("action", choices=["run", "table", "check"])
     p.add_argument("names", nargs="*", help="experiment names (default: all)")
     p.add_argument("--device", default="cpu", help="run on this device; records go to data/results/NAME[-TYPE]")

@@ -1,14 +1,14 @@
 """Time optimizer steps against the memory floor: ``python -m course_utils bench``.
 
-Chapter: 09_cost_of_a_step
+Chapter: 11_cost_of_a_step
 
-An optimizer step moves ``STREAMS[name]`` floats per parameter (9.1)–(9.2) and does a few
+An optimizer step moves ``STREAMS[name]`` floats per parameter (11.1)–(11.2) and does a few
 flops on each, so it is bound by memory bandwidth. The benchmark measures the machine's
 *floor* for that traffic — one in-place pass with exactly the step's reads and writes: torch's
 fused kernel on a single flat scratch buffer of the same size (:func:`floor_step`) — then times every
 implementation of the step on the same parameters and reports its effective bandwidth
 
-    GB/s = STREAMS · bytes per float · parameters / median step time          (9.3)
+    GB/s = STREAMS · bytes per float · parameters / median step time          (11.3)
 
 as a percentage of the floor's (100 % = as fast as streaming the same bytes; more is only
 noise), and its speed relative to torch's fused kernel. A plain copy is no such floor: on a
@@ -31,7 +31,7 @@ from . import optim
 from .optim import fast
 from .device import synchronize
 
-STREAMS = {"sgd": 5, "adam": 7}      # floats read + written per parameter, (9.1) and (9.2)
+STREAMS = {"sgd": 5, "adam": 7}      # floats read + written per parameter, (11.1) and (11.2)
 # The fallback floor's passes (where torch has no fused kernel for the device), all in place on
 # flat scratch buffers: (reads, writes) per element. Their sums are the steps' own mixes: SGD reads θ, g, b and writes θ, b (3 + 2); Adam reads θ, g, m, v
 # and writes θ, m, v (4 + 3).
@@ -88,7 +88,7 @@ def floor_step(name: str, n: int, device="cpu", dtype=torch.float32, *, fused: b
 
     By default: torch's fused kernel for the same optimizer on ONE flat scratch parameter of
     ``n`` numbers, warmed up — a single in-place pass that reads and writes exactly the floats of
-    (9.1)–(9.2) once, with no per-tensor calls. Where torch has no fused kernel for the device
+    (11.1)–(11.2) once, with no per-tensor calls. Where torch has no fused kernel for the device
     (or with ``fused=False``): :data:`FLOOR_PASSES`, streaming in-place passes whose reads and
     writes add up to the same mix (they can be slower than one pass, so they are a looser floor).
     """
@@ -234,7 +234,7 @@ def bench(size: int | None = None, device="cpu", *, repeats: int = 7, warmup: in
         medians = {k: statistics.median(v) for k, v in times.items() if not k.startswith(FLOOR_BEFORE)}
         fused = medians.get("torch: fused")
         for k, t in medians.items():
-            gbps = STREAMS[name] * 4 * n / t / 1e9                       # (9.3)
+            gbps = STREAMS[name] * 4 * n / t / 1e9                       # (11.3)
             rows.append(Row(name, k, n, t, gbps, fused / t if fused else None, pct_of_floor(times, k),
                             floor_gbps))
         del impls

@@ -1,6 +1,6 @@
 """Checkpoint and resume so that the resumed run is the run that was never interrupted.
 
-Chapter: 08_real_training
+Chapter: 10_real_training
 
 Training is a function of more than the weights. To resume *exactly*, a checkpoint holds
 every piece of state the next step reads:
@@ -110,7 +110,7 @@ def load_checkpoint(path, *, model, optimizer, scheduler=None, generator=None, r
     param groups) replaces what the scheduler's constructor wrote, and the scheduler's state
     replaces its position. ``scheduler=None``, ``generator=None`` or ``rng=False`` leave that
     piece as it is: ``rng`` is torch's own generators, ``generator`` the data order
-    (chapter 08 shows what each omission costs).
+    (chapter 10 shows what each omission costs).
     """
     state = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(state["model"])

@@ -1,16 +1,16 @@
 """The cyclic schedules as pure functions of the step: CyclicLR's and OneCycleLR's.
 
-Chapter: 05_lr_decay, 06_torch_schedulers
+Chapter: 07_schedule_zoo, 08_torch_schedulers
 
 Same signature as ``course_utils.schedules`` (``f(step, *, hyper-parameters)``, torch's names
 and defaults, keyword only); each is bitwise equal to every value its torch class produces
-(these classes have no recursive form). Equations (5.10)-(5.13) of chapter 05.
+(these classes have no recursive form). Equations (7.10)-(7.13) of chapter 07.
 
 ==========================================  ===============  =============
 function                                    torch class      equation
 ==========================================  ===============  =============
-``cyclic_lr``, ``cyclic_momentum``          ``CyclicLR``     (5.10)-(5.11)
-``one_cycle_lr``, ``one_cycle_momentum``    ``OneCycleLR``   (5.12)-(5.13)
+``cyclic_lr``, ``cyclic_momentum``          ``CyclicLR``     (7.10)-(7.11)
+``one_cycle_lr``, ``one_cycle_momentum``    ``OneCycleLR``   (7.12)-(7.13)
 ==========================================  ===============  =============
 
 Building blocks with the same shape (the varying quantity first, the rest by keyword):
@@ -52,7 +52,7 @@ def _cyclic_position(step, total_size, step_ratio):
 
 
 def _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode):
-    """Triangle height h and amplitude factor g shared by (5.10) and (5.11)."""
+    """Triangle height h and amplitude factor g shared by (7.10) and (7.11)."""
     up = float(step_size_up)
     down = float(step_size_down) if step_size_down is not None else up
     total_size = up + down
@@ -85,13 +85,13 @@ def cyclic_lr(step, *, base_lr, max_lr, step_size_up=2000, step_size_down=None,
 def cyclic_momentum(step, *, base_momentum=0.8, max_momentum=0.9, step_size_up=2000,
                     step_size_down=None, mode="triangular", gamma=1.0, scale_fn=None,
                     scale_mode="cycle"):
-    """The momentum that ``CyclicLR(cycle_momentum=True)`` pairs with (5.10): opposite phase.
+    """The momentum that ``CyclicLR(cycle_momentum=True)`` pairs with (7.10): opposite phase.
 
-        μ_e = μ_max − (μ_max − μ_base) · h · g                            (5.11)
+        μ_e = μ_max − (μ_max − μ_base) · h · g                            (7.11)
     """
     height, g = _cyclic_shape(step, step_size_up, step_size_down, mode, gamma, scale_fn,
                               scale_mode)
-    return max_momentum - (max_momentum - base_momentum) * height * g  # (5.11)
+    return max_momentum - (max_momentum - base_momentum) * height * g  # (7.11)
 
 
 def cosine_anneal(pct, *, start, end):
@@ -175,12 +175,12 @@ def one_cycle_lr(step, *, max_lr, total_steps, pct_start=0.3, anneal_strategy="c
 
 def one_cycle_momentum(step, *, total_steps, pct_start=0.3, anneal_strategy="cos",
                        base_momentum=0.85, max_momentum=0.95, three_phase=False):
-    """The momentum of ``OneCycleLR(cycle_momentum=True)``: inverse to the lr (5.13).
+    """The momentum of ``OneCycleLR(cycle_momentum=True)``: inverse to the lr (7.13).
 
-        μ runs max → base while η rises, base → max while it falls        (5.13)
+        μ runs max → base while η rises, base → max while it falls        (7.13)
 
     annealed with the same (5.12b)–(5.12d) over the same phases.
     """
     values = {"max_momentum": max_momentum, "base_momentum": base_momentum}
     return _one_cycle_value(step, total_steps, pct_start, anneal_strategy, three_phase,
-                            values, "momentum")  # (5.13)
+                            values, "momentum")  # (7.13)

@@ -1,6 +1,6 @@
 """The 8×8 handwritten digits that ship in ``data/``, verified before they are used.
 
-Chapter: 08_real_training.
+Chapter: 10_real_training.
 
 Nothing is downloaded: the file sits in the repository with its source, licence and sha256
 (``data/README.md``). A missing, truncated or altered file is refused with an error that
@@ -119,7 +119,7 @@ def load_digits(*, device=None, dtype: torch.dtype = torch.float32, test_fractio
     return Digits(x[tr].to(device), y[tr].to(device), x[te].to(device), y[te].to(device))
 
 
-# ── Fashion-MNIST (chapter 10_evidence_on_fashion_mnist) ─────────────────────────────────────
+# ── Fashion-MNIST (chapter 12_evidence_on_fashion_mnist) ─────────────────────────────────────
 
 FASHION_DIR = "fashion-mnist"
 FASHION_FILES = {  # file → sha256, as recorded in data/README.md

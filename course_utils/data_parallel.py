@@ -1,12 +1,12 @@
 """Data-parallel training with the course's optimizers and schedulers on ``torch.distributed``.
 
-Chapter: 12_scaling_out.
+Chapter: 14_scaling_out.
 
 k processes each hold a full replica of the model and take a micro-batch of b examples of
 the same global batch of k·b; ``DistributedDataParallel`` averages the gradients with an
 all-reduce during ``backward()``, so every replica steps with
 
-    ḡ = (1/k) Σ_r ∇L_r = (1/(kb)) Σ_{i ∈ global batch} ∇ℓ_i = ∇L_{global batch}         (12.1)
+    ḡ = (1/k) Σ_r ∇L_r = (1/(kb)) Σ_{i ∈ global batch} ∇ℓ_i = ∇L_{global batch}         (14.1)
 
 (equal micro-batches), the gradient one process computes on the whole global batch: same
 optimizer, same scheduler, same trajectory up to the order of floating-point sums.
@@ -109,12 +109,12 @@ def train(config: RunConfig, *, rank: int = 0, world_size: int = 1, device="cpu"
     for _ in range(config.steps):
         if not batches:
             batches = list(torch.randperm(n, generator=order).split(global_batch))
-            batches = [idx for idx in batches if len(idx) == global_batch]   # equal shards (12.1)
+            batches = [idx for idx in batches if len(idx) == global_batch]   # equal shards (14.1)
         mine = batches.pop(0)[rank * b:(rank + 1) * b].to(device)           # this rank's shard
         loss = F.cross_entropy(model(data.x_train[mine]), data.y_train[mine])
         record["lr"].append(float(optimizer.param_groups[0]["lr"]))
         optimizer.zero_grad()
-        loss.backward()                                                      # (12.1) all-reduce
+        loss.backward()                                                      # (14.1) all-reduce
         optimizer.step()
         scheduler.step()
         mean = loss.detach().clone()

@@ -1,6 +1,6 @@
 """Stop a diverging run with a message that says where and why, never a silent NaN.
 
-Chapter: 05_lr_decay, 08_real_training (used by every training loop in the course).
+Chapter: 06_lr_decay, 10_real_training (used by every training loop in the course).
 """
 
 from __future__ import annotations

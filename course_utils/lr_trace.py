@@ -1,6 +1,6 @@
 """Record what a scheduler makes an optimizer use, step by step, and compare two schedulers.
 
-Chapter: 06_torch_schedulers (usable for any scheduler, ReduceLROnPlateau included).
+Chapter: 08_torch_schedulers (usable for any scheduler, ReduceLROnPlateau included).
 
 A scheduler is judged by what it writes into ``optimizer.param_groups``, not by what it says
 about itself: :func:`record` builds a fresh optimizer and scheduler, then alternates

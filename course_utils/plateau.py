@@ -1,6 +1,6 @@
 """Watch ReduceLROnPlateau decide: replay a metric curve and record its state at every epoch.
 
-Chapter: 07_reduce_lr_on_plateau
+Chapter: 09_reduce_lr_on_plateau
 
 :func:`trace_plateau` steps a ReduceLROnPlateau (torch's or the course's; both keep the same
 attributes) once per value of a recorded metric curve and returns, per epoch, what the

@@ -1,12 +1,12 @@
 """Mixed precision: loss scaling, skipped steps and the scheduler, bytes per parameter.
 
-Chapter: 11_training_practice.
+Chapter: 13_training_practice.
 
 float16 overflows above 65504, and small gradients underflow to zero. Loss scaling multiplies
 the loss by s before ``backward()`` and divides the gradients by s before the step; a step
 whose gradients are not finite is skipped and s shrinks (``torch.amp.GradScaler``):
 
-    ĝ = ∇(s · L) / s ;   θ_t = θ_{t-1} − η_t ĝ  if ĝ is finite, else θ_t = θ_{t-1}, s ← s/2   (11.7)
+    ĝ = ∇(s · L) / s ;   θ_t = θ_{t-1} − η_t ĝ  if ĝ is finite, else θ_t = θ_{t-1}, s ← s/2   (13.7)
 
 A skipped step never calls ``optimizer.step()``; a scheduler stepped anyway moves on to
 η_{t+1} (so η_t is never used), and if that happens at the very first step torch's
@@ -17,7 +17,7 @@ Memory per parameter (:func:`bytes_per_parameter`): the weights the model comput
 their gradients, an fp32 master copy when the compute weights are 16-bit, and the optimizer
 state (SGD momentum: one buffer, Adam/AdamW: two) in ``state_dtype``:
 
-    bytes/param = w + g + [master] + k · state,   k = 0 (SGD), 1 (momentum), 2 (Adam)   (11.8)
+    bytes/param = w + g + [master] + k · state,   k = 0 (SGD), 1 (momentum), 2 (Adam)   (13.8)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _size(dtype: torch.dtype) -> int:
 
 def bytes_per_parameter(optimizer: str, *, weight_dtype=torch.float32, grad_dtype=None,
                         master_weights=None, state_dtype=torch.float32) -> dict:
-    """(11.8) by component: ``{"weights", "grads", "master", "state", "total"}`` in bytes.
+    """(13.8) by component: ``{"weights", "grads", "master", "state", "total"}`` in bytes.
 
     ``grad_dtype`` defaults to the weights'; ``master_weights`` (an fp32 copy the optimizer
     updates) defaults to True when the weights are narrower than 32 bits.
@@ -48,7 +48,7 @@ def bytes_per_parameter(optimizer: str, *, weight_dtype=torch.float32, grad_dtyp
     parts = {"weights": _size(weight_dtype), "grads": _size(grad_dtype),
              "master": 4 if master_weights else 0,
              "state": STATE_BUFFERS[optimizer] * _size(state_dtype)}
-    parts["total"] = sum(parts.values())                                       # (11.8)
+    parts["total"] = sum(parts.values())                                       # (13.8)
     return parts
 
 
@@ -59,16 +59,16 @@ def state_bytes(optimizer: torch.optim.Optimizer) -> int:
 
 
 def amp_step(scaler, optimizer, loss, scheduler=None, *, step_scheduler_on_skip=True) -> bool:
-    """Backward the scaled ``loss``, step through ``scaler`` (11.7), update the scale; return
+    """Backward the scaled ``loss``, step through ``scaler`` (13.7), update the scale; return
     True if the optimizer stepped, False if the step was skipped for non-finite gradients.
 
     The scheduler steps after every call (``step_scheduler_on_skip=True``, the plain loop)
     or only after the steps that were taken.
     """
     optimizer.zero_grad()
-    scaler.scale(loss).backward()                                              # (11.7) ∇(s L)
+    scaler.scale(loss).backward()                                              # (13.7) ∇(s L)
     before = scaler.get_scale()
-    scaler.step(optimizer)                                                     # (11.7) unscale, skip if not finite
+    scaler.step(optimizer)                                                     # (13.7) unscale, skip if not finite
     scaler.update()
     stepped = not scaler.is_enabled() or scaler.get_scale() >= before          # a skip halves s
     if scheduler is not None and (stepped or step_scheduler_on_skip):

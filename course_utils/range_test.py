@@ -1,16 +1,16 @@
 """The learning-rate range test, from scratch: raise the lr geometrically until the loss blows up.
 
-Chapter: 08_real_training
+Chapter: 10_real_training
 
 Smith's range test (2017; fastai's ``lr_find``) trains a fresh model for a few dozen steps
 while the lr grows from ``start_lr`` to ``end_lr``, and records the loss at each step. The
 raw mini-batch loss is noisy, so it is smoothed by a bias-corrected exponential average
-(the same correction as Adam's moments, chapter 04):
+(the same correction as Adam's moments, chapter 05):
 
-    η_i = η_start · (η_end / η_start)^{i / (n − 1)},   i = 0 … n − 1         (8.3)
-    a_i = β a_{i−1} + (1 − β) L_i,  a_{−1} = 0;   L̂_i = a_i / (1 − β^{i+1})   (8.4)
-    stop at the first i with L_i not finite, or L̂_i > c · min_{j<i} L̂_j       (8.5)
-    suggested lr:  η* = η_{argmin L̂} / d                                      (8.6)
+    η_i = η_start · (η_end / η_start)^{i / (n − 1)},   i = 0 … n − 1         (10.3)
+    a_i = β a_{i−1} + (1 − β) L_i,  a_{−1} = 0;   L̂_i = a_i / (1 − β^{i+1})   (10.4)
+    stop at the first i with L_i not finite, or L̂_i > c · min_{j<i} L̂_j       (10.5)
+    suggested lr:  η* = η_{argmin L̂} / d                                      (10.6)
 
 c = ``diverge_factor``, d = ``divide_by``. The minimum of the smoothed loss sits close to
 the edge of stability (a little further along the lr axis the loss explodes), so the
@@ -33,16 +33,16 @@ __all__ = ["RangeTest", "range_test_lr", "exponential_lrs", "lr_range_test"]
 
 
 def range_test_lr(step, *, start_lr, end_lr, num_steps):
-    """The schedule (8.3): ``start_lr`` at step 0, ``end_lr`` at step ``num_steps − 1``, equal ratios."""
+    """The schedule (10.3): ``start_lr`` at step 0, ``end_lr`` at step ``num_steps − 1``, equal ratios."""
     if not 0 < start_lr < end_lr:
         raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
     if num_steps < 2:
         raise ValueError(f"num_steps must be >= 2, got {num_steps}")
-    return start_lr * (end_lr / start_lr) ** (step / (num_steps - 1))  # (8.3)
+    return start_lr * (end_lr / start_lr) ** (step / (num_steps - 1))  # (10.3)
 
 
 def exponential_lrs(start_lr, end_lr, num_steps):
-    """The lrs (8.3) of every step: ``range_test_lr`` at 0 … ``num_steps − 1``."""
+    """The lrs (10.3) of every step: ``range_test_lr`` at 0 … ``num_steps − 1``."""
     return [range_test_lr(i, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
             for i in range(num_steps)]
 
@@ -52,7 +52,7 @@ class RangeTest:
     """What :func:`lr_range_test` recorded, up to the step where it stopped.
 
     ``losses`` are the raw mini-batch losses (the last one may be inf or NaN when
-    ``diverged``), ``smoothed`` the bias-corrected averages (8.4) of the finite ones.
+    ``diverged``), ``smoothed`` the bias-corrected averages (10.4) of the finite ones.
     """
 
     lrs: list
@@ -76,7 +76,7 @@ class RangeTest:
 
     @property
     def suggestion(self):
-        """(8.6): the lr at the minimum of the smoothed loss, divided by ``divide_by``."""
+        """(10.6): the lr at the minimum of the smoothed loss, divided by ``divide_by``."""
         return self.lr_at_min / self.divide_by
 
     @property
@@ -88,17 +88,17 @@ class RangeTest:
 def lr_range_test(make_model, make_optimizer, data, *, start_lr=1e-4, end_lr=10.0,
                   num_steps=100, batch_size=64, beta=0.9, diverge_factor=4.0, divide_by=10.0,
                   generator=None):
-    """Run the range test (8.3)–(8.6) on a fresh ``make_model()`` and ``make_optimizer(params)``.
+    """Run the range test (10.3)–(10.6) on a fresh ``make_model()`` and ``make_optimizer(params)``.
 
     Nothing outside is changed: the model and optimizer are built here and thrown away, and
     the mini-batch order is drawn from ``generator`` (a fresh one seeded 0 if None).
     """
-    lrs = exponential_lrs(start_lr, end_lr, num_steps)  # (8.3), checking the arguments first
+    lrs = exponential_lrs(start_lr, end_lr, num_steps)  # (10.3), checking the arguments first
     generator = torch.Generator().manual_seed(0) if generator is None else generator
     model = make_model()
     optimizer = make_optimizer(model.parameters())
     driver = LRDriver(optimizer, schedule=functools.partial(
-        range_test_lr, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps))  # (8.3)
+        range_test_lr, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps))  # (10.3)
     model.train()
     x, y = data.x_train, data.y_train
     losses, smoothed = [], []
@@ -112,16 +112,16 @@ def lr_range_test(make_model, make_optimizer, data, *, start_lr=1e-4, end_lr=10.
         loss = F.cross_entropy(model(x[idx]), y[idx])
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
-            diverged = True                                                   # (8.5)
+            diverged = True                                                   # (10.5)
             break
-        average = beta * average + (1 - beta) * losses[-1]                    # (8.4)
-        smoothed.append(average / (1 - beta ** (i + 1)))                      # (8.4)
+        average = beta * average + (1 - beta) * losses[-1]                    # (10.4)
+        smoothed.append(average / (1 - beta ** (i + 1)))                      # (10.4)
         if smoothed[-1] > diverge_factor * best:
-            diverged = True                                                   # (8.5)
+            diverged = True                                                   # (10.5)
             break
         best = min(best, smoothed[-1])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        driver.step()                                                         # (8.3)
+        driver.step()                                                         # (10.3)
     return RangeTest(lrs[:len(losses)], losses, smoothed, diverged, divide_by)

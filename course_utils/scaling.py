@@ -1,17 +1,17 @@
 """Batch size and the learning rate: scaling rules, gradual warm-up, the critical batch size.
 
-Chapter: 11_training_practice (12_scaling_out applies the rules to the world size).
+Chapter: 13_training_practice (14_scaling_out applies the rules to the world size).
 
 B_0 is the batch size a learning rate η_0 was tuned at, B the new one, T_w the warm-up length
 in optimizer steps, t the step (from 0):
 
-    η(B) = η_0 · B / B_0                       linear scaling (Goyal et al. 2017)      (11.1)
-    η_t  = η_0 + (η(B) − η_0) · min(t / T_w, 1)   gradual warm-up from η_0         (11.2)
-    η(B) = η_0 · √(B / B_0)                    square-root scaling (adaptive methods)  (11.3)
-    S(B) = S_min (1 + B_noise / B)             optimizer steps to a target loss         (11.4)
-    E(B) = B · S(B) = E_min (1 + B / B_noise)  examples to the same target, E_min = S_min B_noise  (11.5)
+    η(B) = η_0 · B / B_0                       linear scaling (Goyal et al. 2017)      (13.1)
+    η_t  = η_0 + (η(B) − η_0) · min(t / T_w, 1)   gradual warm-up from η_0         (13.2)
+    η(B) = η_0 · √(B / B_0)                    square-root scaling (adaptive methods)  (13.3)
+    S(B) = S_min (1 + B_noise / B)             optimizer steps to a target loss         (13.4)
+    E(B) = B · S(B) = E_min (1 + B / B_noise)  examples to the same target, E_min = S_min B_noise  (13.5)
 
-(11.4)–(11.5) are McCandlish et al. (2018)'s model: below the critical batch size
+(13.4)–(13.5) are McCandlish et al. (2018)'s model: below the critical batch size
 B_crit ≈ B_noise a bigger batch saves steps almost one for one; above it, it mostly costs
 examples. Since S(B) = S_min + E_min · (1/B), :func:`fit_critical_batch` fits a straight
 line of S against 1/B by least squares.
@@ -29,26 +29,26 @@ RULES = ("linear", "sqrt", "none")
 
 
 def scaled_lr(base_lr: float, batch_size: int, base_batch_size: int, rule: str = "linear") -> float:
-    """The lr for ``batch_size`` from ``base_lr`` tuned at ``base_batch_size``: (11.1), (11.3) or unchanged."""
+    """The lr for ``batch_size`` from ``base_lr`` tuned at ``base_batch_size``: (13.1), (13.3) or unchanged."""
     if batch_size < 1 or base_batch_size < 1:
         raise ValueError(f"batch sizes must be >= 1, got {batch_size} and {base_batch_size}")
     ratio = batch_size / base_batch_size
     if rule == "linear":
-        return base_lr * ratio                                        # (11.1)
+        return base_lr * ratio                                        # (13.1)
     if rule == "sqrt":
-        return base_lr * math.sqrt(ratio)                             # (11.3)
+        return base_lr * math.sqrt(ratio)                             # (13.3)
     if rule == "none":
         return base_lr
     raise ValueError(f"unknown scaling rule {rule!r}; expected one of {RULES}")
 
 
 def warmup_lr(step: int, *, base_lr: float, target_lr: float, warmup_steps: int) -> float:
-    """(11.2): ramp linearly from ``base_lr`` at step 0 to ``target_lr`` at ``warmup_steps``, then hold."""
+    """(13.2): ramp linearly from ``base_lr`` at step 0 to ``target_lr`` at ``warmup_steps``, then hold."""
     if warmup_steps < 0:
         raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps}")
     if warmup_steps == 0 or step >= warmup_steps:
         return target_lr
-    return base_lr + (target_lr - base_lr) * step / warmup_steps      # (11.2)
+    return base_lr + (target_lr - base_lr) * step / warmup_steps      # (13.2)
 
 
 def steps_to_target(losses, target: float, steps_per_point: int = 1) -> int | None:
@@ -61,7 +61,7 @@ def steps_to_target(losses, target: float, steps_per_point: int = 1) -> int | No
 
 @dataclass(frozen=True)
 class CriticalBatchFit:
-    """(11.4)–(11.5) fitted: S_min steps, E_min examples, B_crit = E_min / S_min."""
+    """(13.4)–(13.5) fitted: S_min steps, E_min examples, B_crit = E_min / S_min."""
 
     s_min: float
     e_min: float
@@ -71,14 +71,14 @@ class CriticalBatchFit:
         return self.e_min / self.s_min
 
     def steps(self, batch_size: float) -> float:
-        return self.s_min + self.e_min / batch_size                   # (11.4)
+        return self.s_min + self.e_min / batch_size                   # (13.4)
 
     def examples(self, batch_size: float) -> float:
-        return batch_size * self.steps(batch_size)                    # (11.5)
+        return batch_size * self.steps(batch_size)                    # (13.5)
 
 
 def fit_critical_batch(batch_sizes, steps) -> CriticalBatchFit:
-    """Least-squares fit of S = S_min + E_min / B (11.4) to measured steps-to-target."""
+    """Least-squares fit of S = S_min + E_min / B (13.4) to measured steps-to-target."""
     if len(batch_sizes) != len(steps) or len(steps) < 2:
         raise ValueError("need at least two (batch size, steps) pairs of equal length")
     u = [1 / b for b in batch_sizes]
@@ -89,7 +89,7 @@ def fit_critical_batch(batch_sizes, steps) -> CriticalBatchFit:
     slope = sum((a - mu) * (s - ms) for a, s in zip(u, steps)) / var
     intercept = ms - slope * mu
     if intercept <= 0 or slope <= 0:
-        raise ValueError(f"the measurements do not follow (11.4): S_min = {intercept:.3g}, "
+        raise ValueError(f"the measurements do not follow (13.4): S_min = {intercept:.3g}, "
                          f"E_min = {slope:.3g} (both must be positive)")
     return CriticalBatchFit(s_min=intercept, e_min=slope)
 
@@ -109,7 +109,7 @@ def data_parallel_recipe(*, world_size: int, per_process_batch: int, base_lr: fl
                          base_batch_size: int, examples: int, warmup_epochs: float = 0.0,
                          rule: str = "linear") -> DataParallelRecipe:
     """The global batch is ``world_size × per_process_batch``; the lr follows it by ``rule``
-    (11.1)/(11.3); a warm-up fixed in *epochs* becomes fewer optimizer steps as the world grows."""
+    (13.1)/(13.3); a warm-up fixed in *epochs* becomes fewer optimizer steps as the world grows."""
     if world_size < 1:
         raise ValueError(f"world_size must be >= 1, got {world_size}")
     global_batch = world_size * per_process_batch

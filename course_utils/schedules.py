@@ -1,6 +1,6 @@
 """Learning-rate schedules as pure functions of the step.
 
-Chapter: 05_lr_decay, 06_torch_schedulers, 07_reduce_lr_on_plateau
+Chapter: 07_schedule_zoo, 08_torch_schedulers, 09_reduce_lr_on_plateau
 
 A *schedule* here is a function ``step -> lr`` with no state: call it with any step, in
 any order, as often as you like, and get the same number. Every schedule has one
@@ -20,19 +20,19 @@ Recursive ``scheduler.step()`` sequences agree with these closed forms to about 
 ========================================  ===============================  =============
 function                                  torch class                      equation
 ========================================  ===============================  =============
-``constant_lr``                           ``ConstantLR``                   (5.1)
-``step_lr``                               ``StepLR``                       (5.2)
-``multi_step_lr``                         ``MultiStepLR``                  (5.3)
-``exponential_lr``                        ``ExponentialLR``                (5.4)
-``polynomial_lr``                         ``PolynomialLR``                 (5.5)
-``cosine_annealing_lr``                   ``CosineAnnealingLR``            (5.6)
-``linear_lr``                             ``LinearLR``                     (5.7)
-``linear_warmup_lr``                      ``LinearLR``, ``end_factor=1``   (5.8)
-``cosine_annealing_warm_restarts_lr``     ``CosineAnnealingWarmRestarts``  (5.9)
-``cyclic_lr``, ``cyclic_momentum``        ``CyclicLR``                     (5.10)-(5.11) [1]
-``one_cycle_lr``, ``one_cycle_momentum``  ``OneCycleLR``                   (5.12)-(5.13) [1]
-``warmup_stable_decay_lr``                none (WSD)                       (5.14)
-``join_schedules``                        ``SequentialLR``                 (5.15)
+``constant_lr``                           ``ConstantLR``                   (7.1)
+``step_lr``                               ``StepLR``                       (7.2)
+``multi_step_lr``                         ``MultiStepLR``                  (7.3)
+``exponential_lr``                        ``ExponentialLR``                (7.4)
+``polynomial_lr``                         ``PolynomialLR``                 (7.5)
+``cosine_annealing_lr``                   ``CosineAnnealingLR``            (7.6)
+``linear_lr``                             ``LinearLR``                     (7.7)
+``linear_warmup_lr``                      ``LinearLR``, ``end_factor=1``   (7.8)
+``cosine_annealing_warm_restarts_lr``     ``CosineAnnealingWarmRestarts``  (7.9)
+``cyclic_lr``, ``cyclic_momentum``        ``CyclicLR``                     (7.10)-(7.11) [1]
+``one_cycle_lr``, ``one_cycle_momentum``  ``OneCycleLR``                   (7.12)-(7.13) [1]
+``warmup_stable_decay_lr``                none (WSD)                       (7.14)
+``join_schedules``                        ``SequentialLR``                 (7.15)
 ========================================  ===============================  =============
 
 [1] The cyclic schedules are in ``course_utils.cyclic_schedules``, with their building blocks.
@@ -42,7 +42,7 @@ function                                  torch class                      equat
 ``one_cycle_phases`` there) keep the same shape: the varying quantity first, the rest by keyword.
 
 A *schedule* is a function; a *scheduler* is a class. The scheduler classes (``StepLR`` …
-``ReduceLROnPlateau``, chapters 06 and 07) are in ``course_utils.lr_scheduler`` and build on
+``ReduceLROnPlateau``, chapters 08 and 07) are in ``course_utils.lr_scheduler`` and build on
 these functions; this module imports nothing from there.
 """
 
@@ -72,54 +72,54 @@ def constant_lr(step, *, base_lr, factor=1.0 / 3, total_iters=5):
 def step_lr(step, *, base_lr, step_size, gamma=0.1):
     """Decay by ``gamma`` every ``step_size`` steps (``StepLR``).
 
-        η_e = η_0 · γ^⌊e / s⌋                                          (5.2)
+        η_e = η_0 · γ^⌊e / s⌋                                          (7.2)
     """
-    return base_lr * gamma ** (step // step_size)  # (5.2)
+    return base_lr * gamma ** (step // step_size)  # (7.2)
 
 
 def multi_step_lr(step, *, base_lr, milestones, gamma=0.1):
     """Decay by ``gamma`` at each milestone (``MultiStepLR``).
 
-        η_e = η_0 · γ^k(e),   k(e) = #{m ∈ M : m ≤ e}                   (5.3)
+        η_e = η_0 · γ^k(e),   k(e) = #{m ∈ M : m ≤ e}                   (7.3)
 
     M is a multiset: a milestone listed twice counts twice, and the order of
     ``milestones`` does not matter.
     """
-    k = bisect_right(sorted(milestones), step)  # k(e) in (5.3)
-    return base_lr * gamma ** k  # (5.3)
+    k = bisect_right(sorted(milestones), step)  # k(e) in (7.3)
+    return base_lr * gamma ** k  # (7.3)
 
 
 def exponential_lr(step, *, base_lr, gamma):
     """Multiply by ``gamma`` every step (``ExponentialLR``).
 
-        η_e = η_0 · γ^e                                                (5.4)
+        η_e = η_0 · γ^e                                                (7.4)
     """
-    return base_lr * gamma ** step  # (5.4)
+    return base_lr * gamma ** step  # (7.4)
 
 
 def polynomial_lr(step, *, base_lr, total_iters=5, power=1.0):
     """Polynomial decay to zero at ``total_iters``, then zero (``PolynomialLR``).
 
-        η_e = η_0 · (1 − min(e, T) / T)^p                              (5.5)
+        η_e = η_0 · (1 − min(e, T) / T)^p                              (7.5)
     """
-    return base_lr * (1.0 - min(total_iters, step) / total_iters) ** power  # (5.5)
+    return base_lr * (1.0 - min(total_iters, step) / total_iters) ** power  # (7.5)
 
 
 def cosine_annealing_lr(step, *, base_lr, T_max, eta_min=0.0):
     """Half a cosine from ``base_lr`` down to ``eta_min`` (``CosineAnnealingLR``).
 
-        η_e = η_min + (η_0 − η_min) · (1 + cos(π e / T_max)) / 2         (5.6)
+        η_e = η_min + (η_0 − η_min) · (1 + cos(π e / T_max)) / 2         (7.6)
 
     There is no clamp: after ``T_max`` the lr climbs back, with period ``2 T_max``,
     exactly as torch's scheduler does.
     """
-    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2  # (5.6)
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2  # (7.6)
 
 
 def linear_lr(step, *, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
     """Linear ramp of the factor from ``start_factor`` to ``end_factor`` (``LinearLR``).
 
-        η_e = η_0 · (s + (f − s) · min(e, T) / T)                       (5.7)
+        η_e = η_0 · (s + (f − s) · min(e, T) / T)                       (7.7)
 
     s = ``start_factor``, f = ``end_factor``, T = ``total_iters``. With ``end_factor=1`` and
     ``start_factor < 1`` this is a linear warm-up; with ``start_factor > end_factor`` it
@@ -127,7 +127,7 @@ def linear_lr(step, *, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iter
     """
     # (f − s) · min(e, T) is divided by T last, as torch does: other orders round differently
     slope = end_factor - start_factor
-    return base_lr * (start_factor + slope * min(total_iters, step) / total_iters)  # (5.7)
+    return base_lr * (start_factor + slope * min(total_iters, step) / total_iters)  # (7.7)
 
 
 def linear_warmup_lr(step, *, base_lr, warmup_steps, start_factor=0.0):
@@ -136,7 +136,7 @@ def linear_warmup_lr(step, *, base_lr, warmup_steps, start_factor=0.0):
         η_e = η_0 · (s + (1 − s) · e / W)     if e < W                   (5.8a)
         η_e = η_0                            if e ≥ W                   (5.8b)
 
-    This is (5.7) with ``end_factor=1``, except that it returns ``base_lr`` itself from
+    This is (7.7) with ``end_factor=1``, except that it returns ``base_lr`` itself from
     step W on (``s + (1 − s)`` is not always exactly 1 in floating point) and accepts
     ``start_factor=0`` and ``warmup_steps=0``, which ``torch.optim.lr_scheduler.LinearLR``
     rejects because its recursive form divides by the previous factor.
@@ -178,7 +178,7 @@ def cosine_annealing_warm_restarts_lr(step, *, base_lr, T_0, T_mult=1, eta_min=0
     class ``ExactWarmRestarts`` steps with this position instead.
     """
     T_cur, T_i = warm_restart_position(step, T_0=T_0, T_mult=T_mult)
-    # (5.9c) is (5.6) evaluated on (T_cur, T_i)
+    # (5.9c) is (7.6) evaluated on (T_cur, T_i)
     return cosine_annealing_lr(T_cur, base_lr=base_lr, T_max=T_i, eta_min=eta_min)  # (5.9c)
 
 
@@ -219,7 +219,7 @@ def warmup_stable_decay_lr(step, *, base_lr, warmup_steps, stable_steps, decay_s
 def join_schedules(schedules, boundaries):
     """Run ``schedules[k]`` between ``boundaries[k-1]`` and ``boundaries[k]``, restarted at 0.
 
-        k(e) = #{b ∈ B : b ≤ e},   η_e = f_k(e − B_{k−1})   (B_{−1} = 0)    (5.15)
+        k(e) = #{b ∈ B : b ≤ e},   η_e = f_k(e − B_{k−1})   (B_{−1} = 0)    (7.15)
 
     The returned function is as pure as its parts. This is what ``SequentialLR`` does
     (it switches at ``last_epoch == milestone`` and restarts the next scheduler at
@@ -233,8 +233,8 @@ def join_schedules(schedules, boundaries):
         raise ValueError(f"boundaries must be sorted, but got {boundaries}")
 
     def joined(step):
-        k = bisect_right(boundaries, step)  # k(e) in (5.15)
+        k = bisect_right(boundaries, step)  # k(e) in (7.15)
         offset = boundaries[k - 1] if k else 0
-        return schedules[k](step - offset)  # (5.15)
+        return schedules[k](step - offset)  # (7.15)
 
     return joined

@@ -1,6 +1,6 @@
 """One way to drive a learning rate: a scheduler object, a pure schedule, or nothing.
 
-Chapter: 06_torch_schedulers (used by every loop that trains: ``objectives.optimize``,
+Chapter: 08_torch_schedulers (used by every loop that trains: ``objectives.optimize``,
 ``verify.compare_optimizers``, ``lr_trace.record``, ``plateau.trace_plateau``, ``train.train``,
 ``range_test.lr_range_test``).
 

@@ -1,6 +1,6 @@
 """Train small models on the digits: two models, a loop that stops on divergence, evaluation.
 
-Chapter: 08_real_training (07_reduce_lr_on_plateau records its loss curve with it).
+Chapter: 10_real_training (09_reduce_lr_on_plateau records its loss curve with it).
 
 Every source of randomness is explicit: a model is initialised from its own ``seed`` (the
 global generator is left as it was), and the order of the mini-batches is drawn from a
@@ -9,13 +9,13 @@ global generator is left as it was), and the order of the mini-batches is drawn 
 
 The loop, one step (η the learning rate, B_t the t-th mini-batch, ℓ the cross-entropy):
 
-    L_t = (1/|B_t|) Σ_{i ∈ B_t} ℓ(f(x_i; θ_{t-1}), y_i);  stop if L_t ∉ ℝ or L_t > c L_1  (8.1)
-    θ_t = optimizer step on ∇L_t with η_t;   η_{t+1} = scheduler(t + 1)                    (8.2)
+    L_t = (1/|B_t|) Σ_{i ∈ B_t} ℓ(f(x_i; θ_{t-1}), y_i);  stop if L_t ∉ ℝ or L_t > c L_1  (10.1)
+    θ_t = optimizer step on ∇L_t with η_t;   η_{t+1} = scheduler(t + 1)                    (10.2)
 
 c is ``max_loss_ratio``: a run is stopped when it is non-finite or has clearly exploded.
 The rate η_t comes from a scheduler object or from a pure schedule function of the step t
 (``course_utils.schedules``), both stepped per batch by ``course_utils.stepping.LRDriver``.
-ReduceLROnPlateau is the exception to (8.2): it is stepped once per epoch with the
+ReduceLROnPlateau is the exception to (10.2): it is stepped once per epoch with the
 validation loss (or the epoch's mean training loss), since it needs a metric, not a step.
 """
 
@@ -110,7 +110,7 @@ def evaluate(model, x, y):
 
 @dataclass
 class History:
-    """What :func:`train` recorded. Per step: ``loss`` (the mini-batch loss (8.1), before the
+    """What :func:`train` recorded. Per step: ``loss`` (the mini-batch loss (10.1), before the
     step) and ``lr`` (group 0's lr used by that step). Per epoch: ``epoch_loss`` (mean of that
     epoch's step losses), ``val_loss`` and ``val_acc`` (if a validation split was given),
     ``test_loss`` and ``test_acc`` after the epoch, and ``seconds``, the cumulative training
@@ -149,7 +149,7 @@ def check_not_exploding(value, first, *, step, optimizer, max_loss_ratio):
     """Raise DivergenceError if the loss ``value`` exceeds ``max_loss_ratio`` × ``first``.
 
     A ReLU classifier driven by too large an lr rarely reaches inf or NaN: its loss climbs
-    to hundreds while the network dies, all in finite numbers. This catches that case (8.1).
+    to hundreds while the network dies, all in finite numbers. This catches that case (10.1).
     """
     if max_loss_ratio is not None and value > max_loss_ratio * first:
         raise DivergenceError(f"diverged at step {step} with learning rate {format_lrs(optimizer)}: "
@@ -164,7 +164,7 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, sche
           desc=None):
     """Train for ``epochs`` passes over ``data.x_train``; return the :class:`History`.
 
-    Each step computes (8.1) and stops with :class:`~course_utils.guards.DivergenceError`
+    Each step computes (10.1) and stops with :class:`~course_utils.guards.DivergenceError`
     (naming the step and the lr) if the loss is not finite or exceeds ``max_loss_ratio``
     times the first step's loss (None: no such check); then it steps the optimizer and the
     lr, per batch: ``scheduler`` is a scheduler object (``StepLR(optimizer, ...)``) stepped
@@ -192,19 +192,19 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, sche
     for _ in tqdm(range(epochs), desc=desc, disable=not progress):
         start, losses = time.perf_counter(), []
         for idx in shuffled_batches(n, batch_size, generator, x.device):
-            loss = F.cross_entropy(model(x[idx]), y[idx])                          # (8.1)
-            value = check_finite(loss.item(), step=history.steps + 1, lr=optimizer)  # (8.1) stop
+            loss = F.cross_entropy(model(x[idx]), y[idx])                          # (10.1)
+            value = check_finite(loss.item(), step=history.steps + 1, lr=optimizer)  # (10.1) stop
             check_not_exploding(value, history.loss[0] if history.loss else value,
                                 step=history.steps + 1, optimizer=optimizer,
-                                max_loss_ratio=max_loss_ratio)                     # (8.1) stop
+                                max_loss_ratio=max_loss_ratio)                     # (10.1) stop
             history.loss.append(value)
             history.lr.append(float(optimizer.param_groups[0]["lr"]))
             losses.append(value)
             optimizer.zero_grad()
             loss.backward()
-            optimizer.step()                                                       # (8.2)
+            optimizer.step()                                                       # (10.2)
             if not driver.needs_metric:
-                driver.step()                                                      # (8.2)
+                driver.step()                                                      # (10.2)
         history.epoch_loss.append(sum(losses) / len(losses))
         synchronize(x.device)
         elapsed += time.perf_counter() - start
@@ -224,7 +224,7 @@ def train(model, optimizer, data, *, epochs, batch_size=64, scheduler=None, sche
 
 
 def _optimizer_mode(optimizer, *, train):
-    """A schedule-free optimizer (chapter 11) holds the point gradients are taken at in the
+    """A schedule-free optimizer (chapter 13) holds the point gradients are taken at in the
     weights during ``train()`` and swaps in its average for ``eval()``; other optimizers
     have no modes and are left alone."""
     switch = getattr(optimizer, "train" if train else "eval", None)

@@ -45,7 +45,7 @@ def test_tiny_bench_table_structure():
     for r in rows:
         assert r.params == sum(torch.Size(s).numel() for s in bench.model_shapes(TINY))
         assert r.median_s > 0
-        assert r.gbps == pytest.approx(bench.STREAMS[r.optimizer] * 4 * r.params / r.median_s / 1e9)   # (9.3)
+        assert r.gbps == pytest.approx(bench.STREAMS[r.optimizer] * 4 * r.params / r.median_s / 1e9)   # (11.3)
         assert r.floor_gbps > 0 and r.pct_floor > 0
     fused = {r.optimizer: r.median_s for r in rows if r.implementation == "torch: fused"}
     for r in rows:
@@ -105,7 +105,7 @@ def test_a_failing_implementation_is_skipped_with_its_reason():
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_the_floor_reads_and_writes_what_the_step_must(name):
-    """The fallback passes sum to the step's mix (9.1)–(9.2); both floors work in place."""
+    """The fallback passes sum to the step's mix (11.1)–(11.2); both floors work in place."""
     reads = sum(2 if "add_" in p else 1 for p in bench.FLOOR_PASSES[name])
     writes = len(bench.FLOOR_PASSES[name])
     assert (reads, writes) == bench.FLOOR_MIX[name] and reads + writes == bench.STREAMS[name]

@@ -1,4 +1,4 @@
-"""course_utils.checkpoint: a resumed run equals the uninterrupted one, bitwise (chapter 08).
+"""course_utils.checkpoint: a resumed run equals the uninterrupted one, bitwise (chapter 10).
 
 Each case trains N epochs straight, and k epochs + save + load into freshly built objects
 + N − k epochs, with a dropout model (so the torch RNG matters) and a shuffled data order

@@ -31,7 +31,7 @@ def test_step_is_bounded_by_lr_times_max_norm():
     before = p.detach().clone()
     p.grad = 100 * torch.randn_like(p)
     opt.step()
-    assert torch.linalg.vector_norm(p.detach() - before) < 0.5 * 0.1     # (11.12)
+    assert torch.linalg.vector_norm(p.detach() - before) < 0.5 * 0.1     # (13.12)
     assert clip.norms[0] > 100 and clip.clipped_fraction == 1.0
     clip.remove()
     p.grad = 100 * torch.ones_like(p)

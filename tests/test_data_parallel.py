@@ -1,7 +1,7 @@
 """torchrun with two processes × batch b equals one process × batch 2b (course_utils.data_parallel).
 
 tests/test_distributed.py proves the course's classes bitwise equal to torch's under DDP and
-ZeroRedundancyOptimizer; this file proves the chapter's launcher and the equality (12.1) it
+ZeroRedundancyOptimizer; this file proves the chapter's launcher and the equality (14.1) it
 teaches: one ``torchrun`` launch (gloo, 127.0.0.1), compared with the same loop in this process.
 """
 

@@ -181,7 +181,7 @@ def test_table_json_reports_five_seeds_and_interior_best_lrs(capsys):
         assert r["lr_grid"][0] < r["best_lr"] < r["lr_grid"][-1], r
     reported = [r for r in rows if "config" in r and r["experiment"] in registry.CHAPTER_10]
     assert {r["experiment"] for r in reported} == set(registry.CHAPTER_10) - {"tuning"}
-    assert all(r["n_seeds"] >= 5 for r in reported)  # chapter 10's; other chapters test their own
+    assert all(r["n_seeds"] >= 5 for r in reported)  # chapter 12's; other chapters test their own
     sgd = next(r for r in tuned if r["optimizer"] == "sgd" and r["experiment"] == "tuning")
     momentum = next(r for r in tuned if r["optimizer"] == "momentum" and r["experiment"] == "tuning")
     assert sgd["lr_grid"][-1] >= momentum["best_lr"] / (1 - 0.9)      # SGD's grid reaches η/(1 − μ)

@@ -184,7 +184,7 @@ def test_compiled_flat_steps_match_torch_in_float64():
 
 
 def test_fused_math_equals_the_eager_cores_uncompiled():
-    """The math handed to the compiler, run eagerly, is (2.3)–(2.5) and (4.1)–(4.6).
+    """The math handed to the compiler, run eagerly, is (4.1)–(4.3) and (5.1)–(5.6).
 
     Not bitwise: ``g + λθ`` rounds twice where torch's ``add(alpha=λ)`` rounds once, and where
     g ≈ −λθ the cancellation magnifies that last bit (hence 1e-12, not 1e-16).

@@ -31,7 +31,7 @@ def test_record_reads_the_lr_after_construction_and_after_every_step():
     trace = record(lambda: sgd((0.1, 0.2)), lambda o: torch_sched.StepLR(o, step_size=3, gamma=0.5), 10)
     assert trace.steps == 10 and len(trace.lr) == 11
     for g, base in enumerate((0.1, 0.2)):
-        expected = [step_lr(e, base_lr=base, step_size=3, gamma=0.5) for e in range(11)]          # targets from (5.2)
+        expected = [step_lr(e, base_lr=base, step_size=3, gamma=0.5) for e in range(11)]          # targets from (7.2)
         assert trace.group(g) == pytest.approx(expected, rel=1e-15)
     assert trace.last_lr == trace.lr
     assert {row for row in trace.momentum} == {(0.9, 0.9)}

@@ -330,7 +330,7 @@ def test_differentiable_flag_matches_torch_bitwise(name, kwargs):
             opt.step()
         results.append((p.detach(), opt.state_dict()["state"]))
     assert_same(results[0], results[1])
-    if name != "SGD":                 # the two arrangements of (4.6) round differently
+    if name != "SGD":                 # the two arrangements of (5.6) round differently
         assert not torch.equal(results[1][0], results[2][0])
 
 

@@ -6,7 +6,7 @@ does not unscale the gradients itself but sets ``optimizer.grad_scale`` and
 the scale, or, when ``found_inf`` is set, changes nothing at all (Adam's ``step`` is counted
 and then uncounted). Ours does the same from scratch, without torch's fused kernels.
 
-Tolerance: torch's fused kernels compute (2.4)/(4.3)/(4.4) as ``b*β + g*(1-β)`` with their
+Tolerance: torch's fused kernels compute (4.2)/(5.3)/(5.4) as ``b*β + g*(1-β)`` with their
 own operation order and vectorised FMAs, ours replays the for-loop's ``lerp_``/``addcmul_``;
 the two differ by a few float32 ulps per step (about 1e-7 relative, the reference notes'
 section 1.1/1.2 measure up to 6e-8 per step). Params and state are compared at

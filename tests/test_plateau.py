@@ -1,4 +1,4 @@
-"""course_utils.plateau: replaying a metric curve through ReduceLROnPlateau (chapter 07)."""
+"""course_utils.plateau: replaying a metric curve through ReduceLROnPlateau (chapter 09)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Bytes per parameter (11.8), optimizer-state bytes, and AMP steps that are skipped."""
+"""Bytes per parameter (13.8), optimizer-state bytes, and AMP steps that are skipped."""
 
 import warnings
 

@@ -1,5 +1,5 @@
-"""course_utils.range_test: the learning-rate range test (chapter 08), checked against its
-equations (8.3)–(8.6) recomputed here from the recorded losses."""
+"""course_utils.range_test: the learning-rate range test (chapter 10), checked against its
+equations (10.3)–(10.6) recomputed here from the recorded losses."""
 
 import math
 
@@ -41,19 +41,19 @@ def test_the_smoothed_loss_is_the_bias_corrected_average_of_the_raw_losses(digit
     r = lr_range_test(lambda: make_mlp(seed=0), _sgd, digits, num_steps=60, end_lr=100.0, beta=beta)
     average = 0.0
     for i, loss in enumerate(r.losses[:len(r.smoothed)]):
-        average = beta * average + (1 - beta) * loss                        # (8.4)
+        average = beta * average + (1 - beta) * loss                        # (10.4)
         assert r.smoothed[i] == pytest.approx(average / (1 - beta ** (i + 1)), rel=1e-12)
-    assert r.lrs == exponential_lrs(1e-4, 100.0, 60)[:len(r.losses)]       # (8.3)
+    assert r.lrs == exponential_lrs(1e-4, 100.0, 60)[:len(r.losses)]       # (10.3)
 
 
 def test_a_diverging_test_stops_early_and_suggests_an_lr_below_the_stop(digits):
     r = lr_range_test(lambda: make_mlp(seed=0), _sgd, digits, num_steps=100, end_lr=100.0)
     assert r.diverged and len(r.losses) < 100
     last = r.losses[-1]
-    stop_rule = not math.isfinite(last) or r.smoothed[-1] > 4.0 * min(r.smoothed[:-1])   # (8.5)
+    stop_rule = not math.isfinite(last) or r.smoothed[-1] > 4.0 * min(r.smoothed[:-1])   # (10.5)
     assert stop_rule and r.stop_lr == r.lrs[-1]
     assert r.lr_at_min == r.lrs[r.smoothed.index(min(r.smoothed))]
-    assert r.suggestion == r.lr_at_min / 10.0 < r.stop_lr                   # (8.6)
+    assert r.suggestion == r.lr_at_min / 10.0 < r.stop_lr                   # (10.6)
 
 
 def test_a_gentle_test_runs_to_the_end_and_changes_nothing_outside(digits):

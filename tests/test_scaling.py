@@ -35,7 +35,7 @@ def test_fit_recovers_the_model_it_was_generated_from():
     fit = fit_critical_batch(batches, [s_min + e_min / b for b in batches])
     assert fit.s_min == pytest.approx(s_min, rel=1e-12) and fit.e_min == pytest.approx(e_min, rel=1e-12)
     assert fit.b_crit == pytest.approx(250.0)
-    b = fit.b_crit   # (11.4)-(11.5): at B_crit twice the minimal steps and twice the minimal examples
+    b = fit.b_crit   # (13.4)-(13.5): at B_crit twice the minimal steps and twice the minimal examples
     assert fit.steps(b) == pytest.approx(2 * s_min) and fit.examples(b) == pytest.approx(2 * e_min)
     with pytest.raises(ValueError, match="do not follow"):
         fit_critical_batch([64, 128], [100, 200])

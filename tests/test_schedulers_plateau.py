@@ -1,4 +1,4 @@
-"""ReduceLROnPlateau against torch's, on recorded noisy metric curves (chapter 07).
+"""ReduceLROnPlateau against torch's, on recorded noisy metric curves (chapter 09).
 
 The curves are drawn once from a seeded generator: a decaying loss with noise, the same
 shifted below zero (``rel`` mode is sign-sensitive), an accuracy-like rising curve, long

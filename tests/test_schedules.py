@@ -1,4 +1,4 @@
-"""The pure schedule functions of course_utils.schedules (chapter 05).
+"""The pure schedule functions of course_utils.schedules (chapter 07).
 
 A schedule is a function of the step and nothing else: the tests call each one in random
 order and twice, check its boundary values from the formula in its docstring, and compare

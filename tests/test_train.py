@@ -1,4 +1,4 @@
-"""course_utils.train: models, batches, evaluation and the training loop (chapter 08).
+"""course_utils.train: models, batches, evaluation and the training loop (chapter 10).
 
 Whole runs with the course's optimizers and schedulers are compared with the same runs
 using torch's: on the CPU in float32 they must be bitwise equal, step for step.
@@ -144,7 +144,7 @@ def _cosine_run(data, **lr_source):
 @pytest.mark.parametrize("lib", [torch_sched, our_sched])
 def test_a_pure_schedule_trains_bitwise_like_its_scheduler(small, lib):
     """train(schedule=partial(cosine_annealing_lr, ...)) == train(scheduler=CosineAnnealingLR(...)),
-    both stepped per batch. The scheduler's recursive form (6.9a) equals the closed form (5.6)
+    both stepped per batch. The scheduler's recursive form (6.9a) equals the closed form (7.6)
     bitwise at every one of these 27 steps (asserted: history.lr), so the runs are equal too."""
     data, _ = small
     T = 3 * math.ceil(len(data.y_train) / 32)
@@ -233,7 +233,7 @@ def test_parameters_equal_sees_a_one_ulp_difference():
 
 
 def test_a_schedule_free_optimizer_is_evaluated_at_its_average_and_left_in_train_mode(small):
-    """train() calls optimizer.eval() around evaluation (x, chapter 11) and train() after it."""
+    """train() calls optimizer.eval() around evaluation (x, chapter 13) and train() after it."""
     data, val = small
     model = make_mlp(seed=0)
     opt = our_optim.SGDScheduleFree(model.parameters(), lr=0.5, momentum=0.9)

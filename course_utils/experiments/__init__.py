@@ -1,6 +1,6 @@
 """Experiments on Fashion-MNIST: named grids, resumable JSON records, intervals, re-checks.
 
-Chapter: 10_evidence_on_fashion_mnist.
+Chapter: 12_evidence_on_fashion_mnist.
 
 ==============  ==================================================================
 module          what it holds

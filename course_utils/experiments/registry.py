@@ -1,6 +1,6 @@
 """The named experiments on Fashion-MNIST: what each one runs, and how a config becomes objects.
 
-Chapter: 10_evidence_on_fashion_mnist.
+Chapter: 12_evidence_on_fashion_mnist.
 
 A *config* is a plain dict (JSON in every record) that names a model, an optimizer, its lr,
 a schedule and the run's length; :func:`build` turns it into a model, an optimizer from
@@ -41,8 +41,8 @@ GRIDS = {  # exponents k of η = 10^(k/3); SGD's reaches momentum's effective st
 }
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle", "plateau", "wsd", "linear")
 CHAPTER_10 = ("tuning", "optimizers", "schedules_momentum", "onecycle_ablation", "staircase", "long",
-              "schedules_adam", "schedules_sgd", "schedules_nesterov", "schedules_adamw")  # chapter 10's
-SCHEDULE_FREE = ("sgd_schedulefree", "adamw_schedulefree")   # chapter 11; no scheduler
+              "schedules_adam", "schedules_sgd", "schedules_nesterov", "schedules_adamw")  # chapter 12's
+SCHEDULE_FREE = ("sgd_schedulefree", "adamw_schedulefree")   # chapter 13; no scheduler
 SF_GRIDS = {"sgd_schedulefree": range(-3, 4), "adamw_schedulefree": range(-8, -1)}
 
 
@@ -58,7 +58,7 @@ def grid_index(lr: float) -> int:
 def make_fashion_mlp(hidden=(64,), *, seed=0, device="cpu"):
     """Flatten → [Linear → ReLU] per hidden width → Linear(·, 10), for 28×28 images.
 
-    ``hidden=(64,)``: 50,890 parameters, small enough that the whole grid of chapter 10
+    ``hidden=(64,)``: 50,890 parameters, small enough that the whole grid of chapter 12
     trains on one thread of a shared 2-core CPU in about an hour. Initialised from ``seed`` on the CPU, then moved.
     """
     def build():
@@ -75,7 +75,7 @@ MODELS = {MODEL: lambda seed, device: make_fashion_mlp((64,), seed=seed, device=
 
 def make_optimizer(name, params, lr, *, warmup_steps=0):
     """The course's from-scratch optimizer ``name`` with torch's defaults, momentum 0.9; the
-    schedule-free ones (chapter 11) with ``warmup_steps`` of their own linear warm-up."""
+    schedule-free ones (chapter 13) with ``warmup_steps`` of their own linear warm-up."""
     if name == "sgd":
         return optim.SGD(params, lr=lr)
     if name in ("momentum", "nesterov"):
@@ -122,7 +122,7 @@ def make_scheduler(config, optimizer, steps_per_epoch):
             s, base_lr=1.0, warmup_steps=warm, stable_steps=total - warm - decay, decay_steps=decay))
     if name == "linear":
         return sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=total)
-    if name == "goyal_warmup":   # chapter 11 (11.2): from the unscaled lr η/lr_factor up to η over the first epoch
+    if name == "goyal_warmup":   # chapter 13 (13.2): from the unscaled lr η/lr_factor up to η over the first epoch
         start, ramp = 1 / config["lr_factor"], steps_per_epoch
         return sched.LambdaLR(optimizer, lambda s: start + (1 - start) * min(s / ramp, 1.0))
     raise ValueError(f"unknown schedule {name!r}; expected one of {SCHEDULES}")
@@ -152,8 +152,8 @@ class Experiment:
 
 
 def _batch_config(opt, batch, rule, warmup):
-    """Chapter 11: ``opt`` at batch ``batch``, its tuned lr (at BATCH_SIZE) scaled by ``rule``
-    (11.1)/(11.3), with the warm-up (11.2) over the first epoch when ``warmup``."""
+    """Chapter 13: ``opt`` at batch ``batch``, its tuned lr (at BATCH_SIZE) scaled by ``rule``
+    (13.1)/(13.3), with the warm-up (13.2) over the first epoch when ``warmup``."""
     factor = {"none": 1.0, "linear": batch / BATCH_SIZE, "sqrt": math.sqrt(batch / BATCH_SIZE)}[rule]
     if batch == BATCH_SIZE:   # the reference run: the same config as the optimizers experiment's
         return config(f"{opt}/constant", opt)
@@ -195,14 +195,14 @@ EXPERIMENTS = {e.name: e for e in (
                tuple(config(f"adam/{s}", "adam", schedule=s) for s in SCHEDULES)),
     *(Experiment(f"schedules_{o}", f"eight schedules for {o} at its tuned lr",
                  tuple(config(f"{o}/{s}", o, schedule=s) for s in SCHEDULES)) for o in ("sgd", "nesterov", "adamw")),
-    # chapter 11_training_practice
+    # chapter 13_training_practice
     Experiment("batch_size", "SGD + momentum at batch 64 to 2048: the tuned lr kept, scaled linearly "
-               "with a one-epoch warm-up (11.1)-(11.2), or scaled without warm-up",
+               "with a one-epoch warm-up (13.1)-(13.2), or scaled without warm-up",
                tuple(_batch_config("momentum", b, rule, warm) for b, rule, warm in (
                    (64, "none", False), (128, "linear", True), (256, "none", False), (256, "linear", True),
                    (512, "linear", True), (1024, "none", False), (1024, "linear", True),
                    (1024, "linear", False), (2048, "none", False), (2048, "linear", True)))),
-    Experiment("batch_size_adam", "Adam at batch 64 to 2048: square-root (11.3) against linear scaling",
+    Experiment("batch_size_adam", "Adam at batch 64 to 2048: square-root (13.3) against linear scaling",
                tuple(_batch_config("adam", b, rule, True) for b, rule in (
                    (64, "none"), (256, "sqrt"), (256, "linear"), (1024, "sqrt"), (1024, "linear"),
                    (2048, "sqrt"), (2048, "linear")))),

@@ -1,6 +1,6 @@
 """Run the named experiments, one JSON record per (config, seed), resumably; re-check them.
 
-Chapter: 10_evidence_on_fashion_mnist.
+Chapter: 12_evidence_on_fashion_mnist.
 
 A record holds the resolved config, the seed, per-epoch training loss (the mean of that
 epoch's mini-batch losses), validation and test loss and accuracy, the lr of each epoch's
@@ -132,7 +132,7 @@ def resolve(config, root=None) -> dict:
         return dict(config)
     from .stats import best_lr
 
-    tuning = config.get("tuned_by", "tuning")   # chapter 11 tunes the schedule-free optimizers apart
+    tuning = config.get("tuned_by", "tuning")   # chapter 13 tunes the schedule-free optimizers apart
     best = best_lr(load_records(tuning, root=root), config["optimizer"])
     if best is None:
         raise ExperimentError(f"{config['label']} needs the tuned lr of {config['optimizer']}: "

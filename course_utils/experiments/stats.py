@@ -1,16 +1,16 @@
 """Means with Student-t 95% intervals over seeds, the tuned lrs, and the results table.
 
-Chapter: 10_evidence_on_fashion_mnist.
+Chapter: 12_evidence_on_fashion_mnist.
 
 For n seeds with values x_1..x_n (mean x̄, sample standard deviation s), the 95% interval
 of the mean is
 
-    x̄ ± t_{0.975, n−1} · s / √n                                                   (10.1)
+    x̄ ± t_{0.975, n−1} · s / √n                                                   (12.1)
 
 where t_{q, ν} is the q-quantile of Student's t with ν degrees of freedom. It is computed
 here without scipy: the CDF integrates the density
 
-    p_ν(t) = Γ((ν+1)/2) / (√(νπ) Γ(ν/2)) · (1 + t²/ν)^(−(ν+1)/2)                 (10.2)
+    p_ν(t) = Γ((ν+1)/2) / (√(νπ) Γ(ν/2)) · (1 + t²/ν)^(−(ν+1)/2)                 (12.2)
 
 by Simpson's rule, and the quantile is found by bisection. (ν = 1: t_{0.975} = tan(0.475π)
 = 12.706; ν = 2: (2q − 1)/√(2q(1 − q)) = 4.303; ν → ∞: the normal's 1.960.)
@@ -32,11 +32,11 @@ METRICS = ("test_acc", "test_loss", "val_acc", "train_loss")
 
 def t_density(t: float, nu: float) -> float:
     log_c = math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(nu * math.pi)
-    return math.exp(log_c - (nu + 1) / 2 * math.log1p(t * t / nu))                  # (10.2)
+    return math.exp(log_c - (nu + 1) / 2 * math.log1p(t * t / nu))                  # (12.2)
 
 
 def t_cdf(t: float, nu: float, intervals: int = 2000) -> float:
-    """P(T ≤ t) for Student's t with ``nu`` degrees of freedom, by Simpson's rule on (10.2)."""
+    """P(T ≤ t) for Student's t with ``nu`` degrees of freedom, by Simpson's rule on (12.2)."""
     if t < 0:
         return 1.0 - t_cdf(-t, nu, intervals)
     h = t / intervals
@@ -60,7 +60,7 @@ def t_quantile(q: float, nu: float) -> float:
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float]:
-    """Mean and the half-width of its ``level`` interval (10.1); half-width nan for one value."""
+    """Mean and the half-width of its ``level`` interval (12.1); half-width nan for one value."""
     values = [float(v) for v in values]
     if not values:
         raise ValueError("mean_ci needs at least one value")
@@ -68,7 +68,7 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float]:
     if len(values) < 2:
         return mean, math.nan
     q = 1 - (1 - level) / 2
-    return mean, t_quantile(q, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))  # (10.1)
+    return mean, t_quantile(q, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))  # (12.1)
 
 
 def final(record, metric):
@@ -177,7 +177,7 @@ def finals(records, label, metric):
 
 
 def paired(records, a, b, metric, other=None):
-    """Mean and 95% half-width (10.1) of the per-seed difference ``b − a`` of ``metric``: the
+    """Mean and 95% half-width (12.1) of the per-seed difference ``b − a`` of ``metric``: the
     same seed gives both configs the same initial weights and batch order, so the pair's
     shared noise cancels. ``other`` holds ``b``'s records when they are in another experiment."""
     left = {r["seed"]: final(r, metric) for r in by_config(records)[a]}

@@ -1,6 +1,6 @@
 """Every scheduler of ``torch.optim.lr_scheduler``, from scratch, laid out and exported like torch's.
 
-Chapter: 06_torch_schedulers, 07_reduce_lr_on_plateau
+Chapter: 08_torch_schedulers, 09_reduce_lr_on_plateau
 
 Same names, signatures, defaults, ``state_dict`` keys, warnings and error messages as torch
 2.13, and the same floating-point arithmetic, so every per-step lr equals torch's bitwise.

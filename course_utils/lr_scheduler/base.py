@@ -1,6 +1,6 @@
 """The base every from-scratch scheduler builds on: torch's ``LRScheduler`` mechanics, rewritten.
 
-Chapter: 06_torch_schedulers
+Chapter: 08_torch_schedulers
 
 Same warnings and error messages as torch, word for word, and the same bookkeeping, so that
 every per-step lr equals torch's bitwise. A scheduler drives any ``torch.optim.Optimizer``

@@ -1,9 +1,9 @@
 """Schedulers that cycle: warm restarts, CyclicLR and OneCycleLR (with momentum cycling).
 
-Chapter: 06_torch_schedulers
+Chapter: 08_torch_schedulers
 
 From scratch, with torch 2.13's exact behaviour (see ``course_utils.lr_scheduler.base``). These
-are not chainable: each step recomputes the lr from the pure functions (5.9)–(5.13).
+are not chainable: each step recomputes the lr from the pure functions (7.9)–(7.13).
 """
 
 import functools
@@ -129,7 +129,7 @@ class ExactWarmRestarts(CosineAnnealingWarmRestarts):
 
 
 class CyclicLR(LRScheduler):
-    """Cyclical learning rates, closed form (5.10) in ``last_epoch``; momentum (5.11).
+    """Cyclical learning rates, closed form (7.10) in ``last_epoch``; momentum (7.11).
 
     Not chainable. ``get_lr`` also writes the momentum (or ``betas[0]``) into the groups.
     At construction (``last_epoch=-1``) every group's lr is overwritten with ``base_lr``
@@ -189,7 +189,7 @@ class CyclicLR(LRScheduler):
         lrs = [base + (peak - base) * height * self.scale_fn(x)  # (5.10d)
                for base, peak in zip(self.base_lrs, self.max_lrs, strict=True)]
         if self.cycle_momentum:
-            momentums = [m_max - (m_max - m_base) * height * self.scale_fn(x)  # (5.11)
+            momentums = [m_max - (m_max - m_base) * height * self.scale_fn(x)  # (7.11)
                          for m_base, m_max in zip(self.base_momentums, self.max_momentums,
                                                   strict=True)]
             for group, momentum in zip(self.optimizer.param_groups, momentums, strict=True):
@@ -215,7 +215,7 @@ class CyclicLR(LRScheduler):
 
 
 class OneCycleLR(LRScheduler):
-    """The 1cycle policy, closed form (5.12) in ``last_epoch``, momentum (5.13).
+    """The 1cycle policy, closed form (7.12) in ``last_epoch``, momentum (7.13).
 
     Not chainable. At construction (``last_epoch=-1``) every group gets ``initial_lr =
     max_lr / div_factor`` (overwritten, not setdefault), ``max_lr``, ``min_lr`` and, with
@@ -283,7 +283,7 @@ class OneCycleLR(LRScheduler):
         for group in self.optimizer.param_groups:
             phase, pct = _one_cycle_phase(step_num, self._schedule_phases)  # (5.12b)
             lrs.append(self._anneal_func(group[phase["start_lr"]], group[phase["end_lr"]], pct))
-            if self.cycle_momentum:  # (5.13)
+            if self.cycle_momentum:  # (7.13)
                 momentum = self._anneal_func(group[phase["start_momentum"]],
                                              group[phase["end_momentum"]], pct)
                 _set_momentum(group, momentum, self.use_beta1)

@@ -1,6 +1,6 @@
 """The epoch schedulers of ``torch.optim.lr_scheduler``, from scratch, with torch 2.13's exact behaviour.
 
-Chapter: 06_torch_schedulers, 07_reduce_lr_on_plateau
+Chapter: 08_torch_schedulers, 09_reduce_lr_on_plateau
 
 Same names, signatures, defaults, state_dict keys, warnings and error messages as torch,
 and the same floating-point arithmetic, so that every per-step lr equals torch's bitwise.
@@ -83,7 +83,7 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """η_e = γ η_{e−1} if e > 0 and s divides e, else η_{e−1}   (6.3); closed form (5.2)."""
+    """η_e = γ η_{e−1} if e > 0 and s divides e, else η_{e−1}   (6.3); closed form (7.2)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -102,7 +102,7 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """η_e = γ^{m(e)} η_{e−1}, m(e) = multiplicity of e among the milestones   (6.4); (5.3)."""
+    """η_e = γ^{m(e)} η_{e−1}, m(e) = multiplicity of e among the milestones   (6.4); (7.3)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -117,13 +117,13 @@ class MultiStepLR(LRScheduler):
         return [group["lr"] * factor for group in self.optimizer.param_groups]  # (6.4)
 
     def _get_closed_form_lr(self):
-        milestones = list(self.milestones.elements())  # duplicates count, (5.3)
+        milestones = list(self.milestones.elements())  # duplicates count, (7.3)
         return [multi_step_lr(self.last_epoch, base_lr=b, milestones=milestones, gamma=self.gamma)
                 for b in self.base_lrs]
 
 
 class ConstantLR(LRScheduler):
-    """η_0 = f · η, η_T = η_{T−1} / f, otherwise unchanged   (6.5); closed form (5.1).
+    """η_0 = f · η, η_T = η_{T−1} / f, otherwise unchanged   (6.5); closed form (7.1).
 
     With ``total_iters=0`` the recursive form applies f at epoch 0 and never removes it,
     while the closed form gives η; torch does the same.
@@ -151,11 +151,11 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Recursive linear ramp (6.6); closed form (5.7).
+    """Recursive linear ramp (6.6); closed form (7.7).
 
         η_e = η_{e−1} · (1 + (f − s) / (T s + (e − 1)(f − s)))   for 0 < e ≤ T      (6.6)
 
-    The ratio of consecutive values of (5.7). ``total_iters=0`` keeps ``start_factor``
+    The ratio of consecutive values of (7.7). ``total_iters=0`` keeps ``start_factor``
     forever here, while the closed form divides by zero (as in torch).
     """
 
@@ -189,7 +189,7 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """η_e = γ η_{e−1}   (6.7); closed form (5.4)."""
+    """η_e = γ η_{e−1}   (6.7); closed form (7.4)."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -206,7 +206,7 @@ class ExponentialLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """η_e = η_{e−1} ((1 − e/T) / (1 − (e − 1)/T))^p  for 0 < e ≤ T   (6.8); (5.5)."""
+    """η_e = η_{e−1} ((1 − e/T) / (1 − (e − 1)/T))^p  for 0 < e ≤ T   (6.8); (7.5)."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters = total_iters
@@ -228,13 +228,13 @@ class PolynomialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Recursive cosine annealing (6.9); closed form (5.6).
+    """Recursive cosine annealing (6.9); closed form (7.6).
 
         η_e = η_min + (1 + cos(πe/T)) / (1 + cos(π(e−1)/T)) · (η_{e−1} − η_min)  (6.9a)
         η_e = η_{e−1} + (η_0 − η_min)(1 − cos(π/T)) / 2  if (e − 1 − T) mod 2T = 0  (6.9b)
 
     (6.9b) replaces (6.9a) where its denominator 1 + cos(π) is 0. Being chainable, it
-    carries any outside change of the lr forward, and it drifts from (5.6) by ~1e-16.
+    carries any outside change of the lr forward, and it drifts from (7.6) by ~1e-16.
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):

@@ -1,6 +1,6 @@
-"""ReduceLROnPlateau from scratch: decay when a metric stops improving, rule (7.1)-(7.3).
+"""ReduceLROnPlateau from scratch: decay when a metric stops improving, rule (9.1)-(9.3).
 
-Chapter: 07_reduce_lr_on_plateau
+Chapter: 09_reduce_lr_on_plateau
 
 torch 2.13's exact behaviour, NaN metrics and ``eps`` included (the shared mechanics are in
 ``course_utils.lr_scheduler.base``).
@@ -18,13 +18,13 @@ __all__ = ["ReduceLROnPlateau"]
 
 
 class ReduceLROnPlateau(LRScheduler, torch_lr_scheduler.ReduceLROnPlateau):
-    """Divide the lr when a metric stops improving (7.1)–(7.3).
+    """Divide the lr when a metric stops improving (9.1)–(9.3).
 
         better(a) = a < best·(1 − θ) | a < best − θ | a > best·(1 + θ) | a > best + θ
-                    (min, rel)         (min, abs)     (max, rel)         (max, abs)   (7.1)
-        bad ← 0 if better(a) else bad + 1;   during cooldown: counter − 1, bad ← 0       (7.2)
+                    (min, rel)         (min, abs)     (max, rel)         (max, abs)   (9.1)
+        bad ← 0 if better(a) else bad + 1;   during cooldown: counter − 1, bad ← 0       (9.2)
         if bad > patience:  η ← max(η · factor, η_min)  when the drop exceeds eps;
-                            cooldown counter ← cooldown, bad ← 0                      (7.3)
+                            cooldown counter ← cooldown, bad ← 0                      (9.3)
 
     So the lr drops after ``patience + 1`` bad epochs. NaN is never better and never
     becomes ``best``; ``rel`` mode is sign-sensitive for negative metrics.
@@ -78,12 +78,12 @@ class ReduceLROnPlateau(LRScheduler, torch_lr_scheduler.ReduceLROnPlateau):
             self.best = current
             self.num_bad_epochs = 0
         else:
-            self.num_bad_epochs += 1  # (7.2)
+            self.num_bad_epochs += 1  # (9.2)
         if self.in_cooldown:
             self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # (7.2) bad epochs in cooldown do not count
+            self.num_bad_epochs = 0  # (9.2) bad epochs in cooldown do not count
         if self.num_bad_epochs > self.patience:
-            self._reduce_lr(epoch)  # (7.3)
+            self._reduce_lr(epoch)  # (9.3)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = _group_values(self.optimizer, "lr")
@@ -100,18 +100,18 @@ class ReduceLROnPlateau(LRScheduler, torch_lr_scheduler.ReduceLROnPlateau):
             self.min_lrs = [self.default_min_lr] * n
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
             old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, min_lr)  # (7.3)
+            new_lr = max(old_lr * self.factor, min_lr)  # (9.3)
             if old_lr - new_lr > self.eps:
                 _set_group_value(group, "lr", new_lr)
 
     def _is_better(self, a, best):
         if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)  # (7.1) min, rel
+            return a < best * (1.0 - self.threshold)  # (9.1) min, rel
         if self.mode == "min" and self.threshold_mode == "abs":
-            return a < best - self.threshold  # (7.1) min, abs
+            return a < best - self.threshold  # (9.1) min, abs
         if self.mode == "max" and self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)  # (7.1) max, rel
-        return a > best + self.threshold  # (7.1) max, abs
+            return a > best * (self.threshold + 1.0)  # (9.1) max, rel
+        return a > best + self.threshold  # (9.1) max, abs
 
     def _init_is_better(self, mode, threshold, threshold_mode):
         if mode not in {"min", "max"}:

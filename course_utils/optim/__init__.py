@@ -1,6 +1,6 @@
 """SGD (with momentum and Nesterov), Adam and AdamW from scratch, equal to ``torch.optim``.
 
-Chapter: 02_momentum, 04_adam
+Chapter: 04_momentum_in_pytorch, 05_adam
 
 A functional core and a thin stateful shell. :func:`sgd_step` and :func:`adam_step` hold
 the math: they update the tensors they are given in place and keep no hidden state, so a
@@ -9,18 +9,18 @@ bookkeeping only (param groups, ``state[p]``, ``state_dict``, ``zero_grad``, hoo
 
 Equations (the numbers match the chapters; γ lr, μ momentum, τ dampening, λ weight_decay):
 
-    (2.3)  g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                 (− under maximize; L2 keeps its +)
-    (2.4)  b_1 = g_1 ;  b_t = μ b_{t-1} + (1 − τ) g_t
-    (2.5)  θ_t = θ_{t-1} − γ (g_t + μ b_t  if nesterov else  b_t)   (b_t = g_t when μ = 0)
-    (4.1)  g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                 (Adam's L2 weight decay)
-    (4.2)  θ_{t-1} ← (1 − γλ) θ_{t-1}                     (AdamW's decoupled weight decay)
-    (4.3)  m_t = β1 m_{t-1} + (1 − β1) g_t
-    (4.4)  v_t = β2 v_{t-1} + (1 − β2) g_t²
-    (4.5)  v_t ← max(v_{t-1}^max, v_t)                    (AMSGrad, on the uncorrected v)
-    (4.6)  θ_t = θ_{t-1} − γ/(1 − β1^t) · m_t / (√v_t / √(1 − β2^t) + ε)
+    (4.1)  g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                 (− under maximize; L2 keeps its +)
+    (4.2)  b_1 = g_1 ;  b_t = μ b_{t-1} + (1 − τ) g_t
+    (4.3)  θ_t = θ_{t-1} − γ (g_t + μ b_t  if nesterov else  b_t)   (b_t = g_t when μ = 0)
+    (5.1)  g_t = ±∇f(θ_{t-1}) + λ θ_{t-1}                 (Adam's L2 weight decay)
+    (5.2)  θ_{t-1} ← (1 − γλ) θ_{t-1}                     (AdamW's decoupled weight decay)
+    (5.3)  m_t = β1 m_{t-1} + (1 − β1) g_t
+    (5.4)  v_t = β2 v_{t-1} + (1 − β2) g_t²
+    (5.5)  v_t ← max(v_{t-1}^max, v_t)                    (AMSGrad, on the uncorrected v)
+    (5.6)  θ_t = θ_{t-1} − γ/(1 − β1^t) · m_t / (√v_t / √(1 − β2^t) + ε)
 
-The tensor operations are torch's own, in torch's order (``lerp_`` for (4.3),
-``mul_().addcmul_()`` for (4.4), ``add(alpha=)`` for (2.3)), so on CPU the results are
+The tensor operations are torch's own, in torch's order (``lerp_`` for (5.3),
+``mul_().addcmul_()`` for (5.4), ``add(alpha=)`` for (4.1)), so on CPU the results are
 bitwise equal to ``torch.optim.X(..., foreach=False)``; the textbook spelling
 ``β1*m + (1-β1)*g`` rounds differently in the last bit.
 

@@ -1,6 +1,6 @@
 """torch-compatibility paths shared by the optimizers: flags, refusals, scalar types.
 
-Chapter: 02_momentum, 04_adam (learners never need to read this module)
+Chapter: 04_momentum_in_pytorch, 05_adam (learners never need to read this module)
 
 What lives here is not the math but what makes the classes a drop-in for ``torch.optim``:
 the checks torch makes for ``fused``/``foreach``/``capturable``/``differentiable``, the
@@ -120,7 +120,7 @@ def _adam_step_general(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, bet
                        differentiable, capturable):
     """``adam_step`` for every case torch's ``_single_tensor_adam`` handles: complex params
     (as pairs of reals), tensor betas (β1 moved to the param's device and dtype for the
-    lerp), and with ``differentiable``/``capturable`` torch's second arrangement of (4.6):
+    lerp), and with ``differentiable``/``capturable`` torch's second arrangement of (5.6):
     bias corrections kept as tensors computed from ``step`` (no ``.item()``; gradients reach
     γ, β1, β2 that require grad), state read again later cloned for autograd. That
     arrangement rounds differently from the default (about 1e-7: ``step`` is float32).
@@ -147,7 +147,7 @@ def _adam_step_general(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, bet
     b1 = beta1.to(param.device, param.dtype) if isinstance(beta1, Tensor) else beta1
     exp_avg.lerp_(g, 1 - b1)
     if differentiable and _needs_grad(beta2):
-        exp_avg_sq.lerp_(g.square(), 1 - beta2)                  # (4.4) as one lerp
+        exp_avg_sq.lerp_(g.square(), 1 - beta2)                  # (5.4) as one lerp
     else:
         exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
     v = exp_avg_sq

@@ -1,6 +1,6 @@
-"""Adam, AMSGrad and AdamW from scratch (eqs. 4.1-4.6).
+"""Adam, AMSGrad and AdamW from scratch (eqs. 5.1-5.6).
 
-Chapter: 04_adam
+Chapter: 05_adam
 
 :func:`adam_step` is the math; :class:`Adam` and :class:`AdamW` are the bookkeeping shells,
 with torch 2.13's signatures, defaults, state layout and error messages.
@@ -28,23 +28,23 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1=0.9, beta2=0.
     Bias correction is folded into the step size and the denominator, ε is added after
     dividing by √(1 − β2^t), as torch does. Under ``torch.compile`` t stays a tensor.
     """
-    g = -grad if maximize else grad                                  # (4.1) ascent: −∇f
+    g = -grad if maximize else grad                                  # (5.1) ascent: −∇f
     step += 1                                                        # t ← t + 1
     if weight_decay != 0:
         if decoupled_weight_decay:
-            param.mul_(1 - lr * weight_decay)                        # (4.2)
+            param.mul_(1 - lr * weight_decay)                        # (5.2)
         else:
-            g = g.add(param, alpha=weight_decay)                     # (4.1)
-    exp_avg.lerp_(g, 1 - beta1)                                      # (4.3) m += (1−β1)(g − m)
-    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)           # (4.4)
+            g = g.add(param, alpha=weight_decay)                     # (5.1)
+    exp_avg.lerp_(g, 1 - beta1)                                      # (5.3) m += (1−β1)(g − m)
+    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)           # (5.4)
     v = exp_avg_sq
     if max_exp_avg_sq is not None:
-        v = torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)   # (4.5)
+        v = torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)   # (5.5)
     t = step if torch.compiler.is_compiling() else step.item()
-    step_size = lr / (1 - beta1 ** t)                                # (4.6) γ / (1 − β1^t)
-    bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5                  # (4.6) √(1 − β2^t)
-    denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)            # (4.6) √v / √(1−β2^t) + ε
-    param.addcdiv_(exp_avg, denom, value=-step_size)                 # (4.6)
+    step_size = lr / (1 - beta1 ** t)                                # (5.6) γ / (1 − β1^t)
+    bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5                  # (5.6) √(1 − β2^t)
+    denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)            # (5.6) √v / √(1−β2^t) + ε
+    param.addcdiv_(exp_avg, denom, value=-step_size)                 # (5.6)
 
 
 class Adam(Optimizer):
@@ -168,7 +168,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter), eq. (4.2); λ defaults to 1e-2.
+    """Adam with decoupled weight decay (Loshchilov & Hutter), eq. (5.2); λ defaults to 1e-2.
 
     Exactly ``Adam(..., decoupled_weight_decay=True)``, like ``torch.optim.AdamW``; there is
     no ``decoupled_weight_decay`` argument, and a loaded state dict always decouples.

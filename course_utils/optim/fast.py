@@ -1,11 +1,11 @@
 """Fast from-scratch optimizer steps: every parameter a view into one flat buffer.
 
-Chapter: 09_cost_of_a_step
+Chapter: 11_cost_of_a_step
 
 An optimizer step is elementwise, so its cost is the memory it moves, not the arithmetic:
 
-    SGD with momentum   reads θ, g, b     writes θ, b      5 floats per parameter   (9.1)
-    Adam                reads θ, g, m, v  writes θ, m, v   7 floats per parameter   (9.2)
+    SGD with momentum   reads θ, g, b     writes θ, b      5 floats per parameter   (11.1)
+    Adam                reads θ, g, m, v  writes θ, m, v   7 floats per parameter   (11.2)
 
 Two ideas bring a from-scratch step to that floor:
 
@@ -14,7 +14,7 @@ Two ideas bring a from-scratch step to that floor:
    one small operation per tensor.
 2. **Fuse.** An eager step is a chain of operations, each a full pass over memory (Adam's is
    seven passes, 18 floats per parameter). ``torch.compile`` of the same math emits one
-   loop that reads each input once and writes each output once: the floor (9.1)–(9.2).
+   loop that reads each input once and writes each output once: the floor (11.1)–(11.2).
 
 The eager flat steps replay torch's for-loop operations (``sgd_step`` itself on the flat
 buffers; :func:`flat_adam_step`, ``adam_step``'s operations without temporaries), so they are
@@ -93,40 +93,40 @@ def flatten_parameters(params) -> tuple[Tensor, Tensor]:
 
 def foreach_sgd_step(params, grads, bufs, *, lr, momentum=0.0, dampening=0.0,
                      weight_decay=0.0, nesterov=False):
-    """(2.3)–(2.5) on lists of tensors with ``torch._foreach_*`` ops; returns the buffers.
+    """(4.1)–(4.3) on lists of tensors with ``torch._foreach_*`` ops; returns the buffers.
 
     Torch's operation order, so equal to ``sgd_step`` on each tensor. ``bufs`` is None on
     the first step (the buffers start at g_1).
     """
     if weight_decay != 0:
-        grads = torch._foreach_add(grads, params, alpha=weight_decay)            # (2.3)
+        grads = torch._foreach_add(grads, params, alpha=weight_decay)            # (4.1)
     if momentum != 0:
         if bufs is None:
-            bufs = [g.detach().clone() for g in grads]                           # (2.4) b_1 = g_1
+            bufs = [g.detach().clone() for g in grads]                           # (4.2) b_1 = g_1
         else:
-            torch._foreach_mul_(bufs, momentum)                                  # (2.4)
+            torch._foreach_mul_(bufs, momentum)                                  # (4.2)
             torch._foreach_add_(bufs, grads, alpha=1 - dampening)
-        grads = torch._foreach_add(grads, bufs, alpha=momentum) if nesterov else bufs  # (2.5)
-    torch._foreach_add_(params, grads, alpha=-lr)                                # (2.5)
+        grads = torch._foreach_add(grads, bufs, alpha=momentum) if nesterov else bufs  # (4.3)
+    torch._foreach_add_(params, grads, alpha=-lr)                                # (4.3)
     return bufs
 
 
 def foreach_adam_step(params, grads, exp_avgs, exp_avg_sqs, step: int, *, lr, beta1=0.9,
                       beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False):
-    """(4.1)–(4.6) on lists of tensors with ``torch._foreach_*`` ops; ``step`` is t (≥ 1)."""
+    """(5.1)–(5.6) on lists of tensors with ``torch._foreach_*`` ops; ``step`` is t (≥ 1)."""
     if weight_decay != 0:
         if decoupled_weight_decay:
-            torch._foreach_mul_(params, 1 - lr * weight_decay)                   # (4.2)
+            torch._foreach_mul_(params, 1 - lr * weight_decay)                   # (5.2)
         else:
-            grads = torch._foreach_add(grads, params, alpha=weight_decay)        # (4.1)
-    torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)                             # (4.3)
-    torch._foreach_mul_(exp_avg_sqs, beta2)                                      # (4.4)
+            grads = torch._foreach_add(grads, params, alpha=weight_decay)        # (5.1)
+    torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)                             # (5.3)
+    torch._foreach_mul_(exp_avg_sqs, beta2)                                      # (5.4)
     torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)
-    step_size = lr / (1 - beta1 ** step)                                         # (4.6)
+    step_size = lr / (1 - beta1 ** step)                                         # (5.6)
     denom = torch._foreach_sqrt(exp_avg_sqs)
     torch._foreach_div_(denom, (1 - beta2 ** step) ** 0.5)
     torch._foreach_add_(denom, eps)                                              # √v̂ + ε
-    torch._foreach_addcdiv_(params, exp_avgs, denom, -step_size)                 # (4.6)
+    torch._foreach_addcdiv_(params, exp_avgs, denom, -step_size)                 # (5.6)
 
 
 def flat_adam_step(param, grad, exp_avg, exp_avg_sq, step, denom, *, lr, beta1=0.9, beta2=0.999,
@@ -142,39 +142,39 @@ def flat_adam_step(param, grad, exp_avg, exp_avg_sq, step, denom, *, lr, beta1=0
     g = grad
     if weight_decay != 0:
         if decoupled_weight_decay:
-            param.mul_(1 - lr * weight_decay)                                    # (4.2)
+            param.mul_(1 - lr * weight_decay)                                    # (5.2)
         else:
-            g = grad.add(param, alpha=weight_decay)                              # (4.1)
-    exp_avg.lerp_(g, 1 - beta1)                                                  # (4.3)
-    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)                       # (4.4)
+            g = grad.add(param, alpha=weight_decay)                              # (5.1)
+    exp_avg.lerp_(g, 1 - beta1)                                                  # (5.3)
+    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)                       # (5.4)
     torch.sqrt(exp_avg_sq, out=denom).div_((1 - beta2 ** t) ** 0.5).add_(eps)    # √v̂ + ε
-    param.addcdiv_(exp_avg, denom, value=-lr / (1 - beta1 ** t))                 # (4.6)
+    param.addcdiv_(exp_avg, denom, value=-lr / (1 - beta1 ** t))                 # (5.6)
 
 
 def sgd_fused_math(param, grad, buf, lr, momentum, dampening, weight_decay,
                    nesterov: bool, use_weight_decay: bool):
-    """(2.3)–(2.5) for t ≥ 2, written for ``torch.compile``: one read and one write each.
+    """(4.1)–(4.3) for t ≥ 2, written for ``torch.compile``: one read and one write each.
 
     Plain arithmetic (no ``alpha=`` keywords) so that the compiler keeps the scalars symbolic:
     a new ``lr`` from a scheduler is a new argument, not a recompilation.
     """
-    d = grad + weight_decay * param if use_weight_decay else grad               # (2.3)
-    buf.copy_(momentum * buf + (1 - dampening) * d)                             # (2.4)
-    update = d + momentum * buf if nesterov else buf                            # (2.5)
-    param.copy_(param - lr * update)                                            # (2.5)
+    d = grad + weight_decay * param if use_weight_decay else grad               # (4.1)
+    buf.copy_(momentum * buf + (1 - dampening) * d)                             # (4.2)
+    update = d + momentum * buf if nesterov else buf                            # (4.3)
+    param.copy_(param - lr * update)                                            # (4.3)
 
 
 def adam_fused_math(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
                     step_size, bias_correction2_sqrt, decoupled: bool, use_weight_decay: bool):
-    """(4.1)–(4.6) written for ``torch.compile``; ``step_size = lr/(1 − β1^t)`` from the host."""
+    """(5.1)–(5.6) written for ``torch.compile``; ``step_size = lr/(1 − β1^t)`` from the host."""
     p = param
     if use_weight_decay and decoupled:
-        p = p * (1 - lr * weight_decay)                                         # (4.2)
-    g = grad + weight_decay * param if use_weight_decay and not decoupled else grad  # (4.1)
-    exp_avg.copy_(exp_avg + (1 - beta1) * (g - exp_avg))                        # (4.3)
-    exp_avg_sq.copy_(beta2 * exp_avg_sq + (1 - beta2) * g * g)                  # (4.4)
+        p = p * (1 - lr * weight_decay)                                         # (5.2)
+    g = grad + weight_decay * param if use_weight_decay and not decoupled else grad  # (5.1)
+    exp_avg.copy_(exp_avg + (1 - beta1) * (g - exp_avg))                        # (5.3)
+    exp_avg_sq.copy_(beta2 * exp_avg_sq + (1 - beta2) * g * g)                  # (5.4)
     denom = exp_avg_sq.sqrt() / bias_correction2_sqrt + eps                     # √v̂ + ε
-    param.copy_(p - step_size * exp_avg / denom)                                # (4.6)
+    param.copy_(p - step_size * exp_avg / denom)                                # (5.6)
 
 
 _COMPILED: dict = {}

@@ -1,6 +1,6 @@
 """Schedule-free SGD and AdamW (Defazio et al. 2024), from scratch, equal to ``schedulefree`` 1.4.1.
 
-Chapter: 11_training_practice (it derives (11.13)-(11.16); (11.17)-(11.22) are this module's
+Chapter: 13_training_practice (it derives (13.13)-(13.16); (11.17)-(11.22) are this module's
 working forms)
 
 No learning-rate schedule: the method keeps three sequences and takes the gradient at an
@@ -8,23 +8,23 @@ interpolation y of a fast iterate z (plain SGD or Adam steps) and its running av
 Steps are counted from t = 1; x_0 = y_0 = z_0 = θ_0; β is ``momentum`` (SGD) or ``betas[0]``
 (AdamW), γ ``lr``, λ ``weight_decay``, T ``warmup_steps``, p ``weight_lr_power``:
 
-    (11.13)  y_t = (1 − β) z_t + β x_t                   (the params in train mode)
-    (11.14)  z_t = z_{t-1} − γ_t g_t                     (g_t taken at y_{t-1})
-    (11.15)  x_t = (1 − c_t) x_{t-1} + c_t z_t           (the average: the params in eval mode)
-    (11.16)  c_t = w_t / Σ_{i≤t} w_i,  w_t = t^r · (max_{i≤t} γ_i)^p    (0 if the sum is 0)
+    (13.13)  y_t = (1 − β) z_t + β x_t                   (the params in train mode)
+    (13.14)  z_t = z_{t-1} − γ_t g_t                     (g_t taken at y_{t-1})
+    (13.15)  x_t = (1 − c_t) x_{t-1} + c_t z_t           (the average: the params in eval mode)
+    (13.16)  c_t = w_t / Σ_{i≤t} w_i,  w_t = t^r · (max_{i≤t} γ_i)^p    (0 if the sum is 0)
     (11.17)  γ_t = γ · t / T  while t − 1 < T,  else γ   (linear warm-up)
     (11.18)  y_t = (1 − c_t) y_{t-1} + c_t z_{t-1} + γ_t (β (1 − c_t) − 1) g_t
-    (11.19)  x_t = y_t + (1 − 1/β)(z_t − y_t)            ((11.13) solved for x)
+    (11.19)  x_t = y_t + (1 − 1/β)(z_t − y_t)            ((13.13) solved for x)
     (11.20)  SGD:   g_t = ∇f(y_{t-1}) + λ y_{t-1}
     (11.21)  AdamW: v_t = β2 v_{t-1} + (1 − β2) ∇f(y_{t-1})²
     (11.22) AdamW: g_t = ∇f(y_{t-1}) / (√(v_t / (1 − β2^t)) + ε) + λ y_{t-1}
 
 (The paper writes z_{t+1} = z_t − γ ∇f(y_t), x_{t+1} = (1 − c_{t+1}) x_t + c_{t+1} z_{t+1};
 here step t produces z_t, x_t and y_t.) Only y (in ``p`` during training) and z
-(``state['z']``) are stored: (11.18) follows from (11.13)-(11.15) by eliminating
+(``state['z']``) are stored: (11.18) follows from (13.13)-(13.15) by eliminating
 x_{t-1} = (y_{t-1} − (1 − β) z_{t-1})/β, so x is never formed until ``eval()`` swaps it in
-with (11.19); ``train()`` swaps y back with (11.13). With r = 0 and no warm-up, c_t = 1/t and
-x_t is the plain average of z_1 … z_t. (11.16) weighs by the largest γ so far, as
+with (11.19); ``train()`` swaps y back with (13.13). With r = 0 and no warm-up, c_t = 1/t and
+x_t is the plain average of z_1 … z_t. (13.16) weighs by the largest γ so far, as
 ``schedulefree`` does, not by γ_t as the paper writes; the two agree while γ never decreases
 (warm-up, then constant). Like the package, (11.17) ramps while t − 1 < T, so a fractional T
 overshoots γ at its last ramp step; and t, Σ w_i and the bias correction 1 − β2^t count the
@@ -62,21 +62,21 @@ def schedule_free_weight(k, *, lr, warmup_steps, r, weight_lr_power, lr_max, wei
     """
     t = k + 1
     lr_t = lr * (t / warmup_steps) if k < warmup_steps else lr * 1.0    # (11.17)
-    lr_max = max(lr_t, lr_max)                                           # (11.16) max γ_i
-    weight = (t ** r) * (lr_max ** weight_lr_power)                      # (11.16) w_t
-    weight_sum = weight_sum + weight                                     # (11.16) Σ w_i
+    lr_max = max(lr_t, lr_max)                                           # (13.16) max γ_i
+    weight = (t ** r) * (lr_max ** weight_lr_power)                      # (13.16) w_t
+    weight_sum = weight_sum + weight                                     # (13.16) Σ w_i
     try:
-        c = weight / weight_sum                                          # (11.16) c_t
+        c = weight / weight_sum                                          # (13.16) c_t
     except ZeroDivisionError:                                            # every w_i = 0 (γ = 0)
         c = 0
     return lr_t, lr_max, weight_sum, c
 
 
 def _interpolated_step(y, z, g, *, lr, beta, c):
-    """(11.18) then (11.14), in place on y and z, given the step's direction g_t."""
+    """(11.18) then (13.14), in place on y and z, given the step's direction g_t."""
     y.lerp_(z, c)                                        # (11.18) (1 − c) y + c z
     y.add_(g, alpha=lr * (beta * (1 - c) - 1))           # (11.18) + γ (β (1 − c) − 1) g
-    z.sub_(g, alpha=lr)                                  # (11.14)
+    z.sub_(g, alpha=lr)                                  # (13.14)
 
 
 def sgd_schedule_free_step(y, grad, z, *, lr, momentum, weight_decay, c):
@@ -102,7 +102,7 @@ def y_to_x(p, z, beta):
 
 
 def x_to_y(p, z, beta):
-    """In place, p ← y = x + (1 − β)(z − x): what ``train()`` does, eq. (11.13)."""
+    """In place, p ← y = x + (1 − β)(z − x): what ``train()`` does, eq. (13.13)."""
     p.lerp_(z, 1 - beta)
 
 
@@ -139,7 +139,7 @@ class _ScheduleFree(Optimizer):
 
     @torch.no_grad()
     def train(self):
-        """Put y (11.13), the point gradients are taken at, into the params."""
+        """Put y (13.13), the point gradients are taken at, into the params."""
         self._switch(True)
 
     @torch.no_grad()
@@ -180,7 +180,7 @@ def _defaults(lr, warmup_steps, r, weight_lr_power, weight_decay, foreach, **met
 
 
 class SGDScheduleFree(_ScheduleFree):
-    """Schedule-free SGD, eqs. (11.13)-(11.20); call ``train()`` before stepping, ``eval()``
+    """Schedule-free SGD, eqs. (13.13)-(11.20); call ``train()`` before stepping, ``eval()``
     before evaluating or saving. Same signature, defaults, group keys and state as
     ``schedulefree.SGDScheduleFree`` 1.4.1."""
 
@@ -204,7 +204,7 @@ class SGDScheduleFree(_ScheduleFree):
 
 
 class AdamWScheduleFree(_ScheduleFree):
-    """Schedule-free AdamW, eqs. (11.13)-(11.19), (11.21), (11.22); call ``train()`` before
+    """Schedule-free AdamW, eqs. (13.13)-(11.19), (11.21), (11.22); call ``train()`` before
     stepping, ``eval()`` before evaluating or saving. Same signature, defaults, group keys
     and state as ``schedulefree.AdamWScheduleFree`` 1.4.1, which validates no argument; here
     the values that break the method raise ``ValueError``."""

@@ -1,6 +1,6 @@
-"""SGD with momentum, dampening, Nesterov and weight decay, from scratch (eqs. 2.3-2.5).
+"""SGD with momentum, dampening, Nesterov and weight decay, from scratch (eqs. 4.1-4.3).
 
-Chapter: 02_momentum
+Chapter: 04_momentum_in_pytorch
 
 :func:`sgd_step` is the math; :class:`SGD` is the bookkeeping shell (``torch.optim.Optimizer``
 groups and ``state[p]``), with torch 2.13's signature, defaults, state and error messages.
@@ -23,16 +23,16 @@ def sgd_step(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
     convention), so dampening first acts at its second step; γ multiplies the buffer from
     outside. Call under ``torch.no_grad()`` when ``param`` is a leaf that requires grad.
     """
-    d_p = -grad if maximize else grad                                # (2.3) ascent: −∇f
+    d_p = -grad if maximize else grad                                # (4.1) ascent: −∇f
     if weight_decay != 0:
-        d_p = d_p.add(param, alpha=weight_decay)                     # (2.3) + λθ, after the sign
+        d_p = d_p.add(param, alpha=weight_decay)                     # (4.1) + λθ, after the sign
     if momentum != 0:
         if momentum_buffer is None:
-            momentum_buffer = d_p.detach().clone()                   # (2.4) b_1 = g_1
+            momentum_buffer = d_p.detach().clone()                   # (4.2) b_1 = g_1
         else:
-            momentum_buffer.mul_(momentum).add_(d_p, alpha=1 - dampening)   # (2.4)
-        d_p = d_p.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer  # (2.5)
-    param.add_(d_p, alpha=-lr)                                       # (2.5) θ ← θ − γ d
+            momentum_buffer.mul_(momentum).add_(d_p, alpha=1 - dampening)   # (4.2)
+        d_p = d_p.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer  # (4.3)
+    param.add_(d_p, alpha=-lr)                                       # (4.3) θ ← θ − γ d
     return momentum_buffer
 
 

@@ -116,9 +116,9 @@ show_source(get_device)
 # | $f$, $\nabla f(w)$ | objective, its gradient | `loss`, `p.grad` | — |
 # | $\alpha$, $\alpha_t$ | learning rate (step size) in the course's derivations (01–03, 05's theory) | `lr` | `lr` |
 # | $\gamma$ | learning rate where a chapter follows torch's documentation (02's PyTorch form, 04) | `lr` | `lr` |
-# | $\eta_e$, $\eta_0$ | a schedule's learning rate at step $e$, and the base rate it starts from (05–08) | `lr`, `base_lr` | `lr` of the param group, `base_lrs` |
+# | $\eta_e$, $\eta_0$ | a schedule's learning rate at step $e$, and the base rate it starts from (06–10) | `lr`, `base_lr` | `lr` of the param group, `base_lrs` |
 # | `lr` | the one number all three stand for: the param group's current learning rate | `group["lr"]` | `lr` |
-# | $\gamma$ (in a schedule) | multiplicative decay factor of `StepLR`, `ExponentialLR`, … (05–07) | `gamma` | `gamma` |
+# | $\gamma$ (in a schedule) | multiplicative decay factor of `StepLR`, `ExponentialLR`, … (06–09) | `gamma` | `gamma` |
 # | $\beta$ (also $\mu$) | momentum coefficient | `momentum` | `momentum` (SGD), `betas[0]` (Adam) |
 # | $z$ (also $b$) | velocity, momentum buffer | `buf` | state `momentum_buffer` |
 # | $\tau$ | dampening | `dampening` | `dampening` |
@@ -134,7 +134,7 @@ show_source(get_device)
 # The learning rate has three letters because the sources do: optimization texts write $\alpha$,
 # torch's documentation $\gamma$, the schedule literature $\eta$. They are one quantity, `lr`, whatever
 # the letter, and a chapter that switches letters says so. (Loshchilov & Hutter's
-# $\eta_t$ in chapter 04 is different again: a schedule *multiplier* between 0 and 1, by which the
+# $\eta_t$ in chapter 05 is different again: a schedule *multiplier* between 0 and 1, by which the
 # whole step is scaled.) Three letters do double duty, as in the literature: $\gamma$ is also the
 # decay factor of a step or exponential schedule; $\mu$ is the momentum coefficient in torch's
 # update and the smallest eigenvalue in a rate or a condition number; $\lambda$ is the weight

@@ -86,7 +86,7 @@ valley = Quadratic([1.0, 25.0])
 w0 = torch.tensor([-4.0, 1.0], **f64)
 zigzag = gradient_descent(valley, w0, lr=0.075, steps=40)
 
-ax = plot_contours(valley, (-4.5, 1), (-1.5, 1.5), levels=15, minimizer=valley.minimizer)
+ax = plot_contours(valley, (-5.5, 1), (-1.5, 1.5), levels=15, minimizer=valley.minimizer)
 plot_trajectory(zigzag, ax=ax, label=r"GD, $\alpha = 0.075$")
 ax.set_title("Across the valley GD bounces; along it, it crawls")
 ax.legend()
@@ -420,7 +420,7 @@ plt.show()
 # above, because at $\alpha = 0.1$ the steep direction ($\lambda = 10$) has $\alpha\lambda = 1$, and the
 # factor $1/(2-\alpha\lambda)$ of (1.7) has doubled. Proportionality is the small-$\alpha$ limit.
 #
-# The figure shows the dilemma that learning-rate decay resolves (chapter 05): a large $\alpha$
+# The figure shows the dilemma that learning-rate decay resolves (chapters 06 and 07): a large $\alpha$
 # descends fast but hovers high; a small $\alpha$ hovers low but takes $1/(\alpha\mu)$ steps to
 # get there. Start large and shrink $\alpha$ — and the schedule for shrinking it is the whole
 # subject of the second half of the course.
@@ -439,7 +439,7 @@ from course_utils.widgets import explorer, log_slider
 
 def draw_valley(lr, steps=30, ax=None):
     path = gradient_descent(valley, w0, lr, steps)
-    ax = plot_contours(valley, (-4.5, 1), (-1.5, 1.5), levels=15, ax=ax, minimizer=valley.minimizer)
+    ax = plot_contours(valley, (-5.5, 1), (-1.5, 1.5), levels=15, ax=ax, minimizer=valley.minimizer)
     plot_trajectory(path.clamp(-10, 10), ax=ax)
     ax.set_title(f"α = {lr:.3g}: distance to minimum after {steps} steps {path[-1].norm():.2g}")
     return path
@@ -485,7 +485,7 @@ assert finals["past 2/L: diverges"] > float(w0.norm())
 # 5. Momentum leaves a saddle sooner at the same $\alpha$, and can roll over a low barrier — here,
 #    always into a worse minimum.
 #
-# Momentum answers the first two (chapters 02–04); learning-rate decay answers the fourth (05–07).
+# Momentum answers the first two (chapters 02–05); learning-rate decay answers the fourth (06–09).
 
 # %% [markdown]
 # ## Exercises

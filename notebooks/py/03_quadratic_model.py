@@ -486,7 +486,7 @@ assert abs(float(A.flatten()[cell]) - best.lr) * L < 0.02 and abs(float(B.flatte
 # $$
 #
 # so **at a fixed step size the noise floor grows like $1/(1-\beta)$**: tenfold at $\beta = 0.9$. It
-# is the effective step $\alpha/(1-\beta)$ of chapter 02 (2.6) again: momentum amplifies the random
+# is the effective step $\alpha/(1-\beta)$ of chapter 02 (2.3) again: momentum amplifies the random
 # part of the gradient by the same factor as the consistent part. At a fixed *effective* step
 # $\alpha/(1-\beta)$ the floor is nearly independent of $\beta$. Both claims are measured on 4,000
 # independent chains of the course's `sgd_step`, each starting at the minimum:
@@ -503,7 +503,7 @@ def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=15
     out = [x.clone()]
     for _ in range(steps):
         g = lam * x + sigma * torch.randn(chains, generator=gen, dtype=torch.float64)
-        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)            # (2.4)–(2.5), in place
+        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)            # (4.2)–(4.3), in place
         out.append(x.clone())
     return torch.stack(out)
 
@@ -572,7 +572,7 @@ assert late[0.0] < late[b_crit] < late[0.9] and late[0.9] > 8 * late[0.0]
 #
 # **What is true.**
 #
-# * *Second-order in time.* The heavy ball (2.8) is a discretisation of the damped oscillator
+# * *Second-order in time.* The heavy ball (4.4) is a discretisation of the damped oscillator
 #   $\ddot w + a\,\dot w + \nabla f(w) = 0$, a *second-order differential equation* (Polyak 1964;
 #   hence the phase diagrams and the "damping" vocabulary). That is the physics reading of
 #   "second-order".
@@ -637,7 +637,7 @@ tuned = optimal_momentum(1.0, 25.0)                                      # α* =
 x_prev = x_now = 3.3
 history = []
 for _ in range(3000):
-    x_prev, x_now = x_now, x_now - tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)   # (2.8)
+    x_prev, x_now = x_now, x_now - tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)   # (4.4)
     history.append(x_now)
 print(f"α* = {tuned.lr:.4f}, β* = {tuned.momentum:.4f}; last six iterates:", [round(v, 4) for v in history[-6:]])
 assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:]) > 0.5   # a 3-cycle, not 0
@@ -708,7 +708,7 @@ print(f"1 − 1/κ = {1 - 1 / 100:.4f}, convergence_rate {predicted:.4f}, measur
 assert abs(predicted - 0.99) < 1e-12 and abs(geometric_rate(safe, 300, 600) / 0.99 - 1) < 1e-3
 
 # %% [markdown]
-# **2.** Nesterov's momentum on a quadratic. From (2.12), one eigen-direction obeys
+# **2.** Nesterov's momentum on a quadratic. From (4.8), one eigen-direction obeys
 # $x_{t+1} = (1+\beta)(1-\alpha\lambda)\,x_t - \beta(1-\alpha\lambda)\,x_{t-1}$. With the common choice
 # $\alpha = 1/L$, $\beta = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)$, compute the rate on $[\mu, L]$ for
 # $\kappa = 100$ and compare it with $1 - 1/\sqrt\kappa$, then measure it with

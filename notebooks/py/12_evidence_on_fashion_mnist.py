@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 10 · Evidence on real data: when momentum and decay matter
+# # 12 · Evidence on real data: when momentum and decay matter
 #
 # *The course has proven how torch's optimizers and schedulers work, bit for bit. This chapter
 # asks whether, when and how much they matter, on Fashion-MNIST: every optimizer tuned on its
@@ -89,7 +89,7 @@ assert max(mom_acc) - min(mom_acc) > statistics.fmean(mom_acc) - statistics.fmea
 
 # %% [markdown]
 # One run of each can answer *yes* or *no*, depending on which seeds you drew: the seeds of
-# one configuration spread wider than the gap between the two means. The digits of chapter 08
+# one configuration spread wider than the gap between the two means. The digits of chapter 10
 # made this worse (359 test images, three seeds). This chapter uses a larger data set, five
 # seeds per configuration, and states every comparison with an interval.
 
@@ -109,7 +109,7 @@ from course_utils.data import FASHION_CLASSES, load_fashion_mnist
 
 data = load_fashion_mnist(device=device)
 print(data)
-se = math.sqrt(0.85 * 0.15 / len(data.y_test))                  # (8.7) at an accuracy of 85 %
+se = math.sqrt(0.85 * 0.15 / len(data.y_test))                  # (10.7) at an accuracy of 85 %
 print(f"standard error of a test accuracy near 85 %: {se:.2%}")
 assert 0.0035 < se < 0.0037
 fig, axes = plt.subplots(1, 10, figsize=(10, 1.4))
@@ -126,7 +126,7 @@ plt.show()
 # of 64 on a fixed, class-stratified 20,000 of the 55,000 training images (313 steps per
 # epoch), for 6 epochs; the tuning runs are 2 epochs. Small, but far from a toy: a test set
 # of 10,000 images measures an accuracy near 85 % to $\pm 0.36$ points (one standard error,
-# (8.7), printed above), and what we compare below are differences over *paired* seeds on
+# (10.7), printed above), and what we compare below are differences over *paired* seeds on
 # the same test images, where much of that noise is shared by both sides. The experiments and
 # the training time their runs took:
 
@@ -156,7 +156,7 @@ print(f"total training time {total / 60:.0f} min; runs reused from another exper
 # $s$, the 95 % interval of the mean is
 #
 # $$
-# \bar x \pm t_{0.975,\,n-1}\, \frac{s}{\sqrt n}, \tag{10.1}
+# \bar x \pm t_{0.975,\,n-1}\, \frac{s}{\sqrt n}, \tag{12.1}
 # $$
 #
 # where $t_{q,\nu}$ is the $q$-quantile of Student's $t$ with $\nu$ degrees of freedom, whose
@@ -164,16 +164,16 @@ print(f"total training time {total / 60:.0f} min; runs reused from another exper
 #
 # $$
 # p_\nu(t) = \frac{\Gamma\!\left(\frac{\nu+1}{2}\right)}{\sqrt{\nu\pi}\,\Gamma\!\left(\frac{\nu}{2}\right)}
-# \left(1 + \frac{t^2}{\nu}\right)^{-\frac{\nu+1}{2}}. \tag{10.2}
+# \left(1 + \frac{t^2}{\nu}\right)^{-\frac{\nu+1}{2}}. \tag{12.2}
 # $$
 #
 # With five seeds $t_{0.975,4} = 2.78$: the interval is $\pm 1.24\,s$, not the $\pm 0.88\,s$
 # a normal quantile would give. To compare configurations A and B we use **paired** seeds:
-# seed $k$ gives both the same initial weights and the same batch order, so we apply (10.1)
+# seed $k$ gives both the same initial weights and the same batch order, so we apply (12.1)
 # to the differences
 #
 # $$
-# d_k = x_k^{B} - x_k^{A}, \qquad k = 1, \dots, n, \tag{10.3}
+# d_k = x_k^{B} - x_k^{A}, \qquad k = 1, \dots, n, \tag{12.3}
 # $$
 #
 # and say "B beats A" only when the interval of $\bar d$ excludes zero. An interval that
@@ -182,7 +182,7 @@ print(f"total training time {total / 60:.0f} min; runs reused from another exper
 # | symbol | meaning | code |
 # |---|---|---|
 # | $\bar x$, $s$, $n$ | mean, sample standard deviation, number of seeds | `mean_ci(values)` |
-# | $t_{q,\nu}$ | Student-t quantile, computed from (10.2) | `t_quantile(q, nu)` |
+# | $t_{q,\nu}$ | Student-t quantile, computed from (12.2) | `t_quantile(q, nu)` |
 # | $d_k$ | paired difference, seed $k$ | `paired(records, a, b, metric)` |
 
 # %%
@@ -205,7 +205,7 @@ print(f"t_0.975 with 4 degrees of freedom: {stats.t_quantile(q, 4):.3f}")
 # **effective step** (chapter 02):
 #
 # $$
-# \eta_{\text{eff}} = \frac{\eta}{1 - \mu}, \tag{10.4}
+# \eta_{\text{eff}} = \frac{\eta}{1 - \mu}, \tag{12.4}
 # $$
 #
 # ten times $\eta$ for $\mu = 0.9$; otherwise "momentum wins" may only mean "momentum was
@@ -218,7 +218,7 @@ for name, row in tuned.items():
     print(f"{name:9s} best lr {row['best_lr']:<8g} grid {grid[0]:g} … {grid[-1]:g} ({len(grid)} values)")
     assert grid[0] < row["best_lr"] < grid[-1]                                  # interior
 mu = 0.9
-assert tuned["sgd"]["lr_grid"][-1] >= tuned["momentum"]["best_lr"] / (1 - mu)   # (10.4) within reach
+assert tuned["sgd"]["lr_grid"][-1] >= tuned["momentum"]["best_lr"] / (1 - mu)   # (12.4) within reach
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8), sharey=True)
@@ -270,8 +270,8 @@ print("SGD, momentum and Nesterov: best lr",
 # SGD family the "default" is off by one to two orders of magnitude: their best rates here are
 # 0.02 to 0.1. A default is a starting point for a search, never a substitute for one.
 #
-# **And the range test?** Chapter 08's from-scratch range test takes 200 steps; it suggests
-# $\eta^\star = \eta_{\arg\min \hat L}/10$ (8.6). Here it runs live, on the same training
+# **And the range test?** Chapter 10's from-scratch range test takes 200 steps; it suggests
+# $\eta^\star = \eta_{\arg\min \hat L}/10$ (10.6). Here it runs live, on the same training
 # subset and batch size as the records:
 
 # %%
@@ -308,7 +308,7 @@ assert all(row["n_seeds"] >= 5 for row in rows)
 
 # %%
 def compare(records, a, b, metric, scale=1.0):
-    """Print and return the paired difference b − a (10.3) with its interval (10.1)."""
+    """Print and return the paired difference b − a (12.3) with its interval (12.1)."""
     mean, half = paired(records, a, b, metric)
     verdict = "excludes 0" if abs(mean) > half else "contains 0"
     print(f"{b} − {a}, {metric}: {scale * mean:+.3f} ± {scale * half:.3f} ({verdict})")
@@ -398,7 +398,7 @@ def contains_zero(m, h):
 
 
 def errorbars(ax, records, labels, metric, scale=1.0, offset=0.0, **kw):
-    """Means with 95 % intervals (10.1) of ``metric`` for each config label, on ``ax``."""
+    """Means with 95 % intervals (12.1) of ``metric`` for each config label, on ``ax``."""
     cis = [mean_ci(finals(records, label, metric)) for label in labels]
     ax.errorbar([i + offset for i in range(len(labels))], [scale * m for m, _ in cis],
                 yerr=[scale * h for _, h in cis], fmt="o", capsize=4, **kw)
@@ -496,7 +496,7 @@ assert all(m - h < 0 < m + h for m, h in (cos_lin, cos_warm))
 
 # %%
 adam_labels = [f"adam/{s}" for s in SCHEDULES]
-fig, ax = plt.subplots(figsize=(5.6, 3.6))
+fig, ax = plt.subplots(figsize=(7.6, 3.6))
 errorbars(ax, R["schedules_momentum"], labels, "test_acc", 100, offset=-0.12, label="SGD + momentum")
 errorbars(ax, R["schedules_adam"], adam_labels, "test_acc", 100, offset=0.12, label="Adam")
 ax.set_ylabel("final test accuracy (%)")
@@ -555,7 +555,7 @@ assert grid_gain["sgd", "plateau"] == (0.0, 0.0)                     # never cut
 # Nesterov, whose constant-rate runs include one seed that ended on a poor epoch (section 5).
 # Plain SGD's largest gain comes from one-cycle, more than twice WSD's, and it is not a
 # schedule effect: `OneCycleLR` cycles momentum by default and writes $\mu = 0.95$ into an
-# SGD built without momentum (chapter 08's pitfall), so "plain SGD + one-cycle" is SGD with
+# SGD built without momentum (chapter 10's pitfall), so "plain SGD + one-cycle" is SGD with
 # momentum 0.85–0.95. Its gain is momentum's, measured once more. ReduceLROnPlateau never cut
 # plain SGD's rate in 6 epochs: its runs are the constant runs, bit for bit.
 
@@ -567,7 +567,7 @@ assert grid_gain["sgd", "plateau"] == (0.0, 0.0)                     # never cut
 #
 # $$
 # \mathbb E[L] - L^\ast \approx c\,\eta \quad\Longrightarrow\quad
-# \Delta_{\eta \to \gamma\eta} \approx (1 - \gamma)\, c\, \eta, \tag{10.5}
+# \Delta_{\eta \to \gamma\eta} \approx (1 - \gamma)\, c\, \eta, \tag{12.5}
 # $$
 #
 # so cutting the rate by $\gamma$ should drop the loss by a step proportional to the rate
@@ -620,14 +620,14 @@ d2 = drop("momentum/step_once", "momentum/step", cuts[1])
 print(f"first cut  (η → η/10):    drop {m1:.4f} ± {h1:.4f}")
 print(f"second cut (η/10 → η/100): drop {m2:.4f} ± {h2:.4f}")
 low, high = (m2 - h2) / (m1 + h1), (m2 + h2) / (m1 - h1)    # the ratio's range, both intervals
-print(f"ratio of the drops {m2 / m1:.3f} (between {low:.3f} and {high:.3f}); (10.5) predicts γ = 0.1")
+print(f"ratio of the drops {m2 / m1:.3f} (between {low:.3f} and {high:.3f}); (12.5) predicts γ = 0.1")
 assert m1 - h1 > 0 and m2 - h2 > 0                  # both cuts drop the loss: intervals above 0
 assert low < 0.1 < high                             # and the second by a tenth of the first
 
 # %% [markdown]
 # The first cut drops the training loss at once, and the test error with it; the second cut,
 # made from a rate ten times smaller, drops the loss by a tenth of the first, within the
-# intervals, as (10.5) predicts. The loss that a cut removes is the part held up by the noise
+# intervals, as (12.5) predicts. The loss that a cut removes is the part held up by the noise
 # of the rate, and that part is proportional to the rate: chapter 01's noise floor, measured
 # on a real network.
 #
@@ -774,9 +774,9 @@ assert worst < runner.CHECK_RTOL and again["check_lrs"] == record["check_lrs"]
 # * **One run per configuration** (section 1): seeds spread more than many of the effects we
 #   care about. Five paired seeds and an interval are the minimum for a claim.
 # * **Unpaired comparisons.** Comparing two means with their own intervals wastes the pairing;
-#   the paired difference (10.3) cancels the noise the two runs of a seed share.
+#   the paired difference (12.3) cancels the noise the two runs of a seed share.
 # * **Unequal tuning.** Tuning momentum and taking plain SGD at the same rate compares effective
-#   steps that differ tenfold (10.4). Each optimizer needs its own grid, with an interior best.
+#   steps that differ tenfold (12.4). Each optimizer needs its own grid, with an interior best.
 # * **Tuning on the test split.** Every choice here reads the validation split.
 # * **A constant rate's last epoch is a noisy snapshot.** Its final accuracy varies more from
 #   seed to seed than an annealed run's; compare schedules on the same footing (final values
@@ -789,10 +789,10 @@ assert worst < runner.CHECK_RTOL and again["check_lrs"] == record["check_lrs"]
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# 1. A 95 % Student-t interval over seeds (10.1)–(10.2), on paired differences (10.3), turns
+# 1. A 95 % Student-t interval over seeds (12.1)–(12.2), on paired differences (12.3), turns
 #    "B looks better" into "B is better by this much, or the data cannot tell".
 # 2. Tuned fairly, with grids whose best values are interior and reach momentum's effective
-#    step (10.4), plain SGD and momentum peak at about the same effective step; momentum then
+#    step (12.4), plain SGD and momentum peak at about the same effective step; momentum then
 #    wins by about a point of test accuracy at constant rates. "1e-3 or 1e-4" fits Adam only
 #    roughly and the SGD family not at all; a range test places the grid in seconds.
 # 3. Annealing the rate to zero ends a run at the bottom of its noise ball: for momentum the
@@ -802,7 +802,7 @@ assert worst < runner.CHECK_RTOL and again["check_lrs"] == record["check_lrs"]
 #    cosine, warm-up + cosine and linear decay cannot be told apart. In one-cycle, annealing
 #    helps, warm-up does nothing detectable and momentum cycling costs a quarter of a point.
 # 4. A ×0.1 cut drops the loss at once by an amount that scales with the rate before the cut
-#    (10.5): the staircase is chapter 01's noise floor falling with the rate. Cut early, the
+#    (12.5): the staircase is chapter 01's noise floor falling with the rate. Cut early, the
 #    lower rate then slows progress: over 18 epochs StepLR's gain over the constant rate
 #    cannot be told from zero while cosine beats it; ReduceLROnPlateau acts only on runs long
 #    enough for the loss to stall, and there beats the constant rate, just.

@@ -14,16 +14,16 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 08 · Putting it together on real data
+# # 10 · Putting it together on real data
 #
 # *Everything so far ran on quadratics and recorded curves. Here the course's optimizers and
 # schedulers train real networks on real images, the 8×8 handwritten digits: proven equal to
 # `torch.optim` on whole training runs, tuned with a learning-rate range test built from
 # scratch, stopped when they diverge, and checkpointed so that a resumed run is bit for bit
 # the run that was never interrupted. Which optimizer and schedule to choose is a question
-# for more data and more seeds than fit here: chapter 10 answers it on Fashion-MNIST.*
+# for more data and more seeds than fit here: chapter 12 answers it on Fashion-MNIST.*
 #
-# **Prerequisites:** chapters 02 (momentum, Nesterov), 04 (Adam), 05–07 (schedules and
+# **Prerequisites:** chapters 02 and 04 (momentum, Nesterov), 05 (Adam), 06–09 (schedules and
 # schedulers).
 # **Runtime:** about 15 s on a laptop CPU.
 #
@@ -106,7 +106,7 @@ assert abs(quiet.loss[0] - np.log(10)) < 0.1             # an untrained net: L_1
 # The course's loop therefore stops a run on either sign of divergence, and says where:
 #
 # $$
-# L_t \notin \mathbb R \quad\text{or}\quad L_t > c\,L_1 \;\Rightarrow\; \text{stop at step } t, \tag{8.1}
+# L_t \notin \mathbb R \quad\text{or}\quad L_t > c\,L_1 \;\Rightarrow\; \text{stop at step } t, \tag{10.1}
 # $$
 #
 # with $L_t$ the loss of the $t$-th mini-batch and $c$ = `max_loss_ratio` = 10. (For ten
@@ -126,7 +126,7 @@ for lr, loop in [(10.0, {}), (1e8, {"max_loss_ratio": None})]:
         raise AssertionError("this run was meant to diverge")
 
 # %% [markdown]
-# (8.1) is a net for explosions, not a substitute for looking at the validation accuracy. At
+# (10.1) is a net for explosions, not a substitute for looking at the validation accuracy. At
 # a milder $\eta = 3$ the network still dies, but its loss only reaches a few times its start,
 # and the run finishes near chance accuracy (below 30 %) without a word:
 
@@ -150,11 +150,11 @@ for name, model in [("MLP", make_mlp()), ("CNN", make_cnn())]:
     print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters")
 
 # %% [markdown]
-# One step of the loop is (8.1), then
+# One step of the loop is (10.1), then
 #
 # $$
 # \theta_t = \text{optimizer step on } \nabla L_t \text{ with } \eta_t, \qquad
-# \eta_{t+1} = \text{scheduler}(t + 1), \tag{8.2}
+# \eta_{t+1} = \text{scheduler}(t + 1), \tag{10.2}
 # $$
 #
 # with the scheduler stepped after the optimizer, every step; ReduceLROnPlateau is stepped
@@ -168,7 +168,7 @@ show_source(train)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Whole runs, proven equal to torch
 #
-# Chapters 02–07 proved each optimizer and scheduler equal to torch's on small problems.
+# Chapters 02–09 proved each optimizer and scheduler equal to torch's on small problems.
 # The same must hold for a full training run, where thousands of tiny differences could
 # compound. Two runs per model, the course's classes against torch's, same initial weights,
 # same batches:
@@ -231,28 +231,28 @@ for name, (model_fn, make_opt, make_sched) in runs.items():
 # at divergence — is fastai's `lr_find`:
 #
 # $$
-# \eta_i = \eta_{\text{start}} \left(\eta_{\text{end}}/\eta_{\text{start}}\right)^{i/(n-1)}, \quad i = 0, \dots, n-1. \tag{8.3}
+# \eta_i = \eta_{\text{start}} \left(\eta_{\text{end}}/\eta_{\text{start}}\right)^{i/(n-1)}, \quad i = 0, \dots, n-1. \tag{10.3}
 # $$
 #
 # The mini-batch loss is noisy, so it is smoothed by an exponential average, bias-corrected
-# exactly like Adam's moments (chapter 04):
+# exactly like Adam's moments (chapter 05):
 #
 # $$
-# a_i = \beta a_{i-1} + (1-\beta) L_i,\quad a_{-1} = 0, \qquad \hat L_i = \frac{a_i}{1-\beta^{i+1}}. \tag{8.4}
+# a_i = \beta a_{i-1} + (1-\beta) L_i,\quad a_{-1} = 0, \qquad \hat L_i = \frac{a_i}{1-\beta^{i+1}}. \tag{10.4}
 # $$
 #
-# The test stops when the run diverges, by a rule like (8.1) measured against the lowest
+# The test stops when the run diverges, by a rule like (10.1) measured against the lowest
 # smoothed loss so far:
 #
 # $$
-# L_i \notin \mathbb R \quad\text{or}\quad \hat L_i > c \min_{j<i} \hat L_j. \tag{8.5}
+# L_i \notin \mathbb R \quad\text{or}\quad \hat L_i > c \min_{j<i} \hat L_j. \tag{10.5}
 # $$
 #
 # And it suggests a rate a safe distance below the minimum of the smoothed curve, because the
 # minimum sits at the edge of stability (a little further on, the loss explodes):
 #
 # $$
-# \eta^\star = \eta_{\arg\min \hat L} / d, \qquad d = 10 \text{ (fastai's rule of thumb)}. \tag{8.6}
+# \eta^\star = \eta_{\arg\min \hat L} / d, \qquad d = 10 \text{ (fastai's rule of thumb)}. \tag{10.6}
 # $$
 #
 # | symbol | meaning | code name |
@@ -312,7 +312,7 @@ plt.show()
 # earlier still, since its step is about $\eta$ per coordinate whatever the gradient's size.
 #
 # **Is $d = 10$ right?** It is a rule of thumb; a minimum measured while the rate keeps
-# growing is a noisy, lagging estimate (the average (8.4) trails the raw loss by about
+# growing is a noisy, lagging estimate (the average (10.4) trails the raw loss by about
 # $1/(1-\beta) = 10$ steps). So we let the validation split decide between the suggestion
 # and a bolder $d = 3$, training each for 25 epochs at a constant rate (one seed: this picks a
 # rate for the rest of the chapter; it is a choice, not evidence about the optimizers):
@@ -347,21 +347,21 @@ assert round(PEAK["momentum"], 1) == 0.4                  # the η ≈ 0.4 of se
 # with standard error
 #
 # $$
-# \operatorname{se}(\hat p) = \sqrt{p (1-p) / n}. \tag{8.7}
+# \operatorname{se}(\hat p) = \sqrt{p (1-p) / n}. \tag{10.7}
 # $$
 #
 # At $p = 0.96$ that is about one point, and two points is one image in fifty. A mean over
 # three seeds carries a 95 % interval $\pm t_{0.975,2}\, s/\sqrt 3 = \pm 2.48\, s$ (chapter
-# 10's (10.1)), so the seed-to-seed spread $s$ of a few tenths of a point becomes an
+# 10's (12.1)), so the seed-to-seed spread $s$ of a few tenths of a point becomes an
 # interval wider than the differences between tuned schedules. Fair tuning is a second
 # problem: a plain-SGD rate and a momentum rate found by one range test each are not tuned
-# the same way (momentum's effective step is $\eta/(1-\mu)$, chapter 02). Chapter 10 does
+# the same way (momentum's effective step is $\eta/(1-\mu)$, chapter 02). Chapter 12 does
 # the comparison on Fashion-MNIST with a tuning grid per optimizer, five seeds per
 # configuration and 95 % intervals.
 
 # %%
 n_test = len(digits.y_test)
-se = math.sqrt(0.96 * 0.04 / n_test)                                         # (8.7)
+se = math.sqrt(0.96 * 0.04 / n_test)                                         # (10.7)
 q = 0.975
 t_2 = (2 * q - 1) / math.sqrt(2 * q * (1 - q))         # Student's t quantile for 2 degrees of freedom
 print(f"{n_test} test images: standard error of an accuracy near 96 % is {se:.2%}; "
@@ -559,12 +559,12 @@ else:
 #
 # 1. The course's optimizers and schedulers train an MLP and a CNN on real images exactly as
 #    torch's do: the same lr at every step and bitwise equal parameters on the CPU.
-# 2. A range test (8.3)–(8.6) brackets the rate in 200 steps; its minimum sits at the edge of
+# 2. A range test (10.3)–(10.6) brackets the rate in 200 steps; its minimum sits at the edge of
 #    stability, so back off (÷3 to ÷10) and let the validation split choose.
-# 3. 359 test images measure an accuracy to about a point (8.7), and a mean over three seeds
+# 3. 359 test images measure an accuracy to about a point (10.7), and a mean over three seeds
 #    carries an interval of ±2.5 seed spreads: too coarse to rank tuned optimizers or
-#    schedules, which chapter 10 does on Fashion-MNIST.
-# 4. Divergence can be loud (NaN) or quiet (finite, exploding, dead ReLUs); (8.1) stops both
+#    schedules, which chapter 12 does on Fashion-MNIST.
+# 4. Divergence can be loud (NaN) or quiet (finite, exploding, dead ReLUs); (10.1) stops both
 #    with the step and the rate, and a milder failure still needs an eye on the accuracy.
 # 5. An exact resume needs model, optimizer, scheduler, torch RNG and data-order states;
 #    plain types keep the file loadable with `weights_only=True`.
@@ -617,7 +617,7 @@ margin = {name: r.stop_lr / r.lr_at_min for name, r in range_tests.items()}
 print("divergence point / minimum of the range test:", {name: f"{m:.2f}" for name, m in margin.items()})
 assert min(margin, key=margin.get) == "Nesterov" and margin["Nesterov"] < 1.3
 # Nesterov's minimum lies within a factor 1.3 of the rate where the test stopped, so the
-# back-off d of (8.6) is the only margin it has; a warm-up that climbs to lr_at_min would
+# back-off d of (10.6) is the only margin it has; a warm-up that climbs to lr_at_min would
 # start from the edge of stability.
 
 # %% [markdown]

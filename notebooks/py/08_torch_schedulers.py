@@ -14,15 +14,15 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 06 · torch's schedulers, rebuilt
+# # 08 · torch's schedulers, rebuilt
 #
 # *A `torch.optim.lr_scheduler` object is not a function of the epoch: it is a clock that
 # writes into the optimizer. This chapter rebuilds every one of them, proves each equal to
 # torch's at every step, and uses the rebuilt machinery to explain — and assert — the bugs
 # that scheduler code is famous for.*
 #
-# **Prerequisites:** chapter 05 (the closed forms (5.1)–(5.15) in `course_utils.schedules`),
-# chapter 02 (SGD with momentum).
+# **Prerequisites:** chapter 07 (the closed forms (7.1)–(7.15) in `course_utils.schedules`),
+# chapter 04 (SGD with momentum).
 # **Runtime:** about 10 s on a laptop CPU.
 #
 # **After this chapter you can**
@@ -68,7 +68,7 @@ device = setup(seed=0)
 # A scheduler never looks at the parameters, only at `optimizer.param_groups`, so every
 # optimizer in this chapter holds one small float64 tensor on the CPU; what we watch is the
 # learning rate (and momentum) it is told to use. `ours` is `course_utils.lr_scheduler`, whose
-# classes have torch's names, arguments and defaults; `schedules` holds chapter 05's pure functions.
+# classes have torch's names, arguments and defaults; `schedules` holds chapter 07's pure functions.
 # `lrs_used` below steps with `course_utils.stepping.LRDriver`, the one primitive every loop in
 # the course uses to pair an optimizer with a scheduler object (stepped after `optimizer.step()`)
 # or with a pure schedule of the step (written into every group before it).
@@ -170,8 +170,8 @@ for sched in (step_sched, plateau_sched):
     print(f"{type(sched).__name__}: torch's", ", ".join(names), "→ all defined in course_utils.lr_scheduler")
 
 # %% [markdown]
-# The epoch-0 rate is not always $\eta_0$. `LinearLR` starts at `start_factor`·$\eta_0$ (5.7),
-# `ConstantLR` at `factor`·$\eta_0$ (5.1), and a `LambdaLR` warm-up $\lambda(e) = e/5$ at zero: each
+# The epoch-0 rate is not always $\eta_0$. `LinearLR` starts at `start_factor`·$\eta_0$ (7.7),
+# `ConstantLR` at `factor`·$\eta_0$ (7.1), and a `LambdaLR` warm-up $\lambda(e) = e/5$ at zero: each
 # has *already changed the optimizer's lr* when its constructor returns. The same holds, number
 # for number, for torch's classes and the course's:
 
@@ -182,7 +182,7 @@ at_construction = {
     "LambdaLR(λ(e) = e/5)": lambda lib, opt: lib.LambdaLR(opt, lambda e: e / 5),
     "StepLR(step_size=3)": lambda lib, opt: lib.StepLR(opt, step_size=3),
 }
-epoch_0 = {"LinearLR(start_factor=0.25)": 0.25 * 0.1, "ConstantLR(factor=0.5)": 0.5 * 0.1,   # (5.7), (5.1)
+epoch_0 = {"LinearLR(start_factor=0.25)": 0.25 * 0.1, "ConstantLR(factor=0.5)": 0.5 * 0.1,   # (7.7), (7.1)
            "LambdaLR(λ(e) = e/5)": 0.0, "StepLR(step_size=3)": 0.1}
 for name, build in at_construction.items():
     seen = []
@@ -196,12 +196,12 @@ for name, build in at_construction.items():
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Chainable versus closed form
 #
-# Chapter 05 wrote each schedule as a closed form $\eta_e = F(e)$. Most of torch's classes do not
+# Chapter 07 wrote each schedule as a closed form $\eta_e = F(e)$. Most of torch's classes do not
 # compute it. Their `get_lr()` is **chainable**: it multiplies the rate *currently in the group*
 # by the ratio of consecutive values,
 #
 # $$
-# \eta_e = \eta_{e-1}\,\frac{F(e)}{F(e-1)}, \tag{6.11}
+# \eta_e = \eta_{e-1}\,\frac{F(e)}{F(e-1)}, \tag{8.11}
 # $$
 #
 # and for `CosineAnnealingLR` the same ratio applied to the distance above $\eta_{\min}$:
@@ -211,7 +211,7 @@ for name, build in at_construction.items():
 # $$
 #
 # with one exception: at $e = T + 1$ (and every $2T$ after) the denominator $1 + \cos\pi$ is zero,
-# and torch adds the increment of (5.6) instead,
+# and torch adds the increment of (7.6) instead,
 # $\eta_e = \eta_{e-1} + (\eta_0 - \eta_{\min})(1 - \cos(\pi/T))/2$ (6.9b). The other classes, with the
 # numbers their code carries in `course_utils/lr_scheduler/epoch.py` and its sibling modules ($e > 0$; $\eta_{e-1}$ is the rate
 # found in the group):
@@ -220,29 +220,29 @@ for name, build in at_construction.items():
 # |---|---|---|---|
 # | `LambdaLR` | $\eta_0\,\lambda(e)$ — closed by nature, *not* chainable | (6.1) | itself |
 # | `MultiplicativeLR` | $\eta_{e-1}\,\lambda(e)$ | (6.2) | none |
-# | `StepLR` | $\gamma\,\eta_{e-1}$ if $s$ divides $e$, else $\eta_{e-1}$ | (6.3) | (5.2) |
-# | `MultiStepLR` | $\gamma^{m(e)}\eta_{e-1}$, $m(e)$ = how often $e$ is listed | (6.4) | (5.3) |
-# | `ConstantLR` | $f\eta$ at $e = 0$, $\eta_{e-1}/f$ at $e = T$, else $\eta_{e-1}$ | (6.5) | (5.1) |
-# | `LinearLR` | $\eta_{e-1}\bigl(1 + \frac{f - s}{Ts + (e-1)(f-s)}\bigr)$ for $e \le T$ | (6.6) | (5.7) |
-# | `ExponentialLR` | $\gamma\,\eta_{e-1}$ | (6.7) | (5.4) |
-# | `PolynomialLR` | $\eta_{e-1}\bigl(\frac{1 - e/T}{1 - (e-1)/T}\bigr)^p$ for $e \le T$ | (6.8) | (5.5) |
-# | `CosineAnnealingLR` | (6.9a), (6.9b) | (6.9) | (5.6) |
-# | `CosineAnnealingWarmRestarts` | $T_{\text{cur}} \leftarrow T_{\text{cur}} + 1$, restart when it reaches $T_i$; lr from (5.9) | (6.10) | (5.9) |
-# | `CyclicLR`, `OneCycleLR` | the closed form of `last_epoch`, not chainable | — | (5.10)–(5.13) |
+# | `StepLR` | $\gamma\,\eta_{e-1}$ if $s$ divides $e$, else $\eta_{e-1}$ | (6.3) | (7.2) |
+# | `MultiStepLR` | $\gamma^{m(e)}\eta_{e-1}$, $m(e)$ = how often $e$ is listed | (6.4) | (7.3) |
+# | `ConstantLR` | $f\eta$ at $e = 0$, $\eta_{e-1}/f$ at $e = T$, else $\eta_{e-1}$ | (6.5) | (7.1) |
+# | `LinearLR` | $\eta_{e-1}\bigl(1 + \frac{f - s}{Ts + (e-1)(f-s)}\bigr)$ for $e \le T$ | (6.6) | (7.7) |
+# | `ExponentialLR` | $\gamma\,\eta_{e-1}$ | (6.7) | (7.4) |
+# | `PolynomialLR` | $\eta_{e-1}\bigl(\frac{1 - e/T}{1 - (e-1)/T}\bigr)^p$ for $e \le T$ | (6.8) | (7.5) |
+# | `CosineAnnealingLR` | (6.9a), (6.9b) | (6.9) | (7.6) |
+# | `CosineAnnealingWarmRestarts` | $T_{\text{cur}} \leftarrow T_{\text{cur}} + 1$, restart when it reaches $T_i$; lr from (7.9) | (6.10) | (7.9) |
+# | `CyclicLR`, `OneCycleLR` | the closed form of `last_epoch`, not chainable | — | (7.10)–(7.13) |
 #
-# Each row is (6.11) worked out for its $F$. The rebuilt cosine:
+# Each row is (8.11) worked out for its $F$. The rebuilt cosine:
 
 # %%
 show_source(ours.CosineAnnealingLR.get_lr)
 
 # %% [markdown]
 # (The closed form is still there, as `_get_closed_form_lr`: the deprecated `step(epoch)` uses
-# it.) Unrolling (6.11) telescopes back to $F(e)$, so on its own a chainable scheduler gives the
+# it.) Unrolling (8.11) telescopes back to $F(e)$, so on its own a chainable scheduler gives the
 # closed form's values. It parts company in three situations.
 #
 # **1. Someone else changes the lr between steps.** The chainable form multiplies whatever it
 # finds, so it carries the change forward; a closed form (`LambdaLR`, here with the cosine
-# (5.6) as its $\lambda$) recomputes $F(e)$ and erases it. Halve the rate after the first step:
+# (7.6) as its $\lambda$) recomputes $F(e)$ and erases it. Halve the rate after the first step:
 
 # %%
 def halve_after_first_step(lib, build, steps=4):
@@ -266,7 +266,7 @@ for name, build in (("CosineAnnealingLR (chainable)", chainable), ("LambdaLR (cl
     print(f"{name:<30}", [f"{v:.4f}" for v in values])
 
 # %%
-F = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=10)   # the closed form (5.6)
+F = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=10)   # the closed form (7.6)
 kept, erased = halve_after_first_step(ours, chainable), halve_after_first_step(ours, closed)
 for e in (2, 3, 4):
     assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)      # (6.9a) carried the halving forward
@@ -299,7 +299,7 @@ ax.set(xlabel="scheduler step e", ylabel="learning rate",
 plt.show()
 
 # %% [markdown]
-# **3. In the last bits.** (6.9a) rounds differently from (5.6), so the two drift apart by a few
+# **3. In the last bits.** (6.9a) rounds differently from (7.6), so the two drift apart by a few
 # units in the last place — about $10^{-16}$, far below anything that matters, yet enough that
 # they are equal bit for bit at only some of the steps. torch's scheduler drifts in exactly the
 # same way, because the rebuilt one performs the same floating-point operations in the same order:
@@ -367,15 +367,15 @@ assert all(a >= b for a, b in zip(right, right[1:])) and sum(a < b for a, b in z
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Composing schedules: `SequentialLR` and `ChainedScheduler`
 #
-# A warm-up followed by a cosine is (5.15), two schedules joined at a boundary. `SequentialLR`
+# A warm-up followed by a cosine is (7.15), two schedules joined at a boundary. `SequentialLR`
 # builds it from two scheduler objects: it runs the first until the milestone, then restarts
 # the second at epoch 0 (by the call `_update_lr(0)`, its closed form at 0),
 #
 # $$
-# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{6.12}
+# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{8.12}
 # $$
 #
-# and it agrees with the pure (5.15) of chapter 05 to rounding:
+# and it agrees with the pure (7.15) of chapter 07 to rounding:
 
 # %%
 show_source(ours.SequentialLR.step)
@@ -387,20 +387,20 @@ warm_cos = ours.SequentialLR(opt, [ours.LinearLR(opt, start_factor=0.1, total_it
                                    ours.CosineAnnealingLR(opt, T_max=TOTAL - W)], milestones=[W])
 sequential = lrs_used(opt, warm_cos, TOTAL)
 joined = schedules.join_schedules([partial(schedules.linear_warmup_lr, base_lr=0.1, warmup_steps=W, start_factor=0.1),
-                                   partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=TOTAL - W)], [W])  # (5.15)
+                                   partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=TOTAL - W)], [W])  # (7.15)
 assert all(math.isclose(s, joined(e), rel_tol=1e-12) for e, s in enumerate(sequential))
-print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (5.15) to 1e-12 at all", TOTAL, "steps")
+print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (7.15) to 1e-12 at all", TOTAL, "steps")
 
 # %% [markdown]
 # `ChainedScheduler` instead steps *every* scheduler at every step, in order, each acting on the
 # rate the previous one left:
 #
 # $$
-# \eta_e = S_n\bigl(\cdots S_2\bigl(S_1(\eta_{e-1})\bigr)\bigr). \tag{6.13}
+# \eta_e = S_n\bigl(\cdots S_2\bigl(S_1(\eta_{e-1})\bigr)\bigr). \tag{8.13}
 # $$
 #
-# With chainable members the factors of (6.11) multiply, so a linear warm-up chained with an
-# exponential decay gives the product of (5.7) and (5.4). A closed-form member does not
+# With chainable members the factors of (8.11) multiply, so a linear warm-up chained with an
+# exponential decay gives the product of (7.7) and (7.4). A closed-form member does not
 # multiply: it overwrites, so a `LambdaLR` late in the chain erases everything before it.
 
 # %%
@@ -409,7 +409,7 @@ product = lrs_used(opt, ours.ChainedScheduler([ours.LinearLR(opt, start_factor=0
                                                ours.ExponentialLR(opt, gamma=0.95)]), TOTAL)
 expected = [schedules.linear_lr(e, base_lr=1.0, start_factor=0.1, end_factor=1.0, total_iters=W)
             * schedules.exponential_lr(e, base_lr=0.1, gamma=0.95) for e in range(TOTAL)]
-assert all(math.isclose(p, x, rel_tol=1e-12) for p, x in zip(product, expected))           # (5.7) × (5.4)
+assert all(math.isclose(p, x, rel_tol=1e-12) for p, x in zip(product, expected))           # (7.7) × (7.4)
 
 opt = make_sgd(lr=0.1)
 overwritten = lrs_used(opt, ours.ChainedScheduler([ours.ExponentialLR(opt, gamma=0.95),
@@ -427,7 +427,7 @@ plt.show()
 # ## 6. Momentum cycling: `OneCycleLR` and `CyclicLR`
 #
 # `OneCycleLR` and `CyclicLR` also write the momentum — `momentum` for SGD, `betas[0]` for
-# Adam — in opposite phase to the rate, (5.11) and (5.13). The reason (Smith & Topin 2019) is
+# Adam — in opposite phase to the rate, (7.11) and (7.13). The reason (Smith & Topin 2019) is
 # chapter 02's effective step $\eta/(1-\mu)$: where the rate peaks, a lower momentum keeps the
 # effective step from exploding. Here is the whole cycle, on SGD and on Adam:
 
@@ -449,7 +449,7 @@ lr_curve, mom_curve = [r[0] for r in traces["SGD"]], [r[1] for r in traces["SGD"
 assert lr_curve == [r[0] for r in traces["Adam"]] and mom_curve == [r[1] for r in traces["Adam"]]
 assert {r[2] for r in traces["Adam"]} == {0.99}, "β2 is left alone"
 assert all(math.isclose(m, cyclic_schedules.one_cycle_momentum(e, total_steps=ONE_CYCLE), rel_tol=1e-12)
-           for e, m in enumerate(mom_curve))  # (5.13)
+           for e, m in enumerate(mom_curve))  # (7.13)
 peak = lr_curve.index(max(lr_curve))
 assert peak == mom_curve.index(min(mom_curve)) == 29, "the lr peaks where the momentum bottoms out"
 
@@ -552,13 +552,13 @@ print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise eq
 # documents two, and the rebuild follows torch in both (with an opt-out for the first).
 #
 # **Warm restarts located by a logarithm.** `CosineAnnealingWarmRestarts.step(epoch)` finds the
-# period $n$ containing `epoch` by solving (5.9) with `int(math.log(...))`. With $T_0 = 1$,
+# period $n$ containing `epoch` by solving (7.9) with `int(math.log(...))`. With $T_0 = 1$,
 # $T_{\text{mult}} = 3$ the restarts are at $S_n = (3^n - 1)/2$: 1, 4, 13, 40, 121, … At epoch 121
 # the logarithm is $\log_3 243 = 5$, but in floating point it comes out just below, the `int`
 # rounds it down to 4, and the scheduler lands at the *bottom* of the previous period instead of
 # the top of a new one. Stepping there one step at a time gets the restart, and so does
 # `ours.ExactWarmRestarts`, the same class (same arguments, same `state_dict`) whose `step(epoch)`
-# uses the exact integer search of chapter 05 instead of the logarithm:
+# uses the exact integer search of chapter 07 instead of the logarithm:
 
 # %%
 print("math.log(243, 3) =", math.log(243, 3))
@@ -585,10 +585,10 @@ assert cawr_at_121(ours.ExactWarmRestarts)[::2] == (1.0, 243) == (opt.param_grou
 
 # %% [markdown]
 # **A first rate that is not quite `max_lr / div_factor`.** `OneCycleLR` starts at
-# $\eta_{\max}/25 = 0.004$ — except that with cosine annealing it computes (5.12) as
+# $\eta_{\max}/25 = 0.004$ — except that with cosine annealing it computes (7.12) as
 # $b + (a - b)/2\cdot(1 + \cos 0) = 0.1 + (0.004 - 0.1)/2\cdot 2$, which rounds to
 # `0.0040000000000000036`. Linear annealing computes $(b - a)\cdot 0 + a$ and gets 0.004 exactly.
-# The rebuild (and `one_cycle_lr` of chapter 05) keeps torch's order of operations, so it agrees:
+# The rebuild (and `one_cycle_lr` of chapter 07) keeps torch's order of operations, so it agrees:
 
 # %%
 first = {}
@@ -608,10 +608,10 @@ assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.lr_sch
 # Five bugs that scheduler code is known for, each reproduced, asserted, and fixed.
 #
 # **(a) A scheduler consumed before training** — section 1. The fix is to plot from something
-# that has no clock: the pure function of chapter 05, or a throwaway optimizer and scheduler.
+# that has no clock: the pure function of chapter 07, or a throwaway optimizer and scheduler.
 
 # %%
-plotted = [schedules.multi_step_lr(e, base_lr=0.5, milestones=[15, 30], gamma=0.5) for e in range(30)]  # (5.3): no state
+plotted = [schedules.multi_step_lr(e, base_lr=0.5, milestones=[15, 30], gamma=0.5) for e in range(30)]  # (7.3): no state
 optimizer = make_sgd(lr=0.5)
 trained = lrs_used(optimizer, torch_sched.MultiStepLR(optimizer, milestones=[15, 30], gamma=0.5), 30)
 assert trained == plotted
@@ -627,7 +627,7 @@ print("(a) fixed: training used the plotted schedule,", sorted(set(trained), rev
 # %%
 schedule = schedules.join_schedules([partial(schedules.linear_warmup_lr, base_lr=0.3, warmup_steps=5),
                                      partial(schedules.cosine_annealing_lr, base_lr=0.3, T_max=15, eta_min=0.01)],
-                                    [5])  # (5.15)
+                                    [5])  # (7.15)
 optimizer, lagging, fixed = make_sgd(lr=0.3), [], []
 for epoch in range(20):
     lagging.append(optimizer.param_groups[0]["lr"])                   # train the epoch at the current lr...
@@ -665,7 +665,7 @@ for lib in (torch_sched, ours):
 # `scheduler.state_dict()` and loading it resumes the schedule exactly — provided the state is
 # loaded *after* both objects are built, because construction writes the epoch-0 rate into the
 # optimizer (section 2); load the optimizer's state first and the first resumed step runs at
-# $\eta_0$. Chapter 08 puts this into a full checkpoint.
+# $\eta_0$. Chapter 10 puts this into a full checkpoint.
 
 # %%
 import copy
@@ -724,13 +724,13 @@ for lib in (torch_sched, ours):
 #
 # 1. Construction takes the first step: `last_epoch` is 0, `initial_lr` is stored in every group,
 #    and the group already holds the epoch-0 rate — a warm-up's small rate, not $\eta_0$.
-# 2. Most classes are chainable (6.11): they multiply the rate in the group, so they carry outside
+# 2. Most classes are chainable (8.11): they multiply the rate in the group, so they carry outside
 #    changes forward where a closed form erases them; both run past `T_max` (the cosine climbs
 #    back); and they drift from the closed form by about $10^{-16}$, exactly as torch does.
 # 3. `optimizer.step()` then `scheduler.step()` (the reverse skips $\eta_0$ and warns); every length
 #    argument counts `step()` calls, so per-batch stepping needs lengths in batches.
-#    `SequentialLR` joins schedules (6.12) = (5.15); `ChainedScheduler` multiplies chainable ones
-#    (6.13) and lets a closed-form one overwrite.
+#    `SequentialLR` joins schedules (8.12) = (7.15); `ChainedScheduler` multiplies chainable ones
+#    (8.13) and lets a closed-form one overwrite.
 # 4. Every class of `course_utils.lr_scheduler` equals torch's at every step — lr, momentum or
 #    $\beta_1$, and `get_last_lr()` — bitwise, including torch's CAWR restart miss and
 #    OneCycleLR's first rate 0.0040000000000000036.
@@ -741,14 +741,14 @@ for lib in (torch_sched, ours):
 # %% [markdown]
 # ## Exercises
 #
-# **1.** Derive the chainable form of `PolynomialLR` from its closed form (5.5) with (6.11),
+# **1.** Derive the chainable form of `PolynomialLR` from its closed form (7.5) with (8.11),
 # implement it as a `MultiplicativeLR` factor, and prove it equal to torch's `PolynomialLR`
 # (`total_iters=10`, `power=2`) to $10^{-12}$ with `compare_schedulers`. (Mind the steps after
 # `total_iters`, where the closed form is 0.)
 
 # %% tags=["solution"]
 def polynomial_factor(e, total_iters=10, power=2.0):
-    """(6.11) on (5.5): F(e)/F(e−1) = ((1 − e/T)/(1 − (e−1)/T))^p for 0 < e ≤ T, else 1."""
+    """(8.11) on (7.5): F(e)/F(e−1) = ((1 − e/T)/(1 − (e−1)/T))^p for 0 < e ≤ T, else 1."""
     if e == 0 or e > total_iters:
         return 1.0
     return ((1.0 - e / total_iters) / (1.0 - (e - 1) / total_iters)) ** power
@@ -761,7 +761,7 @@ print(check)
 check.assert_close(rtol=1e-12)
 
 # %% [markdown]
-# **2.** Build the warmup–stable–decay schedule (5.14) from torch's classes — `SequentialLR` of a
+# **2.** Build the warmup–stable–decay schedule (7.14) from torch's classes — `SequentialLR` of a
 # `LinearLR` warm-up, a `ConstantLR(factor=1.0)` plateau and a `LinearLR` decay — and check it
 # against `warmup_stable_decay_lr` (warm-up 5 from `start_factor=0.1`, plateau 20, decay 15 to
 # $\eta_{\min} = 10^{-3}$, 45 steps) to $10^{-12}$.
@@ -777,7 +777,7 @@ wsd_schedule = partial(schedules.warmup_stable_decay_lr, base_lr=0.1, warmup_ste
                        decay_steps=15, eta_min=1e-3, start_factor=0.1)
 pure = [wsd_schedule(e) for e in range(45)]
 assert all(math.isclose(b, p, rel_tol=1e-12) for b, p in zip(built, pure))
-print("SequentialLR(LinearLR, ConstantLR, LinearLR) == warmup_stable_decay_lr (5.14) to 1e-12")
+print("SequentialLR(LinearLR, ConstantLR, LinearLR) == warmup_stable_decay_lr (7.14) to 1e-12")
 
 # %% [markdown]
 # **3.** Another way to resume is to rebuild the scheduler with `last_epoch` instead of loading
@@ -808,7 +808,7 @@ print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied tw
 #
 # * PyTorch documentation, `torch.optim` — "How to adjust learning rate" (the order of
 #   `optimizer.step()` and `scheduler.step()`, changed in PyTorch 1.1.0) and the pages of each
-#   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (2.13), which
+#   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (4.9), which
 #   the package `course_utils/lr_scheduler/` (`base.py`, `epoch.py`, `cyclic.py`, `composite.py`,
 #   `plateau.py`) rebuilds.
 # * PyTorch pull requests #111302 (`verbose` deprecated, 2.2) and #147301 (removed, 2.7).

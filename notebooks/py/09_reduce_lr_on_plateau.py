@@ -14,20 +14,20 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 07 · ReduceLROnPlateau: decay when the metric stops improving
+# # 09 · ReduceLROnPlateau: decay when the metric stops improving
 #
-# *Every schedule of chapters 05 and 06 fixes in advance when the learning rate drops.
+# *Every schedule of chapters 07 and 08 fixes in advance when the learning rate drops.
 # `ReduceLROnPlateau` waits for the evidence instead: it watches a validation metric and cuts
 # the rate when the metric has stopped improving. This chapter derives its decision rule from
 # its eight arguments, watches it decide on a real noisy validation curve, proves a
 # from-scratch version equal to torch's (NaN metrics included), and takes apart the two traps
 # that bite in practice: negative metrics in `rel` mode, and reductions silently skipped by `eps`.*
 #
-# **Prerequisites:** chapter 05 (why decay at all), chapter 06 (how a torch scheduler moves).
+# **Prerequisites:** chapter 06 (why decay at all), chapter 08 (how a torch scheduler moves).
 # **Runtime:** about 15 s on a laptop CPU.
 #
 # **After this chapter you can**
-# 1. write the rule (7.1)–(7.3) from `mode`, `threshold_mode`, `threshold`, `patience`,
+# 1. write the rule (9.1)–(9.3) from `mode`, `threshold_mode`, `threshold`, `patience`,
 #    `cooldown`, `factor`, `min_lr` and `eps`, and predict the epoch of every reduction on a given curve;
 # 2. read a timeline of the scheduler's state (best value, bad-epoch counter, cooldown, lr) on
 #    a real training run;
@@ -63,7 +63,7 @@ device = setup(seed=0, threads=1)  # models of a few thousand weights: one CPU t
 # ## 1. The failing example: reacting to every uptick
 #
 # We train a small network on real data: the 8×8 handwritten digits that ship with the course
-# (chapter 08 uses them at length). A fifth of the training images is held out as a
+# (chapter 10 uses them at length). A fifth of the training images is held out as a
 # **validation split**; every decision in this chapter looks at it, never at the test split.
 # The model is a 64-unit MLP, the optimizer SGD with momentum 0.9 at a constant $\eta = 0.1$,
 # mini-batches of 64, 40 epochs, and we record the validation loss after each epoch.
@@ -148,7 +148,7 @@ plt.show()
 # m_e < b - \theta & \text{min, abs} \\
 # m_e > b\,(1+\theta) & \text{max, rel} \\
 # m_e > b + \theta & \text{max, abs}
-# \end{cases} \tag{7.1}
+# \end{cases} \tag{9.1}
 # $$
 #
 # An improvement sets $b \leftarrow m_e$ and the bad-epoch counter $k \leftarrow 0$; anything
@@ -157,7 +157,7 @@ plt.show()
 #
 # $$
 # k_e = \begin{cases} 0 & \text{better}(m_e, b) \\ k_{e-1} + 1 & \text{otherwise} \end{cases},
-# \qquad \text{then if } c > 0:\; c \leftarrow c - 1,\; k_e \leftarrow 0. \tag{7.2}
+# \qquad \text{then if } c > 0:\; c \leftarrow c - 1,\; k_e \leftarrow 0. \tag{9.2}
 # $$
 #
 # When the counter exceeds the patience $P$, every parameter group $i$ is cut by the factor
@@ -167,7 +167,7 @@ plt.show()
 # $$
 # \text{if } k_e > P:\quad \eta_i' = \max(\gamma\,\eta_i,\; \eta_{\min,i}),\quad
 # \eta_i \leftarrow \eta_i' \text{ only if } \eta_i - \eta_i' > \varepsilon;\qquad
-# c \leftarrow C,\; k_e \leftarrow 0. \tag{7.3}
+# c \leftarrow C,\; k_e \leftarrow 0. \tag{9.3}
 # $$
 #
 # | symbol | meaning | code name here | torch argument / attribute |
@@ -184,27 +184,27 @@ plt.show()
 # | $\eta_{\min,i}$ | floor of group $i$ | `min_lrs` | `min_lr` (a number or one per group) |
 # | $\varepsilon$ | smallest reduction applied | `eps` | `eps` |
 #
-# Three consequences follow by reading (7.2)–(7.3) on a **flat** metric. The first epoch is
+# Three consequences follow by reading (9.2)–(9.3) on a **flat** metric. The first epoch is
 # always an improvement (anything beats $\pm\infty$; the one exception is `min`/`rel` with
 # $\theta \ge 1$, where $b(1-\theta)$ is NaN or $-\infty$ and nothing ever improves), so
 # epochs $2, 3, \dots$ are bad and the counter reaches $P + 1$ at epoch $P + 2$:
 #
 # $$
-# e_1 = P + 2 \quad\text{(the lr drops after } P+1 \text{ bad epochs, not } P\text{)}. \tag{7.4}
+# e_1 = P + 2 \quad\text{(the lr drops after } P+1 \text{ bad epochs, not } P\text{)}. \tag{9.4}
 # $$
 #
 # After a cut, $C$ epochs of cooldown pass with the counter held at zero, then $P + 1$ more
 # bad epochs are needed, so later cuts come every
 #
 # $$
-# e_{j+1} - e_j = C + P + 1 \text{ epochs}. \tag{7.5}
+# e_{j+1} - e_j = C + P + 1 \text{ epochs}. \tag{9.5}
 # $$
 #
 # And with $\eta_{\min} = 0$ the cut $\eta(1-\gamma)$ is applied only while it exceeds
 # $\varepsilon$, so the rate stops falling at the first value with
 #
 # $$
-# \eta \le \frac{\varepsilon}{1-\gamma}. \tag{7.6}
+# \eta \le \frac{\varepsilon}{1-\gamma}. \tag{9.6}
 # $$
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -225,7 +225,7 @@ class PlateauState(NamedTuple):
 
 
 def improved(metric, best, mode, threshold, threshold_mode):
-    """(7.1), with torch's order of floating-point operations."""
+    """(9.1), with torch's order of floating-point operations."""
     if mode == "min":
         return metric < (best * (1.0 - threshold) if threshold_mode == "rel" else best - threshold)
     return metric > (best * (threshold + 1.0) if threshold_mode == "rel" else best + threshold)
@@ -233,18 +233,18 @@ def improved(metric, best, mode, threshold, threshold_mode):
 
 def plateau_step(state, metric, *, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lrs=(0.0,), eps=1e-8):
-    """One epoch of (7.2)–(7.3); returns the new state."""
+    """One epoch of (9.2)–(9.3); returns the new state."""
     best, bad, cool, lrs = state
     if improved(metric, best, mode, threshold, threshold_mode):
-        best, bad = metric, 0                                                   # (7.2)
+        best, bad = metric, 0                                                   # (9.2)
     else:
-        bad += 1                                                                # (7.2)
+        bad += 1                                                                # (9.2)
     if cool > 0:
-        cool, bad = cool - 1, 0                                                 # (7.2)
+        cool, bad = cool - 1, 0                                                 # (9.2)
     if bad > patience:
-        cut = [max(lr * factor, floor) for lr, floor in zip(lrs, min_lrs)]      # (7.3)
-        lrs = tuple(new if lr - new > eps else lr for lr, new in zip(lrs, cut))  # (7.3)
-        cool, bad = cooldown, 0                                                 # (7.3)
+        cut = [max(lr * factor, floor) for lr, floor in zip(lrs, min_lrs)]      # (9.3)
+        lrs = tuple(new if lr - new > eps else lr for lr, new in zip(lrs, cut))  # (9.3)
+        cool, bad = cooldown, 0                                                 # (9.3)
     return PlateauState(best, bad, cool, lrs)
 
 
@@ -259,7 +259,7 @@ def replay(metrics, lrs=(0.1,), mode="min", **rule):
 
 
 # %% [markdown]
-# The consequences (7.4)–(7.6) are now one-line checks. On a flat metric, for several
+# The consequences (9.4)–(9.6) are now one-line checks. On a flat metric, for several
 # patiences and cooldowns, the cuts come at epoch $P + 2$ and then every $C + P + 1$ epochs;
 # and the rate stops at the first value below $\varepsilon/(1-\gamma)$:
 
@@ -272,14 +272,14 @@ def cut_epochs(states, start_lr=0.1):
 for P in (0, 1, 3):
     for C in (0, 2):
         cuts = cut_epochs(replay([1.0] * 30, factor=0.5, patience=P, cooldown=C))
-        assert cuts[0] == P + 2                                                 # (7.4)
-        assert all(b - a == C + P + 1 for a, b in zip(cuts, cuts[1:]))          # (7.5)
+        assert cuts[0] == P + 2                                                 # (9.4)
+        assert all(b - a == C + P + 1 for a, b in zip(cuts, cuts[1:]))          # (9.5)
 print("flat metric, patience 3, cooldown 2: cuts at epochs",
       cut_epochs(replay([1.0] * 30, factor=0.5, patience=3, cooldown=2)))
 
 assert cut_epochs(replay([1.0] * 3, patience=0, threshold=1.0)) == [1, 2, 3]   # θ ≥ 1: not even epoch 1 improves
 stuck = replay([1.0] * 40, patience=0, eps=1e-8)[-1].lrs[0]
-assert stuck <= 1e-8 / (1 - 0.1) < stuck / 0.1                                  # (7.6)
+assert stuck <= 1e-8 / (1 - 0.1) < stuck / 0.1                                  # (9.6)
 print(f"patience 0, factor 0.1, eps 1e-8: the lr stops at {stuck:.3g} <= eps/(1-factor) = {1e-8 / 0.9:.3g}")
 
 # %% [markdown]
@@ -345,7 +345,7 @@ print(f"{checked} (curve, arguments) pairs x {EPOCHS} epochs: from scratch == co
 # with NaN is false, so a NaN epoch is never an improvement and never becomes `best`; it is
 # an ordinary bad epoch. An infinite loss is the same in `min` mode. A run whose evaluation
 # diverges is therefore cut after $P+1$ such epochs, which is what you want, but the
-# scheduler never *tells* you that it saw NaN: stop a diverged run yourself (chapter 08).
+# scheduler never *tells* you that it saw NaN: stop a diverged run yourself (chapter 10).
 
 # %%
 nan_trace = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=1), [1.0, math.nan, math.inf, 0.5])
@@ -373,7 +373,7 @@ timeline = trace_plateau(ReduceLROnPlateau(torch.optim.SGD([torch.nn.Parameter(t
 assert list(timeline.lr[:-1]) == tuned_lrs[1:]          # the lr set after epoch e is used in epoch e + 1
 print("cuts after epochs", timeline.reductions, "; lr", [f"{lr:.3g}" for lr in sorted(set(timeline.lr), reverse=True)])
 for first, second in zip(timeline.reductions, timeline.reductions[1:]):
-    assert second - first >= rule["cooldown"] + rule["patience"] + 1               # (7.5) at least
+    assert second - first >= rule["cooldown"] + rule["patience"] + 1               # (9.5) at least
 
 # %%
 axes = plot_plateau_timeline(timeline, metric_label="validation loss",
@@ -394,7 +394,7 @@ plt.show()
 # minimum, so the best is the same number in both. What can differ is what happens after the
 # first cut. Five seeds (initial weights and batch order), each trained at the constant rate
 # and with the rule, compared over the epochs after that seed's first cut, with the 95 %
-# Student-t interval of the mean paired difference (chapter 10 builds `mean_ci`):
+# Student-t interval of the mean paired difference (chapter 12 builds `mean_ci`):
 
 # %%
 from course_utils.experiments.stats import mean_ci
@@ -424,12 +424,12 @@ assert min(ratios) > 1.3                 # every seed: the cuts slowed the fit o
 # $\eta = 0.1$ this small network is still fitting its 1,151 images when the validation loss
 # stalls (the stall is overfitting, not a noise floor), so lowering the rate mostly slows
 # the fit. A decay lowers the loss when the loss is held up by the noise of a large constant
-# rate; chapter 10 shows that case on Fashion-MNIST, where the training loss drops at each cut.
+# rate; chapter 12 shows that case on Fashion-MNIST, where the training loss drops at each cut.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Pitfalls
 #
-# **Negative metrics in `rel` mode.** For $b > 0$, $b(1-\theta)$ lies *below* $b$ and (7.1)
+# **Negative metrics in `rel` mode.** For $b > 0$, $b(1-\theta)$ lies *below* $b$ and (9.1)
 # asks for a real decrease. For $b < 0$ it lies *above* $b$: $b(1-\theta) = b + \theta|b|$, so
 # a metric slightly *worse* than the best still counts as an improvement, and then becomes
 # the new best. A common way to meet this is to minimise the negative accuracy,
@@ -474,8 +474,8 @@ assert first_cut <= 6 and max(constant.val_acc[first_cut:]) > constant.val_acc[f
 assert right_mode.reductions[0] > 2 * first_cut
 
 # %% [markdown]
-# **The `eps` floor.** A cut smaller than `eps` is skipped, silently, by (7.3). With the
-# default `eps=1e-8` and `factor=0.1`, (7.6) stops the rate at $10^{-8}$; that is where the naive
+# **The `eps` floor.** A cut smaller than `eps` is skipped, silently, by (9.3). With the
+# default `eps=1e-8` and `factor=0.1`, (9.6) stops the rate at $10^{-8}$; that is where the naive
 # run of section 1 got stuck. It also means that a model trained at a tiny rate from the start
 # is never cut at all: with `lr=1e-8` every step of the scheduler leaves it alone.
 
@@ -535,7 +535,7 @@ print("get_last_lr():", torch_sched.ReduceLROnPlateau(two_groups()).get_last_lr(
 #   and can afford to be wrong. A cooldown of one or two epochs lets the metric react before
 #   the next judgement.
 # * **Checkpoint it.** `best`, `num_bad_epochs` and `cooldown_counter` are state; a resumed
-#   run without them restarts its patience from scratch (chapter 08 checks this).
+#   run without them restarts its patience from scratch (chapter 10 checks this).
 
 # %%
 default_theta = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=0), val_curve)
@@ -552,10 +552,10 @@ assert remaining > 0.3 and patient.reductions[0] > 2 * early
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# 1. An epoch improves when the metric beats the best by the threshold (7.1); bad epochs are
-#    counted, and forgotten during cooldown (7.2); after $P + 1$ of them the lr is cut by
-#    `factor`, floored at `min_lr`, unless the cut is below `eps` (7.3). On a flat metric the
-#    first cut comes at epoch $P + 2$ (7.4) and later ones every $C + P + 1$ epochs (7.5).
+# 1. An epoch improves when the metric beats the best by the threshold (9.1); bad epochs are
+#    counted, and forgotten during cooldown (9.2); after $P + 1$ of them the lr is cut by
+#    `factor`, floored at `min_lr`, unless the cut is below `eps` (9.3). On a flat metric the
+#    first cut comes at epoch $P + 2$ (9.4) and later ones every $C + P + 1$ epochs (9.5).
 # 2. The timeline (best, bad-epoch counter, cooldown, lr) explains every cut, and the
 #    decisions are a pure function of the metric sequence: replaying a run's recorded metrics
 #    reproduces its learning rates. On the digits, over five seeds, its cuts came after the
@@ -564,7 +564,7 @@ assert remaining > 0.3 and patient.reductions[0] > 2 * early
 #    included (they are bad epochs and never become `best`).
 # 4. In `rel` mode a negative metric turns the margin around, so flat or worsening values
 #    count as improvements: use `abs`, or the metric's natural sign with the right `mode`.
-#    `eps` stops the rate at $\varepsilon/(1-\gamma)$ (7.6).
+#    `eps` stops the rate at $\varepsilon/(1-\gamma)$ (9.6).
 # 5. Feed a validation metric; set `threshold` and `patience` from its noise; prefer a gentle
 #    `factor` with a short `cooldown`; checkpoint the scheduler's state.
 
@@ -620,7 +620,7 @@ assert all(same) and differ is not None
 # ## References
 #
 # * PyTorch documentation, [`torch.optim.lr_scheduler.ReduceLROnPlateau`](https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.ReduceLROnPlateau.html),
-#   and its source in `torch/optim/lr_scheduler.py`, whose rule (7.1)–(7.3) this chapter derives.
+#   and its source in `torch/optim/lr_scheduler.py`, whose rule (9.1)–(9.3) this chapter derives.
 # * Keras, `keras.callbacks.ReduceLROnPlateau`, the callback the design comes from (`min_delta`,
 #   `cooldown`, `min_lr`).
 # * PyTorch issues [#38622](https://github.com/pytorch/pytorch/issues/38622) and

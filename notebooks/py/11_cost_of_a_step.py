@@ -14,14 +14,14 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 09 · The cost of an optimizer step
+# # 11 · The cost of an optimizer step
 #
 # *An optimizer step does a dozen flops per parameter but must move 20 to 28 bytes of it, so its
 # speed is set by memory bandwidth. This chapter counts the bytes, measures the machine, shows
 # where eager implementations lose time, and builds a from-scratch step that keeps up with
 # torch's fused kernel.*
 #
-# **Prerequisites:** chapter 02 (SGD with momentum), chapter 04 (Adam).
+# **Prerequisites:** chapter 04 (SGD with momentum), chapter 05 (Adam).
 # **Runtime:** about 10 s on a laptop CPU; set `COURSE_FULL_RUN=1` for the compiled steps and a
 # 25-million-parameter race (under a minute, compiling included). Timings depend on your machine
 # and its load: the numbers you see will differ from anyone else's, and the assertions allow for
@@ -114,16 +114,16 @@ if device.type == "cpu":
 # tensor. Nothing is reused, so every tensor the update needs must come in from memory once, and
 # every tensor it changes must go back once. Count tensors, for $N$ float32 parameters:
 #
-# $$ \text{SGD with momentum:}\quad \text{read } \theta, g, b;\ \text{write } \theta, b \quad\Rightarrow\quad 5 \times 4\ \text{B} = 20\ \text{B per parameter}, \tag{9.1} $$
+# $$ \text{SGD with momentum:}\quad \text{read } \theta, g, b;\ \text{write } \theta, b \quad\Rightarrow\quad 5 \times 4\ \text{B} = 20\ \text{B per parameter}, \tag{11.1} $$
 #
-# $$ \text{Adam:}\quad \text{read } \theta, g, m, v;\ \text{write } \theta, m, v \quad\Rightarrow\quad 7 \times 4\ \text{B} = 28\ \text{B per parameter}. \tag{9.2} $$
+# $$ \text{Adam:}\quad \text{read } \theta, g, m, v;\ \text{write } \theta, m, v \quad\Rightarrow\quad 7 \times 4\ \text{B} = 28\ \text{B per parameter}. \tag{11.2} $$
 #
 # A machine that moves $B$ bytes per second therefore cannot do the step faster than
 #
-# $$ T_{\min} = \frac{S \cdot 4\,\text{B} \cdot N}{B}, \qquad \text{effective bandwidth} = \frac{S \cdot 4\,\text{B} \cdot N}{T}, \tag{9.3} $$
+# $$ T_{\min} = \frac{S \cdot 4\,\text{B} \cdot N}{B}, \qquad \text{effective bandwidth} = \frac{S \cdot 4\,\text{B} \cdot N}{T}, \tag{11.3} $$
 #
 # with $S = 5$ or $7$ streams, and we report a measured step time $T$ as its effective bandwidth:
-# the rate at which it would have to move memory if it moved only what (9.1)–(9.2) require.
+# the rate at which it would have to move memory if it moved only what (11.1)–(11.2) require.
 # For $B$ we measure a **floor** with exactly the step's traffic in one pass: torch's fused kernel
 # for the same optimizer, run on a *single* flat scratch buffer of the same size
 # (`bench.floor_step`), so that it reads each input once, writes each output once, in place, with
@@ -202,12 +202,12 @@ sgd_passes = {"buf.mul_(μ)": 2, "buf.add_(g, alpha=1-τ)": 3, "param.add_(buf, 
 for name, passes in (("adam", adam_passes), ("sgd", sgd_passes)):
     moved = sum(passes.values())
     print(f"{bench.TITLES[name]}: {len(passes)} passes, {moved} floats per parameter; "
-          f"the floor (9.1)–(9.2) is {streams[name]}: {moved / streams[name]:.2f}× the floor")
+          f"the floor (11.1)–(11.2) is {streams[name]}: {moved / streams[name]:.2f}× the floor")
 assert sum(adam_passes.values()) == 18 and sum(sgd_passes.values()) == 8
 
 # %% [markdown]
-# So an eager Adam moves $18/7 \approx 2.6$ times the bytes of (9.2), and an eager SGD-momentum $8/5 = 1.6$
-# times those of (9.1). Three more costs come on top:
+# So an eager Adam moves $18/7 \approx 2.6$ times the bytes of (11.2), and an eager SGD-momentum $8/5 = 1.6$
+# times those of (11.1). Three more costs come on top:
 #
 # * **one small operation per tensor:** 96 tensors × 7 operations = 672 operator calls per step,
 #   each with its own dispatch (and on a multi-core CPU its own parallel region; on a GPU its own
@@ -222,7 +222,7 @@ assert sum(adam_passes.values()) == 18 and sum(sgd_passes.values()) == 8
 # into one call per operation over a *list* of tensors (on a GPU, a few launches instead of
 # hundreds; on a CPU the `_foreach_*` operations fall back to the same per-tensor loop). `fused=True`
 # fuses in both directions, in the words of torch's documentation: *vertically*, the whole update
-# in one pass that reads each input once and writes each output once (the traffic of (9.2)), and
+# in one pass that reads each input once and writes each output once (the traffic of (11.2)), and
 # *horizontally*, many tensors per call — on CUDA a multi-tensor kernel that updates a batch of
 # tensors in each launch.
 
@@ -290,9 +290,9 @@ show_source(fast.adam_fused_math)
 
 # %%
 def lean_sgd_step(param, grad, buf, *, lr, momentum):
-    """Momentum SGD (2.4)–(2.5) with τ = λ = 0, t ≥ 2, in two passes: 6 floats per parameter."""
-    torch.add(grad, buf, alpha=momentum, out=buf)      # b ← g + μ b          (2.4)
-    param.add_(buf, alpha=-lr)                         # θ ← θ − γ b          (2.5)
+    """Momentum SGD (4.2)–(4.3) with τ = λ = 0, t ≥ 2, in two passes: 6 floats per parameter."""
+    torch.add(grad, buf, alpha=momentum, out=buf)      # b ← g + μ b          (4.2)
+    param.add_(buf, alpha=-lr)                         # θ ← θ − γ b          (4.3)
 
 
 check_p, check_g = torch.randn(1000, generator=gen), torch.randn(1000, generator=gen)
@@ -313,7 +313,7 @@ print("lean SGD == torch SGD after 5 steps, within float32 tolerance")
 # Every implementation, on the same parameters and gradients, interleaved round by round
 # (`bench.implementations` builds them; `python -m course_utils bench` prints the same tables):
 #
-# * **ours: per-tensor loop** — `course_utils.optim` (chapter 02 and 04), the readable path;
+# * **ours: per-tensor loop** — `course_utils.optim` (chapters 04 and 05), the readable path;
 # * **ours: foreach** — `fast.foreach_sgd_step` / `foreach_adam_step`, torch's operations on lists;
 # * **ours: flat** — `fast.FlatSGD` / `FlatAdam`, eager, one buffer;
 # * **ours: flat, lean** (SGD only) — the two-pass step above;
@@ -326,7 +326,7 @@ print("lean SGD == torch SGD after 5 steps, within float32 tolerance")
 
 # %%
 def race(name, params, repeats=9):
-    """Median and fastest seconds per step of each implementation, the floor's GB/s (9.3), % of the floor."""
+    """Median and fastest seconds per step of each implementation, the floor's GB/s (11.3), % of the floor."""
     impls = bench.implementations(name, params, compile=FULL_RUN)
     if name == "sgd":
         flat, flat_grad = fast.flatten_parameters(params)
@@ -350,7 +350,7 @@ for name, (medians, floor_gbps, _, pct_floor) in results.items():
     print(f"\n{bench.TITLES[name]}: {streams[name]} floats per parameter; floor {floor_gbps:.1f} GB/s (median)")
     print(f"{'implementation':<24}{'median':>22}{'GB/s':>7}{'vs fused':>10}{'% floor':>8}")
     for impl, t in sorted(medians.items(), key=lambda kv: kv[1]):
-        gbps = streams[name] * 4 * n_params / t / 1e9                                  # (9.3)
+        gbps = streams[name] * 4 * n_params / t / 1e9                                  # (11.3)
         print(f"{impl:<24}{1e3 * t:>9.2f} ms (wall clock){gbps:>7.1f}{fused / t:>9.2f}×{pct_floor[impl]:>7.0f}%")
 
 # %% [markdown]
@@ -404,7 +404,7 @@ else:
 # A roofline-style picture of the same numbers. In a roofline plot, a kernel's speed is capped by
 # the memory bandwidth times the work it does per byte; every optimizer step has the same tiny
 # work per byte, so the cap is simply the bandwidth, drawn as the floor's line. The bars are the
-# effective bandwidths (9.3):
+# effective bandwidths (11.3):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -419,7 +419,7 @@ for ax, (name, (medians, floor_gbps, _, _)) in zip(axes, results.items()):
     gbps = [streams[name] * 4 * n_params / medians[k] / 1e9 for k in names]
     ax.barh(names, gbps, color=[BLUE if k.startswith("ours") else VERMILLION for k in names])
     ax.axvline(floor_gbps, color=BLACK, linestyle=":")
-    ax.set(title=f"{bench.TITLES[name]} ({streams[name]} floats per parameter)", xlabel="effective GB/s (9.3)")
+    ax.set(title=f"{bench.TITLES[name]} ({streams[name]} floats per parameter)", xlabel="effective GB/s (11.3)")
 fig.legend([Patch(color=BLUE), Patch(color=VERMILLION), Line2D([], [], color=BLACK, linestyle=":")],
            ["ours (from scratch)", "torch.optim", "floor: the step's bytes, streamed (measured alongside)"],
            loc="outside lower center", ncols=3)
@@ -483,8 +483,8 @@ except RuntimeError as err:
 #
 # ## Summary
 #
-# 1. SGD with momentum moves 5 floats per parameter, Adam 7 (9.1)–(9.2); divided by a measured
-#    bandwidth, that is the floor on a step's time (9.3).
+# 1. SGD with momentum moves 5 floats per parameter, Adam 7 (11.1)–(11.2); divided by a measured
+#    bandwidth, that is the floor on a step's time (11.3).
 # 2. Time with warm-up, interleaved rounds and medians (and synchronization on a GPU); report the
 #    effective bandwidth.
 # 3. Eager steps pay for extra passes (Adam: 18 floats instead of 7), temporaries and one
@@ -514,7 +514,7 @@ assert reads + writes == 9
 # %% [markdown]
 # **2.** Write a lean Adam in eager PyTorch with as few floats per parameter as you can, using
 # `out=` and the "efficient" form of Kingma & Ba: $\sqrt{v} + \epsilon\sqrt{1-\beta_2^t}$ in the denominator and
-# $\gamma\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ as the step size (the same maths as (4.6)). Count its floats, and
+# $\gamma\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ as the step size (the same maths as (5.6)). Count its floats, and
 # check it against `torch.optim.Adam` for a few steps.
 
 # %% tags=["solution"]

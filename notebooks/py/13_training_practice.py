@@ -14,9 +14,9 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 11 · Training practice: batch size, accumulation, mixed precision, decay, clipping, schedule-free
+# # 13 · Training practice: batch size, accumulation, mixed precision, decay, clipping, schedule-free
 #
-# *The optimizers and schedules of chapters 02–10 meet the settings a practitioner changes
+# *The optimizers and schedules of chapters 02–12 meet the settings a practitioner changes
 # every day. This chapter measures on Fashion-MNIST how the learning rate must follow the
 # batch size, and where a bigger batch stops paying; proves that gradient accumulation is a
 # bigger batch, as long as the scheduler counts optimizer steps; takes apart what mixed
@@ -24,24 +24,24 @@
 # schedule too; puts gradient clipping next to warm-up and the divergence guard; and
 # compares schedule-free SGD and AdamW with tuned WSD and cosine schedules.*
 #
-# **Prerequisites:** chapters 02 and 04 (SGD with momentum, Adam, AdamW), 05–06 (schedules
+# **Prerequisites:** chapters 04 and 05 (SGD with momentum, Adam, AdamW), 05–06 (schedules
 # and schedulers), 08 (the training loop and its guard), 10 (experiments on Fashion-MNIST,
 # intervals over seeds). **Runtime:** about 15 s on a laptop CPU; the Fashion-MNIST results
 # are read from recorded runs. `python -m course_utils experiments run NAME` reproduces them
 # for NAME = `batch_size`, `batch_size_adam`, `schedule_free_tuning`, `schedule_free` (in that
-# order, after chapter 10's `tuning`): about 7 minutes on one CPU thread.
+# order, after chapter 12's `tuning`): about 7 minutes on one CPU thread.
 #
 # **After this chapter you can**
-# 1. carry a learning rate to another batch size by the linear (11.1) or square-root (11.3)
-#    rule with a warm-up (11.2), and estimate the critical batch size from measured runs (11.4)–(11.5);
-# 2. accumulate gradients exactly (11.6) and step the scheduler once per optimizer step;
-# 3. explain why `GradScaler` skips steps (11.7), what that does to a scheduler and its
-#    warning, and count the bytes per parameter of a mixed-precision run (11.8);
-# 4. state how torch's AdamW schedules its weight decay (11.9)–(11.10) and convert between
+# 1. carry a learning rate to another batch size by the linear (13.1) or square-root (13.3)
+#    rule with a warm-up (13.2), and estimate the critical batch size from measured runs (13.4)–(13.5);
+# 2. accumulate gradients exactly (13.6) and step the scheduler once per optimizer step;
+# 3. explain why `GradScaler` skips steps (13.7), what that does to a scheduler and its
+#    warning, and count the bytes per parameter of a mixed-precision run (13.8);
+# 4. state how torch's AdamW schedules its weight decay (13.9)–(13.10) and convert between
 #    torch's and Loshchilov & Hutter's λ;
-# 5. bound a step with gradient clipping (11.11)–(11.12), and tell clipping, warm-up and the
+# 5. bound a step with gradient clipping (13.11)–(13.12), and tell clipping, warm-up and the
 #    divergence guard apart;
-# 6. write schedule-free SGD from its equations (11.13)–(11.16) and judge it against tuned schedules.
+# 6. write schedule-free SGD from its equations (13.13)–(13.16) and judge it against tuned schedules.
 
 # %% tags=["colab"]
 # On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
@@ -68,11 +68,11 @@ from course_utils.plotting import GREY
 device = setup(seed=0, threads=1)  # small models: one CPU thread is fastest
 
 # %% [markdown]
-# The Fashion-MNIST results come from the experiment records of chapter 10's runner
+# The Fashion-MNIST results come from the experiment records of chapter 12's runner
 # (`data/results/`): a 784-64-10 MLP trained on a fixed 20,000-image subset for 6 epochs,
 # five seeds per configuration, every learning rate tuned by the chapter-10 protocol (best
 # mean validation accuracy after 2 epochs over 2 seeds). Every number below is a mean over
-# the five seeds with its Student-t 95 % interval (10.1).
+# the five seeds with its Student-t 95 % interval (12.1).
 
 # %%
 from course_utils.experiments import load_records, mean_ci
@@ -132,20 +132,20 @@ assert same_lr[1024][0] + same_lr[1024][1] < same_lr[64][0] - same_lr[64][1]
 # k\eta \, \nabla L_{B_1\cup\dots\cup B_k}$, one step of the big batch with $\hat\eta = k\eta$.
 # Goyal et al. (2017) turned this into a rule for batch $B$ from a rate $\eta_0$ tuned at $B_0$:
 #
-# $$ \eta(B) = \eta_0 \, \frac{B}{B_0}. \tag{11.1} $$
+# $$ \eta(B) = \eta_0 \, \frac{B}{B_0}. \tag{13.1} $$
 #
 # The assumption fails at the start of training, where the gradient changes fastest, so
 # they start at $\eta_0$ and raise the rate by equal increments to $\eta(B)$ over the first
 # epochs (*gradual warm-up*); with $T_w$ warm-up steps,
 #
-# $$ \eta_t = \eta_0 + \big(\eta(B) - \eta_0\big) \min(t / T_w,\, 1). \tag{11.2} $$
+# $$ \eta_t = \eta_0 + \big(\eta(B) - \eta_0\big) \min(t / T_w,\, 1). \tag{13.2} $$
 #
 # **The square-root rule.** Adam divides by $\sqrt{v}$, so its step does not grow with the
 # gradient's size the way SGD's does, and the same argument does not carry over. Malladi et
 # al. (2022) derive, from a stochastic differential equation that approximates Adam and
 # RMSprop, that the rate should grow with the square root of the batch:
 #
-# $$ \eta(B) = \eta_0 \sqrt{B / B_0}. \tag{11.3} $$
+# $$ \eta(B) = \eta_0 \sqrt{B / B_0}. \tag{13.3} $$
 #
 # (Their full rule also moves $1-\beta_1$, $1-\beta_2$ and $\epsilon$ with the batch; we
 # scale the rate only, as most recipes do.)
@@ -156,9 +156,9 @@ assert same_lr[1024][0] + same_lr[1024][1] < same_lr[64][0] - same_lr[64][1]
 # | $B$, $\eta(B)$ | new batch and its rate | `batch_size`, `lr × lr_factor` | `course_utils.scaling.scaled_lr` |
 # | $T_w$ | warm-up steps (here: the first epoch) | `"goyal_warmup"` | `course_utils.scaling.warmup_lr` |
 #
-# The `batch_size` experiment keeps momentum SGD's rate, scales it by (11.1) with the
-# warm-up (11.2) over the first epoch, or scales it without warm-up; `batch_size_adam`
-# scales Adam's rate by (11.3) or (11.1), both with the warm-up.
+# The `batch_size` experiment keeps momentum SGD's rate, scales it by (13.1) with the
+# warm-up (13.2) over the first epoch, or scales it without warm-up; `batch_size_adam`
+# scales Adam's rate by (13.3) or (13.1), both with the warm-up.
 
 # %%
 adam = results("batch_size_adam")
@@ -211,9 +211,9 @@ assert lo(adam["adam/B=2048/sqrt/warmup"]) > hi(adam["adam/B=2048/linear/warmup"
 # the number of optimizer steps $S$ and of training examples $E = BS$ needed to reach a
 # given loss as
 #
-# $$ S(B) = S_{\min}\Big(1 + \frac{B_{\text{noise}}}{B}\Big), \tag{11.4} $$
+# $$ S(B) = S_{\min}\Big(1 + \frac{B_{\text{noise}}}{B}\Big), \tag{13.4} $$
 #
-# $$ E(B) = E_{\min}\Big(1 + \frac{B}{B_{\text{noise}}}\Big), \qquad E_{\min} = S_{\min} B_{\text{noise}}. \tag{11.5} $$
+# $$ E(B) = E_{\min}\Big(1 + \frac{B}{B_{\text{noise}}}\Big), \qquad E_{\min} = S_{\min} B_{\text{noise}}. \tag{13.5} $$
 #
 # For $B \ll B_{\text{noise}}$ doubling the batch halves the steps at no cost in examples
 # (perfect scaling); for $B \gg B_{\text{noise}}$ it saves almost no steps and doubles the
@@ -222,7 +222,7 @@ assert lo(adam["adam/B=2048/sqrt/warmup"]) > hi(adam["adam/B=2048/linear/warmup"
 # $S = S_{\min} + E_{\min}\cdot(1/B)$ is a straight line in $1/B$, two or more measured
 # batch sizes give both constants by least squares. We measure $S$ as the steps until the
 # training loss, averaged over tenths of an epoch, first falls below a target, for the runs
-# scaled by (11.1) with warm-up (the model assumes a well-tuned rate at every batch size;
+# scaled by (13.1) with warm-up (the model assumes a well-tuned rate at every batch size;
 # the linear rule is our stand-in for that tuning).
 
 # %%
@@ -237,13 +237,13 @@ for b, (_, _, _, rs) in scaled.items():
 print("steps to a training loss of", TARGET, ":", {b: s for b, s in steps.items()})
 measured = {b: s for b, s in steps.items() if s is not None}
 fit = fit_critical_batch(list(measured), list(measured.values()))
-print(f"fit (11.4): S_min = {fit.s_min:.0f} steps, E_min = {fit.e_min:,.0f} examples, B_crit = {fit.b_crit:.0f}")
+print(f"fit (13.4): S_min = {fit.s_min:.0f} steps, E_min = {fit.e_min:,.0f} examples, B_crit = {fit.b_crit:.0f}")
 
 # %%
 fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(9.0, 3.6))
 grid = [2 ** (i / 4) for i in range(20, 45)]
 ax_s.plot(list(measured), list(measured.values()), "o", label="measured")
-ax_s.plot(grid, [fit.steps(b) for b in grid], label="fit (11.4)")
+ax_s.plot(grid, [fit.steps(b) for b in grid], label="fit (13.4)")
 ax_e.plot(list(measured), [b * s for b, s in measured.items()], "o")
 ax_e.plot(grid, [fit.examples(b) for b in grid])
 for ax, what in ((ax_s, "optimizer steps"), (ax_e, "training examples")):
@@ -257,7 +257,7 @@ fig.suptitle("Below the critical batch size (dotted) bigger batches save steps; 
 plt.show()
 
 # %% [markdown]
-# From batch 64 to 128 the steps to the target fall almost by half, as (11.4) predicts far
+# From batch 64 to 128 the steps to the target fall almost by half, as (13.4) predicts far
 # below $B_{\text{crit}}$; from 512 to 1024 doubling the batch saves less than a quarter of
 # the steps and costs more than 50 % more examples. The fit puts the critical batch size
 # between 256 and 512 for this target. (The run at 2048 never reaches it: its scaled rate is
@@ -291,9 +291,9 @@ assert by_target[0.7] < by_target[0.6] < by_target[0.5]
 # before one optimizer step. The big batch's mean loss is a weighted sum of the micro-batch
 # means, so
 #
-# $$ \nabla L_B = \frac1n \sum_{i \in B} \nabla \ell_i = \sum_{j=1}^{k} \frac{m_j}{n} \, \nabla L_{M_j}. \tag{11.6} $$
+# $$ \nabla L_B = \frac1n \sum_{i \in B} \nabla \ell_i = \sum_{j=1}^{k} \frac{m_j}{n} \, \nabla L_{M_j}. \tag{13.6} $$
 #
-# Weighting each micro-batch by $m_j / n$ keeps (11.6) exact when the last micro-batch is
+# Weighting each micro-batch by $m_j / n$ keeps (13.6) exact when the last micro-batch is
 # shorter; the common shortcut $1/k$ is exact only for equal sizes.
 
 # %%
@@ -391,7 +391,7 @@ plt.show()
 #
 # $$ \hat g = \nabla (s L) / s, \qquad
 #    \theta_t = \begin{cases} \theta_{t-1} - \eta_t \,\hat g & \hat g \text{ finite} \\
-#                             \theta_{t-1},\ \ s \leftarrow s/2 & \text{otherwise.} \end{cases} \tag{11.7} $$
+#                             \theta_{t-1},\ \ s \leftarrow s/2 & \text{otherwise.} \end{cases} \tag{13.7} $$
 #
 # `torch.amp.GradScaler` does this; bfloat16 keeps float32's exponent range and needs no
 # scaling. A skipped step simply does not call `optimizer.step()`, and a scheduler stepped
@@ -450,7 +450,7 @@ assert taken_aware == taken and abs(lr_aware - 0.1 * 0.5 ** (8 - n_skipped)) < 1
 # weight and gradient, an fp32 master copy (4 bytes) when the weights the model computes
 # with are 16-bit, and $k$ state buffers of $s$ bytes (SGD 0, momentum 1, Adam and AdamW 2),
 #
-# $$ \text{bytes per parameter} = w + g + [\text{master}] + k\,s. \tag{11.8} $$
+# $$ \text{bytes per parameter} = w + g + [\text{master}] + k\,s. \tag{13.8} $$
 
 # %%
 from course_utils.precision import bytes_per_parameter, state_bytes
@@ -494,19 +494,19 @@ for dtype, expected in ((torch.float32, 8), (torch.bfloat16, 4)):
 # learning rate $\gamma_t = \alpha\,\eta_t$ times `weight_decay` $\lambda$, where $\alpha$ is
 # the base rate and $\eta_t$ the scheduler's multiplier:
 #
-# $$ \text{torch:}\qquad \theta \leftarrow (1 - \alpha\,\eta_t\,\lambda)\,\theta \;-\; \alpha\,\eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilon}. \tag{11.9} $$
+# $$ \text{torch:}\qquad \theta \leftarrow (1 - \alpha\,\eta_t\,\lambda)\,\theta \;-\; \alpha\,\eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilon}. \tag{13.9} $$
 #
 # So every scheduler schedules the decay too: under a cosine to zero the decay fades out
 # with the rate. Loshchilov & Hutter (2019, Algorithm 2) write the same update with the
 # decay multiplied by the schedule multiplier only:
 #
-# $$ \text{L\&H:}\qquad \theta \leftarrow (1 - \eta_t\,\lambda')\,\theta \;-\; \eta_t\,\alpha\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilon}. \tag{11.10} $$
+# $$ \text{L\&H:}\qquad \theta \leftarrow (1 - \eta_t\,\lambda')\,\theta \;-\; \eta_t\,\alpha\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilon}. \tag{13.10} $$
 #
 # Both follow $\eta_t$; they differ by the constant $\alpha$, so $\lambda' = \alpha\lambda$
 # maps one onto the other. The practical difference is what a hyper-parameter search sees:
-# in (11.10) $\alpha$ and $\lambda'$ are separate knobs (the point of Loshchilov & Hutter's
-# "decoupling"), in (11.9) changing the rate changes the decay too. First the equivalence,
-# with a from-scratch (11.10) built on the course's `adam_step`, against the course's
+# in (13.10) $\alpha$ and $\lambda'$ are separate knobs (the point of Loshchilov & Hutter's
+# "decoupling"), in (13.9) changing the rate changes the decay too. First the equivalence,
+# with a from-scratch (13.10) built on the course's `adam_step`, against the course's
 # `AdamW` given $\lambda = \lambda'/\alpha$, under a cosine schedule, in float64:
 
 # %%
@@ -523,20 +523,20 @@ sched = CosineAnnealingLR(opt, T_max=T)
 for t in range(T):
     eta = cosine_annealing_lr(t, base_lr=1.0, T_max=T)               # the multiplier η_t
     grad = torch.sin(3 * theta_lh) + 0.1 * theta_lh                  # any gradient field
-    theta_lh.mul_(1 - eta * LAM_LH)                                  # (11.10) decay by η_t λ'
-    adam_step(theta_lh, grad, m, v, step, lr=eta * ALPHA)          # (11.10) Adam step η_t α
+    theta_lh.mul_(1 - eta * LAM_LH)                                  # (13.10) decay by η_t λ'
+    adam_step(theta_lh, grad, m, v, step, lr=eta * ALPHA)          # (13.10) Adam step η_t α
     theta_torch.grad = torch.sin(3 * theta_torch.detach()) + 0.1 * theta_torch.detach()
     opt.step()
     sched.step()
 torch.testing.assert_close(theta_torch.detach(), theta_lh, rtol=1e-13, atol=1e-15)
-print(f"(11.10) with λ' = {LAM_LH:g} equals torch-style AdamW with λ = λ'/α = {LAM_LH / ALPHA:g}, 30 cosine steps, float64")
+print(f"(13.10) with λ' = {LAM_LH:g} equals torch-style AdamW with λ = λ'/α = {LAM_LH / ALPHA:g}, 30 cosine steps, float64")
 
 # %% [markdown]
 # **What "scheduled" means on a run.** The contrast is a decay that ignores the schedule: a
 # fixed fraction $\alpha\lambda$ of the weights removed at every step, as if the decay lived
 # outside the optimizer. We train the digits MLP for 40 epochs with AdamW ($\alpha = 10^{-2}$,
 # $\lambda = 1$, a strong decay so that the effect is plain) under a cosine to zero, once
-# with torch's scheduled decay (11.9) and once with the unscheduled one (a step pre-hook sets
+# with torch's scheduled decay (13.9) and once with the unscheduled one (a step pre-hook sets
 # `weight_decay` to $\alpha\lambda/\gamma_t$, so the product stays $\alpha\lambda$), and
 # follow the norm of all the weights.
 
@@ -638,15 +638,15 @@ if "decoupled_weight_decay" in inspect.signature(torch.optim.Adam).parameters:
 # Clipping by the global norm rescales the whole gradient when its norm exceeds $c$
 # (`max_norm`):
 #
-# $$ \|g\| = \Big(\sum_p \|g_p\|^2\Big)^{1/2}, \qquad g \leftarrow g \cdot \min\!\Big(1, \frac{c}{\|g\| + 10^{-6}}\Big), \tag{11.11} $$
+# $$ \|g\| = \Big(\sum_p \|g_p\|^2\Big)^{1/2}, \qquad g \leftarrow g \cdot \min\!\Big(1, \frac{c}{\|g\| + 10^{-6}}\Big), \tag{13.11} $$
 #
 # so a plain SGD step can never be longer than the rate times $c$:
 #
-# $$ \|\theta_t - \theta_{t-1}\| < \eta_t\, c. \tag{11.12} $$
+# $$ \|\theta_t - \theta_{t-1}\| < \eta_t\, c. \tag{13.12} $$
 #
-# `course_utils.clipping.clip_grad_norm` is (11.11) from scratch, bitwise equal to
+# `course_utils.clipping.clip_grad_norm` is (13.11) from scratch, bitwise equal to
 # `torch.nn.utils.clip_grad_norm_` (`tests/test_clipping.py`); `ClipOnStep` attaches it to an
-# optimizer as a step pre-hook, so the training loop of chapter 08 clips without a change.
+# optimizer as a step pre-hook, so the training loop of chapter 10 clips without a change.
 # Three tools guard against too large a rate, and they act differently: warm-up lowers
 # $\eta_t$ early, clipping caps $\|g\|$ on every step, the divergence guard only *stops* a
 # run whose loss has become non-finite or ten times its first value. On the digits, with
@@ -705,27 +705,27 @@ assert all(n > 0 for n in c_clip.norms) and max(c_clip.norms) > 10 * MAX_NORM
 # sequences: $z_t$, a plain SGD (or Adam) iterate at a constant rate $\gamma$, and $x_t$,
 # a running average of the $z$'s; the gradient is taken at an interpolation $y_t$ of the two:
 #
-# $$ y_t = (1-\beta)\, z_t + \beta\, x_t, \tag{11.13} $$
+# $$ y_t = (1-\beta)\, z_t + \beta\, x_t, \tag{13.13} $$
 #
-# $$ z_{t+1} = z_t - \gamma\, \nabla f(y_t), \tag{11.14} $$
+# $$ z_{t+1} = z_t - \gamma\, \nabla f(y_t), \tag{13.14} $$
 #
-# $$ x_{t+1} = (1 - c_{t+1})\, x_t + c_{t+1}\, z_{t+1}, \tag{11.15} $$
+# $$ x_{t+1} = (1 - c_{t+1})\, x_t + c_{t+1}\, z_{t+1}, \tag{13.15} $$
 #
-# $$ c_{t+1} = \frac{w_{t+1}}{\sum_{i \le t+1} w_i}, \qquad w_i = i^{\,r}\, \gamma_{\max,i}^{\,p}. \tag{11.16} $$
+# $$ c_{t+1} = \frac{w_{t+1}}{\sum_{i \le t+1} w_i}, \qquad w_i = i^{\,r}\, \gamma_{\max,i}^{\,p}. \tag{13.16} $$
 #
 # With a constant $\gamma$ and $r = 0$ the weights are equal, $c_{t+1} = 1/(t+1)$, and $x$ is
 # the plain average of $z_1, \dots, z_{t+1}$. $\beta$ (`momentum` for SGD, `betas[0]` for
 # AdamW) plays momentum's part: $\beta = 0$ takes the gradient at $z$ and only averages
 # afterwards (Polyak–Ruppert averaging), $\beta = 1$ takes it at the average $x$ itself
-# (primal averaging). For AdamW, (11.14) divides by
+# (primal averaging). For AdamW, (13.14) divides by
 # $\sqrt{\hat v_t} + \epsilon$ as Adam does, and a linear warm-up of $\gamma$ (`warmup_steps`)
-# enters (11.16) through $\gamma_{\max}$, the largest rate so far. The weights the network
+# enters (13.16) through $\gamma_{\max}$, the largest rate so far. The weights the network
 # holds during training are $y$; the point to *evaluate* is $x$, so the optimizer has modes:
 # `optimizer.train()` before training, `optimizer.eval()` before evaluating or saving.
 # `course_utils.optim.SGDScheduleFree` and `AdamWScheduleFree` store only $y$ (in the
 # parameters) and $z$ (in the state) and swap $x$ in on `eval()`; they are proven equal to
 # the reference `schedulefree` package step by step in `tests/test_schedule_free.py`. (Their
-# source cites (11.13)–(11.16) and the working forms (11.17)–(11.22) its docstring derives.)
+# source cites (13.13)–(13.16) and the working forms (11.17)–(11.22) its docstring derives.)
 
 # %%
 from course_utils.optim import SGDScheduleFree
@@ -788,7 +788,7 @@ print("test loss:", {label: f"{v[0]:.3f} ± {v[1]:.3f}" for label, v in sf_loss.
 # story: schedule-free AdamW's test *loss* is higher than Adam with WSD's, its predictions more
 # confident where they are wrong. And the comparison has limits worth stating: one small
 # network, one dataset, six epochs; the schedules' peak rate is the constant-rate optimum of
-# chapter 10, not tuned per schedule, while each schedule-free rate was tuned on its own grid;
+# chapter 12, not tuned per schedule, while each schedule-free rate was tuned on its own grid;
 # and the schedule-free runs still warmed up, over the same 5 % as WSD. What they did not
 # need is the length of the run.
 
@@ -802,7 +802,7 @@ assert lo(sf_loss["adamw_schedulefree/none"]) > hi(sf_loss["adam/wsd"])
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Pitfalls
 #
-# * **A new batch size with the old rate.** Scale the rate (11.1)/(11.3) and warm up (11.2);
+# * **A new batch size with the old rate.** Scale the rate (13.1)/(13.3) and warm up (13.2);
 #   beyond the critical batch size no rule recovers the lost steps.
 # * **Dividing accumulated losses by $k$** when the last micro-batch is shorter (use $m_j/n$),
 #   and **BatchNorm under accumulation**, which sees micro-batch statistics.
@@ -810,7 +810,7 @@ assert lo(sf_loss["adamw_schedulefree/none"]) > hi(sf_loss["adam/wsd"])
 # * **Reading the AMP warning as a bug in the loop order.** It means the first step was
 #   skipped for overflow; step the scheduler only after steps taken, or accept one lost value.
 # * **Re-tuning the rate without re-tuning AdamW's decay.** torch's $\lambda$ acts through
-#   $\alpha\lambda$ (11.9); keep $\lambda' = \alpha\lambda$ fixed when the rate changes.
+#   $\alpha\lambda$ (13.9); keep $\lambda' = \alpha\lambda$ fixed when the rate changes.
 # * **A clipping threshold that always binds** turns SGD into normalized SGD with rate
 #   $\eta c$: the rate and the threshold are then one knob, not two.
 # * **Evaluating a schedule-free model in `train()` mode** evaluates $y$, not $x$; call
@@ -820,18 +820,18 @@ assert lo(sf_loss["adamw_schedulefree/none"]) > hi(sf_loss["adam/wsd"])
 # ## Summary
 #
 # 1. A batch 16 times larger at the same rate lost accuracy; the linear rule with warm-up
-#    (11.1)–(11.2) recovered it up to a point, and the square-root rule (11.3) suited Adam.
-#    Steps to a target loss follow (11.4) with a critical batch size fitted from the runs.
-# 2. Accumulating $k$ micro-batches with weights $m_j / n$ is the big batch (11.6); the
+#    (13.1)–(13.2) recovered it up to a point, and the square-root rule (13.3) suited Adam.
+#    Steps to a target loss follow (13.4) with a critical batch size fitted from the runs.
+# 2. Accumulating $k$ micro-batches with weights $m_j / n$ is the big batch (13.6); the
 #    scheduler steps once per optimizer step, else the schedule runs $k$ times too fast.
-# 3. `GradScaler` skips steps whose float16 gradients overflow (11.7); a scheduler stepped
+# 3. `GradScaler` skips steps whose float16 gradients overflow (13.7); a scheduler stepped
 #    anyway advances and warns. AdamW with fp32 master weights needs 16 bytes per parameter
-#    in bf16 as in fp32 (11.8).
-# 4. torch's AdamW decays by $\alpha\eta_t\lambda$ (11.9), Loshchilov & Hutter by
-#    $\eta_t\lambda'$ (11.10): both follow the schedule, and $\lambda' = \alpha\lambda$.
-# 5. Clipping bounds each step by $\eta_t c$ (11.11)–(11.12); warm-up delays trouble, the
+#    in bf16 as in fp32 (13.8).
+# 4. torch's AdamW decays by $\alpha\eta_t\lambda$ (13.9), Loshchilov & Hutter by
+#    $\eta_t\lambda'$ (13.10): both follow the schedule, and $\lambda' = \alpha\lambda$.
+# 5. Clipping bounds each step by $\eta_t c$ (13.11)–(13.12); warm-up delays trouble, the
 #    guard stops it, clipping prevents it.
-# 6. Schedule-free methods average a constant-rate iterate (11.13)–(11.16) and need no run
+# 6. Schedule-free methods average a constant-rate iterate (13.13)–(13.16) and need no run
 #    length; on Fashion-MNIST they matched or beat WSD and cosine on test accuracy (not
 #    AdamW's on test loss).
 
@@ -852,7 +852,7 @@ short = torch.cat([p.grad.flatten() for p in model.parameters()])
 model.zero_grad()
 parts = torch.tensor_split(torch.arange(50, device=device), 3)
 for part, f in zip(parts, factors):
-    (torch.nn.functional.cross_entropy(model(xd[part]), yd[part]) * len(part) / 50 * f).backward()   # (11.6) × factor
+    (torch.nn.functional.cross_entropy(model(xd[part]), yd[part]) * len(part) / 50 * f).backward()   # (13.6) × factor
 torch.testing.assert_close(torch.cat([p.grad.flatten() for p in model.parameters()]), short, rtol=1e-12, atol=1e-14)
 
 # %% [markdown]

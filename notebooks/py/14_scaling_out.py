@@ -14,22 +14,22 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 12 · Scaling out: the course's optimizers on several processes
+# # 14 · Scaling out: the course's optimizers on several processes
 #
 # *One process, one batch: every chapter so far. This chapter trains on two processes with
 # `torch.distributed`, each holding a full copy of the network and half of every batch, with
 # the course's from-scratch optimizers and schedulers unchanged. It proves that k processes
 # with batches of b take the same steps as one process with a batch of k·b, measures what
 # `ZeroRedundancyOptimizer` saves by keeping each parameter's optimizer state on a single
-# process, carries the learning-rate recipe of chapter 11 to the world size, and says on
+# process, carries the learning-rate recipe of chapter 13 to the world size, and says on
 # paper what fully sharded training changes.*
 #
-# **Prerequisites:** chapter 04 (Adam's state), chapter 06 (schedulers), chapter 11 (batch
+# **Prerequisites:** chapter 05 (Adam's state), chapter 08 (schedulers), chapter 13 (batch
 # size and the learning rate). **Runtime:** about 30 s on a laptop CPU, most of it starting
 # two Python processes.
 #
 # **After this chapter you can**
-# 1. explain why data parallelism averages *gradients*, not weights, and derive (12.1);
+# 1. explain why data parallelism averages *gradients*, not weights, and derive (14.1);
 # 2. launch a two-process run with `torchrun` from Python, on 127.0.0.1, bounded in time;
 # 3. prove a k-process run equal to a one-process run with the k-fold batch, at a stated
 #    float64 tolerance;
@@ -129,14 +129,14 @@ assert weight_avg_gap > 1e-3
 # $$
 # \bar g \;=\; \frac1k \sum_{r=0}^{k-1} \nabla L_r
 #       \;=\; \frac1k \sum_{r} \frac1b \sum_{i\in\mathcal B_r} \nabla \ell_i
-#       \;=\; \frac1{kb} \sum_{i\in\mathcal B} \nabla \ell_i \;=\; \nabla L_{\mathcal B}. \tag{12.1}
+#       \;=\; \frac1{kb} \sum_{i\in\mathcal B} \nabla \ell_i \;=\; \nabla L_{\mathcal B}. \tag{14.1}
 # $$
 #
 # Every replica then runs the *same* optimizer step on the same $\bar g$, with the same
 # learning rate from the same scheduler, so the replicas stay identical without ever
 # exchanging weights, and the run is the one-process run with batch $kb$. The second equality
 # needs equal shards; with shard sizes $b_r$ the weights must be $b_r / \sum_s b_s$, the
-# accumulation rule (11.6) of chapter 11, which is the same computation spread over time
+# accumulation rule (13.6) of chapter 13, which is the same computation spread over time
 # instead of over processes.
 #
 # | symbol | meaning | code | `torch.distributed` |
@@ -146,11 +146,11 @@ assert weight_avg_gap > 1e-3
 # | $b$ | examples per process and step | `per_process_batch` | — |
 # | $kb$ | global batch | `global_batch` | — |
 #
-# `DistributedDataParallel` (DDP) implements (12.1): it broadcasts rank 0's weights at
+# `DistributedDataParallel` (DDP) implements (14.1): it broadcasts rank 0's weights at
 # construction, and during `backward()` it all-reduces gradients in buckets as soon as each
 # bucket is ready, overlapping communication with the rest of the backward pass. The
 # optimizer never knows: it finds the averaged gradient in `p.grad`, which is why the
-# course's classes work under DDP unchanged. Here is (12.1) checked in this process, before
+# course's classes work under DDP unchanged. Here is (14.1) checked in this process, before
 # any second process exists:
 
 # %%
@@ -164,8 +164,8 @@ for r in range(2):
 model.zero_grad()
 F.cross_entropy(model(x[idx]), y[idx]).backward()
 for g0, g1, p in zip(*shard_grads, model.parameters()):
-    torch.testing.assert_close((g0 + g1) / 2, p.grad, rtol=1e-13, atol=1e-15)   # (12.1), float64
-print("(12.1): the mean of the two shard gradients is the global-batch gradient (float64, 1e-13)")
+    torch.testing.assert_close((g0 + g1) / 2, p.grad, rtol=1e-13, atol=1e-15)   # (14.1), float64
+print("(14.1): the mean of the two shard gradients is the global-batch gradient (float64, 1e-13)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Two real processes, launched with `torchrun`
@@ -206,7 +206,7 @@ assert two["world_size"] == 2 and two["loss"][-1] < two["loss"][0]
 # ## 4. Proof: 2 processes × 32 = 1 process × 64
 #
 # The same function `train` runs in this process with `world_size=1` and a batch of 64:
-# same seed, same permutation, same global batches, no process group, no DDP. If (12.1)
+# same seed, same permutation, same global batches, no process group, no DDP. If (14.1)
 # holds, every loss, every learning rate and every final weight agrees. In float64 they
 # cannot be expected to agree bitwise: DDP averages two half-batch gradients with an
 # all-reduce, where one process sums 64 per-example terms in one reduction, and the two
@@ -230,7 +230,7 @@ print(f"largest relative weight difference after 20 steps: {dp_gap:.1e} (toleran
 # %% [markdown]
 # The two runs agree to within a few units in the last place of float64, while weight
 # averaging in section 1 missed by more than $10^{-3}$. The equality is the whole contract
-# of data parallelism: *scaling out is a change of batch size*, and everything chapter 11
+# of data parallelism: *scaling out is a change of batch size*, and everything chapter 13
 # says about batch size and the learning rate applies to the world size.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -245,7 +245,7 @@ print(f"largest relative weight difference after 20 steps: {dp_gap:.1e} (toleran
 # per parameter and perfect balance, a process holds
 #
 # $$
-# \text{state bytes per process} = \frac{s\,P}{k}. \tag{12.2}
+# \text{state bytes per process} = \frac{s\,P}{k}. \tag{14.2}
 # $$
 #
 # The worker reported its optimizer's state bytes on each rank; we compare them with one
@@ -258,7 +258,7 @@ print("parameters:", shapes, "=", sum(p.numel() for p in one["params"]), "weight
 print(f"optimizer state, one process: {full:,} bytes; with ZeRO, per rank: {two['state_bytes']}")
 assert sum(two["state_bytes"]) == full and max(two["state_bytes"]) < full
 biggest = max(two["state_bytes"]) / full
-print(f"the fuller rank holds {biggest:.0%} of the state, not the {1 / 2:.0%} of (12.2)")
+print(f"the fuller rank holds {biggest:.0%} of the state, not the {1 / 2:.0%} of (14.2)")
 assert biggest > 0.8
 
 # %% [markdown]
@@ -266,7 +266,7 @@ assert biggest > 0.8
 # one-process count), but the split is far from even: this implementation partitions by
 # whole parameters, greedily by size, and the first layer's 64 × 64 weight matrix holds 85 %
 # of the network's weights, so its owner keeps 85 % of the state. On networks of many
-# similar layers the greedy split approaches (12.2); on a network dominated by one tensor
+# similar layers the greedy split approaches (14.2); on a network dominated by one tensor
 # (an embedding table, say) it cannot. Note what ZeRO stage 1 does *not* save: weights and
 # gradients are still replicated.
 
@@ -279,14 +279,14 @@ assert biggest > 0.8
 # $$
 # \underbrace{w + g + \tfrac{m + s}{k}}_{\text{ZeRO-1}} \;\ge\;
 # \underbrace{w + \tfrac{g + m + s}{k}}_{\text{ZeRO-2}} \;\ge\;
-# \underbrace{\tfrac{w + g + m + s}{k}}_{\text{ZeRO-3, FSDP}} \tag{12.3}
+# \underbrace{\tfrac{w + g + m + s}{k}}_{\text{ZeRO-3, FSDP}} \tag{14.3}
 # $$
 #
 # Stage 2 reduce-scatters the gradients, so each rank receives only the averaged gradient of
 # its own shard; stage 3, which PyTorch implements as *fully sharded data parallel* (FSDP,
 # Zhao et al. 2023), shards the weights too and all-gathers each layer's weights just
-# before its forward and backward pass, then frees them. The table evaluates (12.3) with
-# `course_utils.precision.bytes_per_parameter` (chapter 11) for AdamW in bf16 with fp32
+# before its forward and backward pass, then frees them. The table evaluates (14.3) with
+# `course_utils.precision.bytes_per_parameter` (chapter 13) for AdamW in bf16 with fp32
 # master weights, 16 bytes per parameter on one process:
 
 # %%
@@ -294,7 +294,7 @@ from course_utils.precision import bytes_per_parameter
 
 
 def sharded_bytes(world, stage, parts):
-    """(12.3): bytes per parameter per process for ZeRO ``stage`` 0 (plain DDP) to 3."""
+    """(14.3): bytes per parameter per process for ZeRO ``stage`` 0 (plain DDP) to 3."""
     w, g, rest = parts["weights"], parts["grads"], parts["master"] + parts["state"]
     return {0: w + g + rest, 1: w + g + rest / world, 2: w + (g + rest) / world, 3: (w + g + rest) / world}[stage]
 
@@ -317,9 +317,9 @@ assert sharded_bytes(64, 1, parts) == 4 + 12 / 64 and sharded_bytes(64, 3, parts
 # What changes for the optimizer under FSDP is what it *sees*: each rank's optimizer steps
 # only its shard of each weight (a flat slice in FSDP1, a `DTensor` shard in FSDP2). An
 # optimizer whose update is **elementwise**, such as SGD, momentum, Adam, AdamW (every
-# equation of chapters 02 and 04 acts entry by entry), takes exactly the same step on a
+# equation of chapters 04 and 05 acts entry by entry), takes exactly the same step on a
 # shard as on the whole tensor. Anything that needs the whole tensor does not: the global
-# gradient norm of clipping (11.11) needs an all-reduce of the squared shard norms, and
+# gradient norm of clipping (13.11) needs an all-reduce of the squared shard norms, and
 # LAMB's per-layer trust ratio or a matrix optimizer (Shampoo, Muon) needs the full matrix.
 # Both halves of that claim can be checked in this process:
 
@@ -348,9 +348,9 @@ print(f"AdamW on two shards = AdamW on the whole tensor, bitwise; gradient norm:
 # ## 7. The learning rate and the warm-up follow the world size
 #
 # Section 4 showed that $k$ processes of batch $b$ *are* one process of batch $kb$. So a
-# recipe tuned on one process at batch $b$ carries to $k$ processes as chapter 11 carries it
-# to batch $kb$: the learning rate by the linear rule (11.1) for SGD (the square-root rule
-# (11.3) for Adam), with a gradual warm-up (11.2). A warm-up specified in **epochs** becomes
+# recipe tuned on one process at batch $b$ carries to $k$ processes as chapter 13 carries it
+# to batch $kb$: the learning rate by the linear rule (13.1) for SGD (the square-root rule
+# (13.3) for Adam), with a gradual warm-up (13.2). A warm-up specified in **epochs** becomes
 # fewer optimizer steps as the world grows, because an epoch has $k$ times fewer global
 # batches; one specified in steps must be divided by $k$ to cover the same data. For the
 # digits (1,438 training images), 32 per process, a base rate of 0.05 at batch 32 and a
@@ -370,7 +370,7 @@ assert recipes[16].steps_per_epoch == -(-len(y) // 512) and recipes[16].warmup_s
 
 # %% [markdown]
 # The table is arithmetic; whether the scaled rate *trains* as well is the question of
-# chapter 11, and its answer carries over unchanged: the linear rule holds up to the
+# chapter 13, and its answer carries over unchanged: the linear rule holds up to the
 # critical batch size and fails beyond it, where each added process mostly buys examples
 # rather than fewer steps. At 16 processes the global batch of 512 is more than a third of
 # this small training set, and each epoch has three steps: no warm-up measured in epochs
@@ -385,7 +385,7 @@ assert recipes[16].steps_per_epoch == -(-len(y) // 512) and recipes[16].warmup_s
 #   forgetting to slice trains every replica on the whole batch. `DistributedSampler` does
 #   the slicing (call its `set_epoch` every epoch, or the order never changes).
 # * **Unequal shards.** The last batch of an epoch rarely divides by $k$. DDP averages by
-#   $k$, not by examples, so unequal shards break (12.1); `DistributedSampler` pads with
+#   $k$, not by examples, so unequal shards break (14.1); `DistributedSampler` pads with
 #   repeated examples, our worker drops the incomplete batch.
 # * **Layers that see the batch.** BatchNorm computes statistics over each *shard*; use
 #   `SyncBatchNorm` to recover the global batch's statistics.
@@ -400,7 +400,7 @@ assert recipes[16].steps_per_epoch == -(-len(y) // 512) and recipes[16].warmup_s
 # %% [markdown]
 # ## Summary
 #
-# 1. Data parallelism averages gradients, not weights (12.1): averaging the weights of
+# 1. Data parallelism averages gradients, not weights (14.1): averaging the weights of
 #    replicas that stepped apart is a different algorithm and misses by more than $10^{-3}$
 #    after ten Adam steps.
 # 2. `course_utils.data_parallel.launch` runs `torchrun` with two processes on 127.0.0.1,
@@ -409,10 +409,10 @@ assert recipes[16].steps_per_epoch == -(-len(y) // 512) and recipes[16].warmup_s
 # 3. Two processes × 32 took the same 20 steps as one process × 64: losses and weights
 #    within $10^{-12}$ relative in float64, the rounding of a different summation order.
 # 4. `ZeroRedundancyOptimizer` kept each parameter's AdamW state on one rank; every byte is
-#    stored once, but the split follows the parameter sizes (12.2). Stages 2 and 3 (FSDP)
-#    shard gradients and weights too (12.3); elementwise optimizers step shards unchanged,
+#    stored once, but the split follows the parameter sizes (14.2). Stages 2 and 3 (FSDP)
+#    shard gradients and weights too (14.3); elementwise optimizers step shards unchanged,
 #    norms need an all-reduce.
-# 5. Scaling out is scaling the batch: the learning rate follows (11.1)/(11.3) with the
+# 5. Scaling out is scaling the batch: the learning rate follows (13.1)/(13.3) with the
 #    world size, and a warm-up in epochs takes fewer steps.
 
 # %% [markdown]
@@ -454,7 +454,7 @@ assert r.global_batch == 8192 and abs(r.lr - 3.2) < 1e-12 and r.warmup_steps == 
 # The result is the setting of Goyal et al. (2017): batch 8192, lr 3.2, 157 steps per
 # epoch, warm-up over 785 steps.
 #
-# **3.** With (12.3), find the smallest world size at which FSDP fits a 20-billion-parameter
+# **3.** With (14.3), find the smallest world size at which FSDP fits a 20-billion-parameter
 # model's AdamW training state (bf16 weights, fp32 master weights and state) into 80 GB per
 # process, ignoring activations; and the smallest at which ZeRO-1 does.
 
@@ -471,7 +471,7 @@ assert fsdp == 4 and zero1 is None   # ZeRO-1 keeps 4 bytes of bf16 weights + gr
 # * S. Li et al., *PyTorch Distributed: experiences on accelerating data parallel training*,
 #   VLDB 2020: DDP's design, gradient buckets and the overlap of all-reduce with backward.
 # * S. Rajbhandari, J. Rasley, O. Ruwase, Y. He, *ZeRO: memory optimizations toward training
-#   trillion parameter models*, SC 2020: stages 1–3 and the memory accounting behind (12.3).
+#   trillion parameter models*, SC 2020: stages 1–3 and the memory accounting behind (14.3).
 # * Y. Zhao et al., *PyTorch FSDP: experiences on scaling fully sharded data parallel*, VLDB 2023.
 # * P. Goyal et al., *Accurate, large minibatch SGD: training ImageNet in 1 hour*, 2017: the
 #   linear scaling rule and gradual warm-up across 256 GPUs.

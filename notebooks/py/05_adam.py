@@ -14,14 +14,14 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 04 · Adam: momentum built in
+# # 05 · Adam: momentum built in
 #
 # *Adam's first moment is a momentum buffer written as an average; its second moment gives every
 # coordinate its own step size. Both averages start at zero, which is what bias correction
 # repairs, and weight decay can be mixed into them (L2) or kept out (AdamW) — with very
 # different results.*
 #
-# **Prerequisites:** chapter 02 (momentum, torch's buffer and its dampening convention).
+# **Prerequisites:** chapter 04 (momentum, torch's buffer and its dampening convention).
 # **Runtime:** about 10 s on a laptop CPU.
 #
 # **After this chapter you can**
@@ -122,12 +122,12 @@ plt.show()
 # PyTorch's Adam (Kingma & Ba, 2015, with torch's placement of $\epsilon$), for a step $t = 1, 2, \dots$
 # with $m_0 = v_0 = 0$:
 #
-# $$ g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \qquad\text{(Adam's L2 weight decay)} \tag{4.1} $$
-# $$ \theta_{t-1} \leftarrow (1 - \gamma\lambda)\,\theta_{t-1} \qquad\text{(AdamW's decoupled weight decay, instead of 4.1)} \tag{4.2} $$
-# $$ m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t \tag{4.3} $$
-# $$ v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \tag{4.4} $$
-# $$ v_t \leftarrow \max(v^{\max}_{t-1}, v_t) \qquad\text{(AMSGrad only)} \tag{4.5} $$
-# $$ \theta_t = \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\cdot \frac{m_t}{\sqrt{v_t}\,/\sqrt{1-\beta_2^t} + \epsilon} \tag{4.6} $$
+# $$ g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \qquad\text{(Adam's L2 weight decay)} \tag{5.1} $$
+# $$ \theta_{t-1} \leftarrow (1 - \gamma\lambda)\,\theta_{t-1} \qquad\text{(AdamW's decoupled weight decay, instead of 4.1)} \tag{5.2} $$
+# $$ m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t \tag{5.3} $$
+# $$ v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \tag{5.4} $$
+# $$ v_t \leftarrow \max(v^{\max}_{t-1}, v_t) \qquad\text{(AMSGrad only)} \tag{5.5} $$
+# $$ \theta_t = \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\cdot \frac{m_t}{\sqrt{v_t}\,/\sqrt{1-\beta_2^t} + \epsilon} \tag{5.6} $$
 #
 # Squares, roots and quotients act elementwise: every coordinate has its own $m$ and $v$.
 #
@@ -143,29 +143,29 @@ plt.show()
 # | $\lambda$ | weight decay | `weight_decay` | `weight_decay` (Adam 0, AdamW 0.01) |
 # | $t$ | step counter | `step` | state `step` (a float tensor) |
 #
-# Two parts need explaining: the averages (4.3)–(4.4), and the factors $1-\beta^t$ in (4.6).
+# Two parts need explaining: the averages (5.3)–(5.4), and the factors $1-\beta^t$ in (5.6).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Exponential moving averages and their bias
 #
-# Unroll (4.3) from $m_0 = 0$:
+# Unroll (5.3) from $m_0 = 0$:
 #
-# $$ m_t = (1-\beta)\sum_{i=1}^{t} \beta^{\,t-i}\, g_i . \tag{4.7} $$
+# $$ m_t = (1-\beta)\sum_{i=1}^{t} \beta^{\,t-i}\, g_i . \tag{5.7} $$
 #
 # The weights form a geometric series, and they do **not** sum to one:
 #
-# $$ (1-\beta)\sum_{i=1}^{t}\beta^{\,t-i} = (1-\beta)\,\frac{1-\beta^t}{1-\beta} = 1-\beta^t . \tag{4.8} $$
+# $$ (1-\beta)\sum_{i=1}^{t}\beta^{\,t-i} = (1-\beta)\,\frac{1-\beta^t}{1-\beta} = 1-\beta^t . \tag{5.8} $$
 #
 # So if the gradients are *stationary*, $\mathbb E[g_i] = \mu$ for every $i$, linearity gives
 #
-# $$ \mathbb E[m_t] = (1-\beta^t)\,\mu, \qquad \mathbb E[v_t] = (1-\beta_2^t)\,\mathbb E[g^2], \tag{4.9} $$
+# $$ \mathbb E[m_t] = (1-\beta^t)\,\mu, \qquad \mathbb E[v_t] = (1-\beta_2^t)\,\mathbb E[g^2], \tag{5.9} $$
 #
 # and the corrected averages $\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$ are unbiased.
-# The missing mass $\beta^t$ is the weight (4.7) gives to $m_0 = 0$. With $\beta_1 = 0.9$ it is gone
+# The missing mass $\beta^t$ is the weight (5.7) gives to $m_0 = 0$. With $\beta_1 = 0.9$ it is gone
 # after a few dozen steps; with $\beta_2 = 0.999$ it takes thousands.
 #
-# (4.9) is checked by simulation: 100,000 independent runs of gradients $g \sim \mathcal N(1, 2^2)$,
-# averaged with (4.3)–(4.4). The mean over runs must match $(1-\beta^t)\mu$ within a few standard
+# (5.9) is checked by simulation: 100,000 independent runs of gradients $g \sim \mathcal N(1, 2^2)$,
+# averaged with (5.3)–(5.4). The mean over runs must match $(1-\beta^t)\mu$ within a few standard
 # errors at every step.
 
 # %%
@@ -174,15 +174,15 @@ runs, steps, mu, sigma, b1, b2 = 100_000, 60, 1.0, 2.0, 0.9, 0.999
 g = mu + sigma * torch.randn(steps, runs, generator=gen, **f64)
 m, v, mean_m, mean_v, se_m, se_v = torch.zeros(runs, **f64), torch.zeros(runs, **f64), [], [], [], []
 for t in range(steps):
-    m = b1 * m + (1 - b1) * g[t]                                   # (4.3)
-    v = b2 * v + (1 - b2) * g[t] ** 2                              # (4.4)
+    m = b1 * m + (1 - b1) * g[t]                                   # (5.3)
+    v = b2 * v + (1 - b2) * g[t] ** 2                              # (5.4)
     mean_m.append(m.mean()); mean_v.append(v.mean())
     se_m.append(m.std() / runs ** 0.5); se_v.append(v.std() / runs ** 0.5)
 t_axis = torch.arange(1, steps + 1, **f64)
 mean_m, mean_v, se_m, se_v = map(torch.stack, (mean_m, mean_v, se_m, se_v))
-z_m = ((mean_m - (1 - b1 ** t_axis) * mu) / se_m).abs().max()                  # (4.9)
+z_m = ((mean_m - (1 - b1 ** t_axis) * mu) / se_m).abs().max()                  # (5.9)
 z_v = ((mean_v - (1 - b2 ** t_axis) * (mu ** 2 + sigma ** 2)) / se_v).abs().max()
-print(f"largest deviation from (4.9), in standard errors: m {z_m:.2f}, v {z_v:.2f}")
+print(f"largest deviation from (5.9), in standard errors: m {z_m:.2f}, v {z_v:.2f}")
 print(f"at t = {steps}: E[v_t] / E[g²] = {float(mean_v[-1]) / (mu**2 + sigma**2):.3f}  (1 - β2^t = {1 - b2**steps:.3f})")
 assert z_m < 5 and z_v < 5
 
@@ -199,14 +199,14 @@ plt.show()
 
 # %% [markdown]
 # The second moment is the one that matters. After 60 steps the raw $v_t$ is still only 6% of
-# $\mathbb E[g^2]$. Drop its correction and the denominator of (4.6) is far too small: the first step is
+# $\mathbb E[g^2]$. Drop its correction and the denominator of (5.6) is far too small: the first step is
 # $\gamma\, g_1 / \sqrt{(1-\beta_2) g_1^2} = \gamma/\sqrt{0.001} \approx 31.6\,\gamma$ long instead of $\gamma$. The
 # package's `adam_step` with and without that factor, on one coordinate:
 
 # %%
 theta, grad = torch.zeros(1, **f64), torch.tensor([0.3], **f64)
 m, v, step = torch.zeros(1, **f64), torch.zeros(1, **f64), torch.tensor(0.0, **f64)
-adam_step(theta, grad, m, v, step, lr=0.01, eps=0.0)              # (4.3)–(4.6), corrected
+adam_step(theta, grad, m, v, step, lr=0.01, eps=0.0)              # (5.3)–(5.6), corrected
 with_correction = float(theta.abs())
 without = float(0.01 / (1 - 0.9) * m / v.sqrt())                   # same m and v, √v left uncorrected
 print(f"first step with correction {with_correction:.4f}, without {without:.4f} "
@@ -216,18 +216,18 @@ assert math.isclose(without / with_correction, 1 / math.sqrt(1 - 0.999), rel_tol
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. `SGD(momentum=β, dampening=β)` is an average too
 #
-# torch's SGD keeps the buffer (2.4), $b_1 = g_1$ and $b_t = \mu\,b_{t-1} + (1-\tau)\,g_t$. With dampening
-# $\tau = \mu = \beta$ this is the recursion (4.3) — at every step but the first:
+# torch's SGD keeps the buffer (4.2), $b_1 = g_1$ and $b_t = \mu\,b_{t-1} + (1-\tau)\,g_t$. With dampening
+# $\tau = \mu = \beta$ this is the recursion (5.3) — at every step but the first:
 #
-# $$ b_1 = g_1, \qquad b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \quad (t \ge 2). \tag{4.10} $$
+# $$ b_1 = g_1, \qquad b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \quad (t \ge 2). \tag{5.10} $$
 #
-# An average (4.3) started from $m_0 = 0$ would have $m_1 = (1-\beta)\,g_1$. torch instead sets
-# $b_1 = g_1$, which is what (4.3) gives if it starts from $m_0 = g_1$. Subtracting the two
+# An average (5.3) started from $m_0 = 0$ would have $m_1 = (1-\beta)\,g_1$. torch instead sets
+# $b_1 = g_1$, which is what (5.3) gives if it starts from $m_0 = g_1$. Subtracting the two
 # recursions, the difference $b_t - m_t$ starts at $\beta g_1$ and is multiplied by $\beta$ at every step:
 #
-# $$ b_t = m_t + \beta^{\,t}\, g_1 \tag{4.11} $$
+# $$ b_t = m_t + \beta^{\,t}\, g_1 \tag{5.11} $$
 #
-# (chapter 02's (2.11) with $\tau = \mu = \beta$). Two consequences. First, the buffer is unbiased without
+# (chapter 04's (4.7) with $\tau = \mu = \beta$). Two consequences. First, the buffer is unbiased without
 # any correction: for stationary gradients $\mathbb E[b_t] = (1-\beta^t)\mu + \beta^t\mu = \mu$. Second, it is a
 # *different* unbiased average from Adam's $\hat m_t$: the first gradient keeps weight $\beta^{t-1}$, which is
 # $\beta/(1-\beta) = 9$ times (for $\beta = 0.9$) the weight $(1-\beta)\beta^{t-2}$ of the second. Both claims, on the course's `SGD`
@@ -244,11 +244,11 @@ for g_t in grads:
     theta.grad = g_t.clone()
     opt.step()
     buffers.append(opt.state[theta]["momentum_buffer"].clone())
-    m = m.mul(beta).add(g_t, alpha=1 - beta)                        # (4.3), torch's ops
+    m = m.mul(beta).add(g_t, alpha=1 - beta)                        # (5.3), torch's ops
     emas.append(m.clone())
 for t, (b_t, m_t) in enumerate(zip(buffers, emas), start=1):
-    torch.testing.assert_close(b_t - m_t, beta ** t * grads[0], rtol=1e-12, atol=1e-15)   # (4.11)
-    if t >= 2:   # (4.10): the same recursion, to the last bit, once it has started
+    torch.testing.assert_close(b_t - m_t, beta ** t * grads[0], rtol=1e-12, atol=1e-15)   # (5.11)
+    if t >= 2:   # (5.10): the same recursion, to the last bit, once it has started
         assert torch.equal(b_t, buffers[t - 2].mul(beta).add(grads[t - 1], alpha=1 - beta))
 assert torch.equal(buffers[0], grads[0]) and not torch.allclose(buffers[0], emas[0])
 print("b_1 = g_1 (not (1-β) g_1); b_t = β b_(t-1) + (1-β) g_t for t ≥ 2; b_t - m_t = β^t g_1: asserted")
@@ -260,9 +260,9 @@ print("b_1 = g_1 (not (1-β) g_1); b_t = β b_(t-1) + (1-β) g_t for t ≥ 2; b_
 
 # %%
 t, i = 8, torch.arange(1, 9, **f64)
-w_ema = (1 - beta) * beta ** (t - i)                                # (4.7)
+w_ema = (1 - beta) * beta ** (t - i)                                # (5.7)
 w_torch = w_ema.clone()
-w_torch[0] += beta ** t                                            # (4.11)
+w_torch[0] += beta ** t                                            # (5.11)
 w_adam = w_ema / (1 - beta ** t)                                   # m̂_t
 assert math.isclose(float(w_torch.sum()), 1.0) and math.isclose(float(w_adam.sum()), 1.0)
 assert math.isclose(float(w_torch[0] / w_torch[1]), beta / (1 - beta))
@@ -302,12 +302,12 @@ print(f"step length at t = 100, gradient 0.5: Adam {adam_len:.4f} (≈ γ), "
 assert math.isclose(adam_len, 0.01, rel_tol=1e-6) and math.isclose(damped_len, 0.01 * 0.5, rel_tol=1e-12)
 assert math.isclose(sgd_len, damped_len / (1 - 0.9), rel_tol=1e-4)      # 10x damped: 1 − 0.9^100 ≈ 1
 assert math.isclose(sgd_len / adam_len, 0.5 / (1 - 0.9), rel_tol=1e-4)  # 5x Adam's: the ratio depends on g
-assert math.isclose(sgd_len, 0.01 * 0.5 * (1 - 0.9**100) / (1 - 0.9), rel_tol=1e-12)   # (2.6) at t = 100
+assert math.isclose(sgd_len, 0.01 * 0.5 * (1 - 0.9**100) / (1 - 0.9), rel_tol=1e-12)   # (2.3) at t = 100
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Adam from scratch, equal to torch
 #
-# The package's functional core, `course_utils.optim.adam_step`, carries the numbers of (4.1)–(4.6)
+# The package's functional core, `course_utils.optim.adam_step`, carries the numbers of (5.1)–(5.6)
 # on the lines that compute them:
 
 # %%
@@ -316,12 +316,12 @@ show_source(adam_step)
 # %% [markdown]
 # Three details make it *torch's* Adam rather than the paper's formula typed out:
 #
-# * (4.3) is `exp_avg.lerp_(g, 1 - β1)`, i.e. $m + (1-\beta_1)(g - m)$, not $\beta_1 m + (1-\beta_1) g$;
+# * (5.3) is `exp_avg.lerp_(g, 1 - β1)`, i.e. $m + (1-\beta_1)(g - m)$, not $\beta_1 m + (1-\beta_1) g$;
 # * the bias corrections are Python floats (double precision), folded into a step size
 #   $\gamma/(1-\beta_1^t)$ and a divisor $\sqrt{1-\beta_2^t}$ of $\sqrt{v_t}$;
 # * $\epsilon$ is added *after* that division: $\text{denom} = \sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon$.
 #
-# (torch has a second arrangement of (4.6) for `differentiable` and `capturable`: the same quotient
+# (torch has a second arrangement of (5.6) for `differentiable` and `capturable`: the same quotient
 # with the bias corrections kept as tensors, so that no `.item()` is needed and gradients can flow
 # through the step. The `Adam` class calls it, and the handling of complex parameters and tensor betas,
 # from the package's private `_compat.py` instead of `adam_step`; `tests/test_optim.py` checks those
@@ -351,10 +351,10 @@ for name, (ours, theirs) in configs.items():
 
 # %% [markdown]
 # AMSGrad (Reddi, Kale & Kumar, 2018) replaces $v_t$ in the denominator by its running maximum
-# (4.5). The paper's version has no bias correction, so its effective step size $\gamma/\sqrt{v^{\max}_t}$
+# (5.5). The paper's version has no bias correction, so its effective step size $\gamma/\sqrt{v^{\max}_t}$
 # can never grow; that repairs a convex counter-example on which Adam fails to converge. torch takes
 # the maximum of the *uncorrected* $v_t$ and then divides by the current $\sqrt{1-\beta_2^t}$, as
-# (4.5)–(4.6) say, so in torch the effective step $\gamma\sqrt{1-\beta_2^t}/\sqrt{v^{\max}_t}$ still grows
+# (5.5)–(5.6) say, so in torch the effective step $\gamma\sqrt{1-\beta_2^t}/\sqrt{v^{\max}_t}$ still grows
 # while that correction fades. One large gradient followed by small ones shows both:
 
 # %%
@@ -363,8 +363,8 @@ opt, v_max, effective = Adam([w], lr=0.01, amsgrad=True), [], []
 for t in range(1, 201):
     w.grad = torch.tensor([1.0 if t == 1 else 0.01], **f64)
     opt.step()
-    v_max.append(float(opt.state[w]["max_exp_avg_sq"]))                         # (4.5)
-    effective.append(0.01 * math.sqrt(1 - 0.999**t) / math.sqrt(v_max[-1]))     # γ / √v̂ in (4.6)
+    v_max.append(float(opt.state[w]["max_exp_avg_sq"]))                         # (5.5)
+    effective.append(0.01 * math.sqrt(1 - 0.999**t) / math.sqrt(v_max[-1]))     # γ / √v̂ in (5.6)
 print(f"v_max at t = 1, 200: {v_max[0]:.2e}, {v_max[-1]:.2e}; effective step {effective[0]:.3f} → {effective[-1]:.3f}")
 assert all(later >= earlier for earlier, later in zip(v_max, v_max[1:]))      # the maximum never falls
 assert effective[-1] > 10 * effective[0]                                        # the corrected step grows
@@ -375,7 +375,7 @@ assert effective[-1] > 10 * effective[0]                                        
 
 # %%
 class TextbookAdam(torch.optim.Optimizer):
-    """(4.3)–(4.6) as printed, without torch's lerp or its folding of the corrections."""
+    """(5.3)–(5.6) as printed, without torch's lerp or its folding of the corrections."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
@@ -427,21 +427,21 @@ assert share > 0.05
 # ## 6. Weight decay: in the gradient (L2) or beside it (AdamW)
 #
 # For SGD, adding $\lambda\theta$ to the gradient and shrinking $\theta$ by $(1-\gamma\lambda)$ are the same
-# thing. In Adam they are not. With (4.1) the decay term $\lambda\theta$ enters $m$ and $v$ and is *divided by*
+# thing. In Adam they are not. With (5.1) the decay term $\lambda\theta$ enters $m$ and $v$ and is *divided by*
 # $\sqrt{\hat v}$ like any gradient. Where the loss gradients of coordinate $i$ have scale
 # $s_i \gg \lambda|\theta_i|$, so $\sqrt{\hat v_i} \approx s_i$, the decay part of the step is
 # about $\gamma\lambda\theta_i/s_i$:
 #
-# $$ \lambda^{\text{eff}}_i \approx \frac{\lambda}{s_i} \quad\text{(Adam + L2)}, \qquad \lambda^{\text{eff}}_i = \lambda \quad\text{(AdamW, (4.2))}. \tag{4.12} $$
+# $$ \lambda^{\text{eff}}_i \approx \frac{\lambda}{s_i} \quad\text{(Adam + L2)}, \qquad \lambda^{\text{eff}}_i = \lambda \quad\text{(AdamW, (5.2))}. \tag{5.12} $$
 #
 # Coupled L2 decays least the weights whose gradients are *largest* — the opposite of a uniform
 # prior on the weights — and a coordinate whose gradients are tiny falls toward zero by about
 # $\gamma$ per step, because there the decay term *is* the gradient, and Adam turns any gradient
-# into steps of size $\gamma$ (until $\lambda|\theta|$ has shrunk to the noise scale $s$). Loshchilov & Hutter (2019) proposed the decoupled form (4.2) for
+# into steps of size $\gamma$ (until $\lambda|\theta|$ has shrunk to the noise scale $s$). Loshchilov & Hutter (2019) proposed the decoupled form (5.2) for
 # this reason. One difference in bookkeeping: their Algorithm 2 multiplies the decay by the
 # schedule multiplier $\eta_t$ alone, $\theta \leftarrow \theta - \eta_t(\alpha\,\hat m/(\sqrt{\hat v}+\epsilon) + \lambda\theta)$,
 # so their decay does not change with the step size $\alpha$; torch multiplies it by `lr`, the step
-# size itself, as in (4.2). torch's `weight_decay` therefore corresponds to the paper's $\lambda/\alpha$, and
+# size itself, as in (5.2). torch's `weight_decay` therefore corresponds to the paper's $\lambda/\alpha$, and
 # changing `lr` changes the decay too.
 #
 # The experiment: three groups of 1,000 coordinates, all starting at $\theta = 1$, whose gradients
@@ -465,14 +465,14 @@ gamma, lam, T = 0.01, 0.1, 500
 l2 = decay_run(lambda ps: Adam(ps, lr=gamma, weight_decay=lam))
 decoupled = decay_run(lambda ps: AdamW(ps, lr=gamma, weight_decay=lam))
 eff = {name: -torch.log(run[-1].abs()) / (gamma * T) for name, run in (("Adam + L2", l2), ("AdamW", decoupled))}
-print(f"{'gradient scale s':>16} {'λ/s (4.12)':>11} {'Adam+L2 λ_eff':>14} {'AdamW λ_eff':>12} {'Adam+L2 θ_T':>12} {'AdamW θ_T':>10}")
+print(f"{'gradient scale s':>16} {'λ/s (5.12)':>11} {'Adam+L2 λ_eff':>14} {'AdamW λ_eff':>12} {'Adam+L2 θ_T':>12} {'AdamW θ_T':>10}")
 for k, s in enumerate((10.0, 1.0, 0.01)):
     print(f"{s:>16g} {lam / s:>11.3g} {eff['Adam + L2'][k]:>14.3g} {eff['AdamW'][k]:>12.3g} "
           f"{l2[-1, k]:>12.2g} {decoupled[-1, k]:>10.3f}")
 
 # %%
 torch.testing.assert_close(eff["AdamW"], torch.full((3,), lam, **f64), rtol=0.05, atol=0)   # uniform
-assert abs(eff["Adam + L2"][0] / (lam / 10) - 1) < 0.05 and abs(eff["Adam + L2"][1] / lam - 1) < 0.05   # (4.12)
+assert abs(eff["Adam + L2"][0] / (lam / 10) - 1) < 0.05 and abs(eff["Adam + L2"][1] / lam - 1) < 0.05   # (5.12)
 assert abs(l2[-1, 2]) < 0.01, "tiny gradients: L2 drives the weights to zero"
 slope = float(1 - l2[49, 2]) / 50
 print(f"s = 0.01 under L2: θ falls by {slope:.4f} per step over the first 50 steps (γ = {gamma})")
@@ -480,7 +480,7 @@ assert 0.8 * gamma < slope < 1.05 * gamma, "… by about γ per step while the d
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-for ax, run, name in ((axes[0], l2, "Adam + L2 (4.1)"), (axes[1], decoupled, "AdamW (4.2)")):
+for ax, run, name in ((axes[0], l2, "Adam + L2 (5.1)"), (axes[1], decoupled, "AdamW (5.2)")):
     for k, s in enumerate((10.0, 1.0, 0.01)):
         ax.plot(run[:, k], label=f"gradient scale s = {s:g}")
     ax.plot((1 - gamma * lam) ** torch.arange(1, T + 1, **f64), "k:", label=r"$(1-\gamma\lambda)^t$")
@@ -491,7 +491,7 @@ fig.suptitle("L2 inside Adam decays weights by the inverse of their gradient sca
 plt.show()
 
 # %% [markdown]
-# The table is (4.12) measured: with L2, the group with gradients of scale 10 decays ten times
+# The table is (5.12) measured: with L2, the group with gradients of scale 10 decays ten times
 # slower than intended, the group with scale 1 as intended, and the group with scale 0.01 falls
 # by about $\gamma$ per step at first (the straight start of its curve) and ends near zero. AdamW's three groups follow $(1-\gamma\lambda)^t$.
 # In torch, `Adam(weight_decay=λ)` is the coupled form and `AdamW(weight_decay=λ)` the decoupled one;
@@ -520,7 +520,7 @@ else:
 # $f(w) = \tfrac12\, w^\top Q \Lambda Q^\top w$ with $Q$ the rotation by $\phi$ and $\Lambda = \mathrm{diag}(100, 0.01)$.
 # Gradient descent with momentum does not notice. Writing $w = Qu$, its update is
 #
-# $$ u_{t+1} = u_t - \alpha\,\Lambda u_t + \beta\,(u_t - u_{t-1}), \tag{4.13} $$
+# $$ u_{t+1} = u_t - \alpha\,\Lambda u_t + \beta\,(u_t - u_{t-1}), \tag{5.13} $$
 #
 # the same recursion in the eigen-coordinates $u$ for every $\phi$, so its distance to the minimum
 # is the same at every angle. Adam's division by $\sqrt{\hat v_t}$ is taken coordinate by coordinate in
@@ -543,7 +543,7 @@ distance = {(name, opt): float(path[-1].norm()) for name, runs in turned.items()
 for (name, opt), d in distance.items():
     print(f"{opt:12s} valley turned by {name:>5s}: distance to the minimum after 100 steps {d:.3f}")
 momentum_distances = [d for (_, opt), d in distance.items() if opt == "SGD+momentum"]
-assert max(momentum_distances) - min(momentum_distances) < 1e-9          # (4.13): blind to the angle
+assert max(momentum_distances) - min(momentum_distances) < 1e-9          # (5.13): blind to the angle
 assert distance["45°", "Adam"] > 100 * distance["0°", "Adam"]           # Adam's advantage is the axes'
 assert distance["45°", "Adam"] > distance["45°", "SGD+momentum"]
 
@@ -551,7 +551,7 @@ assert distance["45°", "Adam"] > distance["45°", "SGD+momentum"]
 fig, ax = plt.subplots()
 for name in angles:
     ax.semilogy(turned[name]["Adam"].norm(dim=1), label=f"Adam, valley turned by {name}")
-ax.semilogy(turned["45°"]["SGD+momentum"].norm(dim=1), "--", color=BLACK, label="SGD+momentum, any angle (4.13)")
+ax.semilogy(turned["45°"]["SGD+momentum"].norm(dim=1), "--", color=BLACK, label="SGD+momentum, any angle (5.13)")
 ax.set(xlabel="step", ylabel="distance to the minimum",
        title="Turn the valley and Adam's per-coordinate scaling stops helping")
 ax.legend(fontsize=8)
@@ -572,9 +572,9 @@ plt.show()
 #   rate into Adam's: Adam divides by $\sqrt{\hat v}$, so its step is about $\gamma$ whatever the gradient's
 #   scale, while SGD's is proportional to it. The factor $1/(1-\beta)$ relates *damped* and *undamped*
 #   SGD momentum only (section 4's cell: 10× between them, 5× against Adam at $g = 0.5$).
-# * **`weight_decay` in `Adam` is L2, not AdamW.** The two differ by (4.12), and their defaults differ
+# * **`weight_decay` in `Adam` is L2, not AdamW.** The two differ by (5.12), and their defaults differ
 #   too (checked below): `Adam` has $\lambda = 0$, `AdamW` $\lambda = 0.01$.
-# * **Where $\epsilon$ sits.** torch adds $\epsilon$ to $\sqrt{\hat v}$ (4.6). The paper's "efficient" form, used
+# * **Where $\epsilon$ sits.** torch adds $\epsilon$ to $\sqrt{\hat v}$ (5.6). The paper's "efficient" form, used
 #   by some other libraries, adds $\hat\epsilon$ to the *uncorrected* $\sqrt{v}$, which is torch's rule with
 #   $\epsilon = \hat\epsilon/\sqrt{1-\beta_2^t}$: 32 times larger at $t = 1$. For gradients near $\epsilon$ the first
 #   steps differ markedly (checked below).
@@ -592,7 +592,7 @@ assert defaults == {"Adam": 0, "AdamW": 1e-2}
 
 def first_update(grad, eps_after_correction=True, lr=0.1, eps=1e-8, b1=0.9, b2=0.999):
     m, v = (1 - b1) * grad, (1 - b2) * grad ** 2
-    if eps_after_correction:                                   # torch, (4.6)
+    if eps_after_correction:                                   # torch, (5.6)
         return lr / (1 - b1) * m / (math.sqrt(v) / math.sqrt(1 - b2) + eps)
     return lr * math.sqrt(1 - b2) / (1 - b1) * m / (math.sqrt(v) + eps)   # ε̂ on the raw √v
 
@@ -605,17 +605,17 @@ assert first_update(1e-7) / first_update(1e-7, False) > 3
 # %% [markdown]
 # ## Summary
 #
-# 1. An average started at zero has mean $(1-\beta^t)\,\mathbb E[g]$ (4.9); Adam divides by $1-\beta^t$ to
+# 1. An average started at zero has mean $(1-\beta^t)\,\mathbb E[g]$ (5.9); Adam divides by $1-\beta^t$ to
 #    remove the bias, which matters most for $v$ with $\beta_2 = 0.999$ (a 31.6× first step without it).
 # 2. `SGD(momentum=β, dampening=β)` keeps the same recursion from step 2 on; it starts at $b_1 = g_1$, so
-#    $b_t = m_t + \beta^t g_1$ (4.11): unbiased without correction, but with the first gradient over-weighted.
+#    $b_t = m_t + \beta^t g_1$ (5.11): unbiased without correction, but with the first gradient over-weighted.
 #    Adam's $\beta_1$ is momentum in this dampened form.
 # 3. The course's `Adam`, `AdamW` and AMSGrad are bitwise equal to torch's because they replay its
 #    operations (`lerp`, folded corrections, $\epsilon$ after the division); the textbook formula agrees only
 #    to rounding ($\sim 10^{-7}$ in float32).
-# 4. L2 inside Adam decays each weight at about $\lambda/s_i$ (4.12); AdamW decays every weight at $\lambda$.
+# 4. L2 inside Adam decays each weight at about $\lambda/s_i$ (5.12); AdamW decays every weight at $\lambda$.
 # 5. Adam's rescaling is per coordinate: it cures a valley aligned with the axes and not the same
-#    valley turned by 45°, while momentum's progress does not depend on the angle at all (4.13).
+#    valley turned by 45°, while momentum's progress does not depend on the angle at all (5.13).
 
 # %% [markdown]
 # ## Exercises
@@ -645,7 +645,7 @@ for eps in (1e-8, 0.0):
 # Only ε breaks the invariance: √v̂ + ε does not scale with the loss. It matters once √v̂ ~ ε.
 
 # %% [markdown]
-# **2.** Repeat the bias simulation for SGD's buffer (4.10): with $g\sim\mathcal N(1, 2^2)$ and
+# **2.** Repeat the bias simulation for SGD's buffer (5.10): with $g\sim\mathcal N(1, 2^2)$ and
 # $\beta = 0.9$, check that the mean of $b_t$ over 100,000 runs is $\mu$ at every step (no correction
 # needed), and that its variance at $t = 2$ is larger than that of Adam's $\hat m_2$. Why?
 
@@ -664,7 +664,7 @@ assert var_b[0] > var_mhat[0]
 # splits its weight almost evenly (variance 0.50 σ²).
 
 # %% [markdown]
-# **3.** From (4.12), which L2 coefficient would make Adam + L2 decay the $s = 10$ group at the rate
+# **3.** From (5.12), which L2 coefficient would make Adam + L2 decay the $s = 10$ group at the rate
 # AdamW gives it with $\lambda = 0.1$? Check your prediction with `decay_run`.
 
 # %% tags=["solution"]
