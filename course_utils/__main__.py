@@ -1,6 +1,7 @@
 """Command line: ``python -m course_utils <command>``.
 
 - ``execute [NOTEBOOK ...]``: re-run chapters in place (all of book.toml by default).
+- ``pace``: prose words, figures and equations of every chapter, against the one-sitting budget.
 - ``readme``: rewrite every table generated from book.toml (README's chapters, the
   instructors' lecture plan).
 - ``book``: build the offline HTML book into _build/html (from the committed outputs).
@@ -27,6 +28,25 @@ def _execute(args) -> int:
     for ch in chapters:
         seconds = execute(book.root / ch.file, device=args.device, timeout=args.timeout)
         print(f"{ch.file}: executed in {seconds:.1f} s")
+    return 0
+
+
+def _pace(args) -> int:
+    import tomllib
+    from pathlib import Path
+
+    from .publish.notebooks import FIGURE_EVERY, PROSE_WORDS_MAX, pace
+
+    root = Path(__file__).resolve().parent.parent
+    minutes = {Path(ch["file"]).stem: ch["minutes"]
+               for ch in tomllib.loads((root / "book.toml").read_text())["chapters"]}
+    print(f"{'chapter':<40} {'words':>6} {'figures':>7} {'needed':>6} {'eqs':>4} {'min':>4}")
+    for nb in sorted((root / "notebooks").glob("*.ipynb")):
+        p = pace(nb)
+        needed = -(-p["words"] // FIGURE_EVERY)
+        flag = "" if p["words"] <= PROSE_WORDS_MAX and p["figures"] >= needed else "  <- over budget"
+        print(f"{nb.stem:<40} {p['words']:>6} {p['figures']:>7} {needed:>6} {p['equations']:>4} "
+              f"{minutes.get(nb.stem, '?'):>4}{flag}")
     return 0
 
 
@@ -110,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu", help="COURSE_DEVICE for the run (default: cpu, the canonical outputs)")
     p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     p.set_defaults(func=_execute)
+    p = sub.add_parser("pace", help="prose words, figures and equations per chapter, against the one-sitting budget")
+    p.set_defaults(func=_pace)
     p = sub.add_parser("readme", help="rewrite the tables generated from book.toml (README, instructors' plan)")
     p.set_defaults(func=_readme)
     p = sub.add_parser("book", help="build the offline HTML book into _build/html from the committed outputs")

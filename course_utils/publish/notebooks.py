@@ -100,3 +100,25 @@ def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
     nbformat.write(nb, ipynb)
     jupytext.write(nb, py, fmt="py:percent")
     return elapsed
+
+
+# A chapter paced for one sitting: at most about this much prose, and a figure for about every
+# FIGURE_EVERY words of it (issue 14). ``python -m course_utils pace`` prints where each chapter stands.
+PROSE_WORDS_MAX = 3000
+FIGURE_EVERY = 500
+
+
+def pace(ipynb: Path | str) -> dict[str, int]:
+    """Prose words (each formula one word), figures (image outputs) and numbered equations of a
+    committed chapter notebook."""
+    import json
+    import re
+
+    from .markdown import visible_words
+
+    cells = json.loads(Path(ipynb).read_text())["cells"]
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    figures = sum(1 for c in cells if c["cell_type"] == "code" for out in c.get("outputs", [])
+                  if {"image/png", "image/svg+xml"} & set(out.get("data", {})))
+    return {"words": sum(visible_words(m) for m in markdown), "figures": figures,
+            "equations": sum(len(re.findall(r"\\tag\{", m)) for m in markdown)}
