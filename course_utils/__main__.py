@@ -35,18 +35,18 @@ def _pace(args) -> int:
     import tomllib
     from pathlib import Path
 
-    from .publish.notebooks import FIGURE_EVERY, PROSE_WORDS_MAX, pace
+    from .publish.notebooks import FIGURE_EVERY, PROSE_WORDS_MAX, pace, reading_minutes
 
     root = Path(__file__).resolve().parent.parent
     minutes = {Path(ch["file"]).stem: ch["minutes"]
                for ch in tomllib.loads((root / "book.toml").read_text())["chapters"]}
-    print(f"{'chapter':<40} {'words':>6} {'figures':>7} {'needed':>6} {'eqs':>4} {'min':>4}")
+    print(f"{'chapter':<40} {'words':>6} {'figures':>7} {'needed':>6} {'eqs':>4} {'min':>4} {'read':>4}")
     for nb in sorted((root / "notebooks").glob("*.ipynb")):
         p = pace(nb)
         needed = -(-p["words"] // FIGURE_EVERY)
         flag = "" if p["words"] <= PROSE_WORDS_MAX and p["figures"] >= needed else "  <- over budget"
         print(f"{nb.stem:<40} {p['words']:>6} {p['figures']:>7} {needed:>6} {p['equations']:>4} "
-              f"{minutes.get(nb.stem, '?'):>4}{flag}")
+              f"{minutes.get(nb.stem, '?'):>4} {reading_minutes(p):>4.0f}{flag}")
     return 0
 
 

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from course_utils.publish.book import BookError, load_book, readme_table_block
-from course_utils.publish.notebooks import JUPYTEXT_FORMATS, out_of_sync
+from course_utils.publish.notebooks import (FIGURE_EVERY, JUPYTEXT_FORMATS, PROSE_WORDS_MAX, out_of_sync, pace,
+                                            reading_minutes)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -165,3 +166,23 @@ def test_chapter_follows_the_skeleton(ch):
         assert heading in markdown, f"{ch.file} lacks {heading}"
     assert any("solution" in c["metadata"].get("tags", []) for c in cells), "exercises need worked solutions"
     assert re.search(rf"\\tag\{{{int(ch.number)}\.\d+\}}", markdown), "equations numbered (N.k) by chapter"
+
+
+@pytest.mark.parametrize("ch", BOOK.chapters, ids=lambda c: c.stem)
+def test_chapter_is_paced_for_one_sitting(ch):
+    counts = pace(ROOT / ch.file)
+    assert counts["words"] <= PROSE_WORDS_MAX, f"{ch.stem}: {counts['words']} words of prose"
+    assert counts["figures"] >= -(-counts["words"] // FIGURE_EVERY), f"{ch.stem}: {counts} (a figure per {FIGURE_EVERY} words)"
+    # book.toml's minutes are a time a reader can meet: at least a careful first reading, at most twice it
+    assert reading_minutes(counts) <= ch.minutes <= 2 * reading_minutes(counts) + 10, \
+        f"{ch.stem}: {ch.minutes} min in book.toml, {reading_minutes(counts):.0f} min to read"
+
+
+def test_pace_counts_prose_formulas_figures_and_equations(tmp_path):
+    cells = [{"cell_type": "markdown", "source": ["Two words $x^2$ and\n", "$$a \\tag{1.1}$$"], "metadata": {}},
+             {"cell_type": "code", "source": [], "metadata": {}, "outputs": [
+                 {"output_type": "display_data", "data": {"image/png": "", "text/plain": ""}},
+                 {"output_type": "stream", "name": "stdout", "text": "not a figure"}]}]
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(json.dumps({"cells": cells}))
+    assert pace(nb) == {"words": 5, "figures": 1, "equations": 1}

@@ -106,6 +106,9 @@ def execute(ipynb: Path, *, timeout: int = 600, device: str = "cpu") -> float:
 # FIGURE_EVERY words of it (issue 14). ``python -m course_utils pace`` prints where each chapter stands.
 PROSE_WORDS_MAX = 3000
 FIGURE_EVERY = 500
+# What a first reading costs: technical prose at ~50 words a minute, a minute to read each figure and
+# half a minute per numbered equation (running the cells is on top; book.toml's minutes must cover this).
+WORDS_PER_MINUTE, MINUTES_PER_FIGURE, MINUTES_PER_EQUATION = 50, 1.0, 0.5
 
 
 def pace(ipynb: Path | str) -> dict[str, int]:
@@ -122,3 +125,9 @@ def pace(ipynb: Path | str) -> dict[str, int]:
                   if {"image/png", "image/svg+xml"} & set(out.get("data", {})))
     return {"words": sum(visible_words(m) for m in markdown), "figures": figures,
             "equations": sum(len(re.findall(r"\\tag\{", m)) for m in markdown)}
+
+
+def reading_minutes(counts: dict[str, int]) -> float:
+    """Minutes a first, careful reading of a chapter with these :func:`pace` counts takes."""
+    return (counts["words"] / WORDS_PER_MINUTE + counts["figures"] * MINUTES_PER_FIGURE
+            + counts["equations"] * MINUTES_PER_EQUATION)
