@@ -62,6 +62,7 @@ class Comparison:
     max_rel_diff: float
     rtol: float
     atol: float
+    rel_diff_per_step: tuple[float, ...] = ()   # the largest relative difference after each step
 
     def __str__(self) -> str:
         verdict = "bitwise equal" if self.exact else ("allclose" if self.allclose else "DIFFERENT")
@@ -116,14 +117,18 @@ def compare_optimizers(make_a: Callable[[list[torch.Tensor]], torch.optim.Optimi
             trace.append([p.detach().clone() for p in params])
         runs.append(trace)
 
-    exact, close, max_abs, max_rel = True, True, 0.0, 0.0
+    exact, close, max_abs, max_rel, per_step = True, True, 0.0, 0.0, []
     for step_a, step_b in zip(*runs):
+        step_rel = 0.0
         for a, b in zip(step_a, step_b):
             diff = (a - b).abs()
             exact &= torch.equal(a, b)
             close &= torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
             max_abs = max(max_abs, float(diff.max()) if diff.numel() else 0.0)
             scale = torch.maximum(a.abs(), b.abs()).clamp_min(torch.finfo(dtype).tiny)
-            max_rel = max(max_rel, float((diff / scale).max()) if diff.numel() else 0.0)
+            step_rel = max(step_rel, float((diff / scale).max()) if diff.numel() else 0.0)
+        per_step.append(step_rel)
+        max_rel = max(max_rel, step_rel)
     name_a, name_b = names if names is not None else (_name(make_a), _name(make_b))
-    return Comparison(name_a, name_b, steps, dtype, exact, close, max_abs, max_rel, rtol, atol)
+    return Comparison(name_a, name_b, steps, dtype, exact, close, max_abs, max_rel, rtol, atol,
+                      tuple(per_step))

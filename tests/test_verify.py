@@ -39,6 +39,8 @@ def test_a_difference_only_in_a_late_step_is_caught():
     sched = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=4)
     c = verify.compare_optimizers(a, b, quad_loss, init(), steps=6, make_scheduler_b=sched)
     assert not c.allclose  # steps 1-4 agree; the decay at step 4 changes step 5 on
+    assert len(c.rel_diff_per_step) == 6 and c.rel_diff_per_step[:4] == (0.0,) * 4
+    assert min(c.rel_diff_per_step[4:]) > 0 and max(c.rel_diff_per_step) == c.max_rel_diff
 
 
 def test_tolerances_default_to_torch_assert_close():
