@@ -131,6 +131,26 @@ def test_a_chapter_page_loads_offline_with_math_and_figures(site, chapter):
 
 
 @needs_chromium
+@pytest.mark.parametrize("chapter", BOOK.chapters, ids=lambda c: c.number)
+def test_code_fits_the_column_without_a_horizontal_scrollbar(site, chapter):
+    page = page_of(site, chapter)
+    assert 'href="../_static/course.css' in page.read_text(encoding="utf-8")
+    assert probe_page(page, size=(1280, 800))["overflowing_code"] == 0
+
+
+@needs_chromium
+def test_the_overflow_probe_sees_a_line_too_long_for_the_column(site, tmp_path):
+    page = page_of(site, BOOK.chapters[0])
+    without_css = page.with_name("_no_course_css.html")
+    without_css.write_text(page.read_text(encoding="utf-8").replace("_static/course.css", "_static/none.css")
+                           .replace("</article>", "<pre>" + "x" * 400 + "</pre></article>", 1), encoding="utf-8")
+    try:
+        assert probe_page(without_css)["overflowing_code"] >= 1
+    finally:
+        without_css.unlink()
+
+
+@needs_chromium
 def test_a_screenshot_of_a_chapter_is_not_blank(site, tmp_path):
     from PIL import Image
 

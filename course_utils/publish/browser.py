@@ -33,6 +33,9 @@ PROBE_JS = """<script>window.addEventListener("load", function () {
       math: document.querySelectorAll(".math").length,
       typeset: document.querySelectorAll("mjx-container").length,
       math_errors: document.querySelectorAll("mjx-merror, [data-mml-node=merror]").length,
+      // code blocks wider than the column (they would need a horizontal scrollbar)
+      overflowing_code: Array.prototype.slice.call(document.querySelectorAll("article pre"))
+        .filter(function (p) { return p.scrollWidth > p.clientWidth + 1; }).length,
       reveal_slides: window.Reveal && Reveal.isReady && Reveal.isReady() ? Reveal.getTotalSlides() : null,
       // resource timing lists no file: loads, but does list every attempt to reach the network
       network: performance.getEntriesByType("resource").map(function (e) { return e.name; })});
@@ -82,13 +85,13 @@ def _with_script(page: Path, script: str) -> Path:
     return copy
 
 
-def probe_page(page: Path | str) -> dict:
-    """Open a built page offline and report what a reader would get (see ``PROBE_JS``)."""
+def probe_page(page: Path | str, *, size: tuple[int, int] = (1280, 800)) -> dict:
+    """Open a built page offline in a ``size`` window and report what a reader would get (see ``PROBE_JS``)."""
     import json
 
     copy = _with_script(Path(page).resolve(), PROBE_JS)
     try:
-        dom = run_chromium(copy.as_uri(), "--dump-dom")
+        dom = run_chromium(copy.as_uri(), f"--window-size={size[0]},{size[1]}", "--dump-dom")
     finally:
         copy.unlink()
     found = re.search(r'<pre id="course-probe"[^>]*>(.*?)</pre>', dom, re.S)

@@ -51,6 +51,8 @@ nb_ipywidgets_js = {{}}            # widget JS would come from a CDN; every widg
 suppress_warnings = ["mystnb.unknown_mime_type"]
 html_theme = "sphinx_book_theme"
 html_title = {title!r}
+html_static_path = ["_static"]
+html_css_files = ["course.css"]   # code fits the column: see CODE_CSS
 html_copy_source = True          # _sources/ holds each .ipynb for the download button
 html_last_updated_fmt = None
 html_theme_options = {{
@@ -166,10 +168,24 @@ def reading_edition(path: Path) -> str:
     return nbformat.writes(nb)
 
 
+# The theme's column holds about 80 characters of code at a desktop width; many of the chapters'
+# lines are longer (a comment naming the equation beside the line that computes it). Rather than a
+# horizontal scrollbar that hides the end of a line (and its equation number), long lines wrap inside
+# the column; a projected notebook (JupyterLab, Colab) is wider and shows them unwrapped.
+CODE_CSS = """\
+article pre {
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+  overflow-x: hidden;
+}
+"""
+
+
 def site_sources(book: Book) -> dict[str, Path | str]:
     """Every file of the derived Sphinx project: generated config and index, copied chapters and images."""
     extra = [p for p in EXTRA_PAGES if (book.root / p).is_file()]
-    files: dict[str, Path | str] = {"conf.py": conf_py(book), "index.md": index_markdown(book, extra)}
+    files: dict[str, Path | str] = {"conf.py": conf_py(book), "index.md": index_markdown(book, extra),
+                                    "_static/course.css": CODE_CSS}
     for ch in book.chapters:
         files[ch.file] = reading_edition(book.root / ch.file)
     for rel in extra:
