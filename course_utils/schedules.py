@@ -42,7 +42,7 @@ function                                  torch class                      equat
 ``one_cycle_phases`` there) keep the same shape: the varying quantity first, the rest by keyword.
 
 A *schedule* is a function; a *scheduler* is a class. The scheduler classes (``StepLR`` …
-``ReduceLROnPlateau``, chapters 08 and 07) are in ``course_utils.lr_scheduler`` and build on
+``ReduceLROnPlateau``, chapters 08 and 09) are in ``course_utils.lr_scheduler`` and build on
 these functions; this module imports nothing from there.
 """
 

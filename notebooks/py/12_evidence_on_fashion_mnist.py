@@ -22,7 +22,7 @@
 # asserted against the recorded runs.*
 #
 # **Prerequisites:** chapters 01 (the noise floor of a constant rate), 02 (momentum and its
-# effective step), 04 (Adam), 05–07 (schedules and ReduceLROnPlateau), 08 (the training loop,
+# effective step), 05 (Adam), 06–09 (schedules and ReduceLROnPlateau), 10 (the training loop,
 # the range test).
 # **Runtime:** about 20 s on a laptop CPU: the chapter reads the recorded runs in
 # `data/results/` and re-runs only a slice of them. Recording them all took about 40 minutes

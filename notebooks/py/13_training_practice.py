@@ -24,8 +24,8 @@
 # schedule too; puts gradient clipping next to warm-up and the divergence guard; and
 # compares schedule-free SGD and AdamW with tuned WSD and cosine schedules.*
 #
-# **Prerequisites:** chapters 04 and 05 (SGD with momentum, Adam, AdamW), 05–06 (schedules
-# and schedulers), 08 (the training loop and its guard), 10 (experiments on Fashion-MNIST,
+# **Prerequisites:** chapters 04 and 05 (SGD with momentum, Adam, AdamW), 06–09 (schedules
+# and schedulers), 10 (the training loop and its guard), 12 (experiments on Fashion-MNIST,
 # intervals over seeds). **Runtime:** about 15 s on a laptop CPU; the Fashion-MNIST results
 # are read from recorded runs. `python -m course_utils experiments run NAME` reproduces them
 # for NAME = `batch_size`, `batch_size_adam`, `schedule_free_tuning`, `schedule_free` (in that
