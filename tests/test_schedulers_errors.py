@@ -336,8 +336,8 @@ def test_multiplicative_lr_has_no_closed_form():
 
 
 def test_cosine_carries_outside_changes_until_the_bottom_then_climbs_back_to_base():
-    """The chainable form (6.9a) scales an outside halving along, until the lr reaches
-    eta_min exactly at T_max; from there (6.9b) adds increments computed from base_lr, so
+    """The chainable form (8.2) scales an outside halving along, until the lr reaches
+    eta_min exactly at T_max; from there (8.3) adds increments computed from base_lr, so
     the lr climbs back to base_lr (no clamp at T_max) and the halving is forgotten."""
     T_max = 4
 

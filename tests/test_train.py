@@ -144,7 +144,7 @@ def _cosine_run(data, **lr_source):
 @pytest.mark.parametrize("lib", [torch_sched, our_sched])
 def test_a_pure_schedule_trains_bitwise_like_its_scheduler(small, lib):
     """train(schedule=partial(cosine_annealing_lr, ...)) == train(scheduler=CosineAnnealingLR(...)),
-    both stepped per batch. The scheduler's recursive form (6.9a) equals the closed form (7.6)
+    both stepped per batch. The scheduler's recursive form (8.2) equals the closed form (7.6)
     bitwise at every one of these 27 steps (asserted: history.lr), so the runs are equal too."""
     data, _ = small
     T = 3 * math.ceil(len(data.y_train) / 32)

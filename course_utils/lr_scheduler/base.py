@@ -19,9 +19,9 @@ How a scheduler moves (the part most re-implementations get wrong):
 * construction already takes one step (``_initial_step``): afterwards ``last_epoch == 0``,
   ``_step_count == 1`` and the groups hold the epoch-0 lr;
 * ``step()`` increments ``last_epoch`` and calls ``get_lr()``, which for most classes is
-  *recursive* (chainable): it multiplies the lr currently in the group, (6.2)–(6.9);
+  *recursive* (chainable): it multiplies the lr currently in the group, (8.1)–(8.3);
 * ``step(epoch)`` (deprecated, warns) sets ``last_epoch = epoch`` and uses the closed form
-  ``_get_closed_form_lr()`` where the class has one: the pure functions (5.x) of
+  ``_get_closed_form_lr()`` where the class has one: the pure functions (7.x) of
   ``course_utils.schedules``.
 """
 

@@ -52,7 +52,7 @@ class _Composite:
 
 
 class SequentialLR(_Composite, LRScheduler):
-    """Run ``schedulers[k]`` from ``milestones[k-1]`` on (8.12); pure analogue (7.15).
+    """Run ``schedulers[k]`` from ``milestones[k-1]`` on (8.4); pure analogue (7.15).
 
     Construction resets every lr to ``initial_lr``, undoes one step of every (nested)
     scheduler and re-takes the initial step of the first. At a milestone the next
@@ -89,17 +89,17 @@ class SequentialLR(_Composite, LRScheduler):
 
     def step(self):
         self.last_epoch += 1
-        k = bisect_right(self._milestones, self.last_epoch)  # (8.12) the active scheduler
+        k = bisect_right(self._milestones, self.last_epoch)  # (8.4) the active scheduler
         scheduler = self._schedulers[k]
         if k > 0 and self._milestones[k - 1] == self.last_epoch:
-            scheduler._update_lr(0)  # (8.12) restart it at epoch 0
+            scheduler._update_lr(0)  # (8.4) restart it at epoch 0
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
 
 class ChainedScheduler(_Composite, LRScheduler):
-    """Step every scheduler, in order, each acting on the lr the previous one left (8.13).
+    """Step every scheduler, in order, each acting on the lr the previous one left (8.5).
 
     Products of chainable schedulers compose; a closed-form one (LambdaLR, CyclicLR,
     OneCycleLR, CosineAnnealingWarmRestarts) overrides everything before it. Construction
@@ -118,5 +118,5 @@ class ChainedScheduler(_Composite, LRScheduler):
 
     def step(self):
         for scheduler in self._schedulers:
-            scheduler.step()  # (8.13)
+            scheduler.step()  # (8.5)
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")

@@ -51,16 +51,16 @@ def _set_up_momentum_cycling(optimizer, base_momentum, max_momentum, last_epoch,
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
-    """Cosine annealing with warm restarts (SGDR); its own ``step`` (6.10), lr from (5.9c).
+    """Cosine annealing with warm restarts (SGDR); its own ``step``, lr from (7.6) and (7.9).
 
         step():       T_cur ← T_cur + 1;
-                      if T_cur ≥ T_i:  T_cur ← T_cur mod T_i,  T_i ← T_mult · T_i  (6.10)
+                      if T_cur ≥ T_i:  T_cur ← T_cur mod T_i,  T_i ← T_mult · T_i
         step(epoch):  (T_cur, T_i) from the epoch; fractional epochs allowed
 
     Matches torch: ``step(epoch)`` finds the period with ``int(math.log(...))``, which
     misses restarts when the logarithm rounds down (``T_0=1, T_mult=3``, epoch 121 gives
     T_cur = 81, T_i = 81 instead of 0, 243). ``ExactWarmRestarts`` below is the same class
-    with the exact ``warm_restart_position`` (5.9a)–(5.9b) instead; this one keeps torch's
+    with the exact ``warm_restart_position`` (7.9) instead; this one keeps torch's
     signature and ``state_dict`` exactly.
     """
 
@@ -84,7 +84,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def get_lr(self):
         self._warn_if_outside_step()
         return [cosine_annealing_lr(self.T_cur, base_lr=b, T_max=self.T_i,
-                                    eta_min=self.eta_min)  # (5.9c)
+                                    eta_min=self.eta_min)  # (7.6) at (T_cur, T_i)
                 for b in self.base_lrs]
 
     def step(self, epoch=None):
@@ -98,14 +98,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._update_lr(math.floor(self.last_epoch + 1 if epoch is None else epoch))
 
     def _position(self, epoch):
-        """``(T_cur, T_i)`` after this step: one step on (6.10), or found from ``epoch``."""
+        """``(T_cur, T_i)`` after this step: one step, or found from ``epoch``."""
         if epoch is None:
-            T_cur = self.T_cur + 1  # (6.10)
+            T_cur = self.T_cur + 1
             if T_cur >= self.T_i:
-                return T_cur % self.T_i, self.T_i * self.T_mult  # (6.10) a restart
+                return T_cur % self.T_i, self.T_i * self.T_mult  # a restart
             return T_cur, self.T_i
         if self._exact_restarts:
-            return warm_restart_position(epoch, T_0=self.T_0, T_mult=self.T_mult)  # (5.9a)-(5.9b)
+            return warm_restart_position(epoch, T_0=self.T_0, T_mult=self.T_mult)  # (7.9)
         if epoch < self.T_0:
             return epoch, self.T_0
         if self.T_mult == 1:
@@ -117,7 +117,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 
 class ExactWarmRestarts(CosineAnnealingWarmRestarts):
-    """``CosineAnnealingWarmRestarts`` whose ``step(epoch)`` finds every restart (5.9a)–(5.9b).
+    """``CosineAnnealingWarmRestarts`` whose ``step(epoch)`` finds every restart (7.9).
 
     torch's period search rounds ``log(243, 3) = 4.999999999999999`` down and misses the
     restart at epoch 121 of ``T_0=1, T_mult=3``; this one walks the geometric series with
@@ -255,9 +255,9 @@ class OneCycleLR(LRScheduler):
         max_lrs = _one_per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for peak, group in zip(max_lrs, optimizer.param_groups, strict=True):
-                group["initial_lr"] = peak / div_factor  # (5.12a)
+                group["initial_lr"] = peak / div_factor  # (7.12)
                 group["max_lr"] = peak
-                group["min_lr"] = group["initial_lr"] / final_div_factor  # (5.12a)
+                group["min_lr"] = group["initial_lr"] / final_div_factor  # (7.12)
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:  # the lists live in the groups only (torch's state_dict keys)
             self.use_beta1 = _set_up_momentum_cycling(optimizer, base_momentum, max_momentum,
@@ -268,7 +268,7 @@ class OneCycleLR(LRScheduler):
         if not hasattr(self, "_anneal_func_type"):  # a state_dict from an old torch
             return self.anneal_func(start, end, pct)
         if self._anneal_func_type == "cos":
-            return cosine_anneal(pct, start=start, end=end)  # (5.12c)
+            return cosine_anneal(pct, start=start, end=end)  # (7.12)
         if self._anneal_func_type == "linear":
             return linear_anneal(pct, start=start, end=end)  # (5.12d)
         raise ValueError(f"Unknown _anneal_func_type: {self._anneal_func_type}")
@@ -281,7 +281,7 @@ class OneCycleLR(LRScheduler):
                              f"steps is {self.total_steps}")
         lrs = []
         for group in self.optimizer.param_groups:
-            phase, pct = _one_cycle_phase(step_num, self._schedule_phases)  # (5.12b)
+            phase, pct = _one_cycle_phase(step_num, self._schedule_phases)  # (7.12)
             lrs.append(self._anneal_func(group[phase["start_lr"]], group[phase["end_lr"]], pct))
             if self.cycle_momentum:  # (7.13)
                 momentum = self._anneal_func(group[phase["start_momentum"]],

@@ -50,7 +50,7 @@ class _LambdaState:
 
 
 class LambdaLR(_LambdaState, LRScheduler):
-    """η_e = η_0 · λ(e)   (6.1). Closed form by nature, so *not* chainable."""
+    """η_e = η_0 · λ(e). Closed form by nature, so *not* chainable."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -59,12 +59,12 @@ class LambdaLR(_LambdaState, LRScheduler):
 
     def get_lr(self):
         self._warn_if_outside_step()
-        return [base_lr * lmbda(self.last_epoch)  # (6.1)
+        return [base_lr * lmbda(self.last_epoch)
                 for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
-    """η_e = η_{e−1} · λ(e)   (6.2). No closed form: ``step(k)`` multiplies by λ(k) again."""
+    """η_e = η_{e−1} · λ(e)   (8.1). No closed form: ``step(k)`` multiplies by λ(k) again."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -78,12 +78,12 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
         self._warn_if_outside_step()
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * lmbda(self.last_epoch)  # (6.2)
+        return [group["lr"] * lmbda(self.last_epoch)  # (8.1)
                 for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups, strict=True)]
 
 
 class StepLR(LRScheduler):
-    """η_e = γ η_{e−1} if e > 0 and s divides e, else η_{e−1}   (6.3); closed form (7.2)."""
+    """η_e = γ η_{e−1} if e > 0 and s divides e, else η_{e−1}   (8.1); closed form (7.2)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -94,7 +94,7 @@ class StepLR(LRScheduler):
         self._warn_if_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]  # (6.3)
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]  # (8.1)
 
     def _get_closed_form_lr(self):
         return [step_lr(self.last_epoch, base_lr=b, step_size=self.step_size, gamma=self.gamma)
@@ -102,7 +102,7 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """η_e = γ^{m(e)} η_{e−1}, m(e) = multiplicity of e among the milestones   (6.4); (7.3)."""
+    """η_e = γ^{m(e)} η_{e−1}, m(e) = multiplicity of e among the milestones   (8.1); (7.3)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -114,7 +114,7 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return _group_values(self.optimizer, "lr")
         factor = self.gamma ** self.milestones[self.last_epoch]
-        return [group["lr"] * factor for group in self.optimizer.param_groups]  # (6.4)
+        return [group["lr"] * factor for group in self.optimizer.param_groups]  # (8.1)
 
     def _get_closed_form_lr(self):
         milestones = list(self.milestones.elements())  # duplicates count, (7.3)
@@ -123,7 +123,7 @@ class MultiStepLR(LRScheduler):
 
 
 class ConstantLR(LRScheduler):
-    """η_0 = f · η, η_T = η_{T−1} / f, otherwise unchanged   (6.5); closed form (7.1).
+    """η_0 = f · η, η_T = η_{T−1} / f, otherwise unchanged   (8.1); closed form (7.1).
 
     With ``total_iters=0`` the recursive form applies f at epoch 0 and never removes it,
     while the closed form gives η; torch does the same.
@@ -151,9 +151,9 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Recursive linear ramp (6.6); closed form (7.7).
+    """Recursive linear ramp (8.1); closed form (7.7).
 
-        η_e = η_{e−1} · (1 + (f − s) / (T s + (e − 1)(f − s)))   for 0 < e ≤ T      (6.6)
+        η_e = η_{e−1} · (1 + (f − s) / (T s + (e − 1)(f − s)))   for 0 < e ≤ T      (8.1)
 
     The ratio of consecutive values of (7.7). ``total_iters=0`` keeps ``start_factor``
     forever here, while the closed form divides by zero (as in torch).
@@ -179,7 +179,7 @@ class LinearLR(LRScheduler):
             return _group_values(self.optimizer, "lr")
         slope = self.end_factor - self.start_factor
         ratio = 1.0 + slope / (self.total_iters * self.start_factor
-                               + (self.last_epoch - 1) * slope)  # (6.6)
+                               + (self.last_epoch - 1) * slope)  # (8.1)
         return [group["lr"] * ratio for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
@@ -189,7 +189,7 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """η_e = γ η_{e−1}   (6.7); closed form (7.4)."""
+    """η_e = γ η_{e−1}   (8.1); closed form (7.4)."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -199,14 +199,14 @@ class ExponentialLR(LRScheduler):
         self._warn_if_outside_step()
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]  # (6.7)
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]  # (8.1)
 
     def _get_closed_form_lr(self):
         return [exponential_lr(self.last_epoch, base_lr=b, gamma=self.gamma) for b in self.base_lrs]
 
 
 class PolynomialLR(LRScheduler):
-    """η_e = η_{e−1} ((1 − e/T) / (1 − (e − 1)/T))^p  for 0 < e ≤ T   (6.8); (7.5)."""
+    """η_e = η_{e−1} ((1 − e/T) / (1 − (e − 1)/T))^p  for 0 < e ≤ T   (8.1); (7.5)."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters = total_iters
@@ -218,7 +218,7 @@ class PolynomialLR(LRScheduler):
         if self._is_initial or self.last_epoch > self.total_iters:
             return _group_values(self.optimizer, "lr")
         T, e = self.total_iters, self.last_epoch
-        decay = ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** self.power  # (6.8)
+        decay = ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** self.power  # (8.1)
         return [group["lr"] * decay for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
@@ -228,12 +228,12 @@ class PolynomialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Recursive cosine annealing (6.9); closed form (7.6).
+    """Recursive cosine annealing (8.2)–(8.3); closed form (7.6).
 
-        η_e = η_min + (1 + cos(πe/T)) / (1 + cos(π(e−1)/T)) · (η_{e−1} − η_min)  (6.9a)
-        η_e = η_{e−1} + (η_0 − η_min)(1 − cos(π/T)) / 2  if (e − 1 − T) mod 2T = 0  (6.9b)
+        η_e = η_min + (1 + cos(πe/T)) / (1 + cos(π(e−1)/T)) · (η_{e−1} − η_min)  (8.2)
+        η_e = η_{e−1} + (η_0 − η_min)(1 − cos(π/T)) / 2  if (e − 1 − T) mod 2T = 0  (8.3)
 
-    (6.9b) replaces (6.9a) where its denominator 1 + cos(π) is 0. Being chainable, it
+    (8.3) replaces (8.2) where its denominator 1 + cos(π) is 0. Being chainable, it
     carries any outside change of the lr forward, and it drifts from (7.6) by ~1e-16.
     """
 
@@ -251,10 +251,10 @@ class CosineAnnealingLR(LRScheduler):
             return [eta_min + (b - eta_min) * (1 + math.cos(e * math.pi / T)) / 2
                     for b in self.base_lrs]
         if (e - 1 - T) % (2 * T) == 0:
-            return [group["lr"] + (b - eta_min) * (1 - math.cos(math.pi / T)) / 2  # (6.9b)
+            return [group["lr"] + (b - eta_min) * (1 - math.cos(math.pi / T)) / 2  # (8.3)
                     for b, group in zip(self.base_lrs, self.optimizer.param_groups, strict=True)]
         ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
-        return [ratio * (group["lr"] - eta_min) + eta_min  # (6.9a)
+        return [ratio * (group["lr"] - eta_min) + eta_min  # (8.2)
                 for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):

@@ -59,7 +59,7 @@ import torch.optim.lr_scheduler as torch_sched
 import course_utils.lr_scheduler as ours
 from course_utils import cyclic_schedules, schedules
 from course_utils.device import setup
-from course_utils.plotting import GREY, VERMILLION, plot_lr_schedule
+from course_utils.plotting import BLACK, GREY, VERMILLION, plot_lr_schedule
 from course_utils.stepping import LRDriver
 
 device = setup(seed=0)
@@ -201,43 +201,47 @@ for name, build in at_construction.items():
 # by the ratio of consecutive values,
 #
 # $$
-# \eta_e = \eta_{e-1}\,\frac{F(e)}{F(e-1)}, \tag{8.11}
+# \eta_e = \eta_{e-1}\,\frac{F(e)}{F(e-1)}, \tag{8.1}
 # $$
 #
 # and for `CosineAnnealingLR` the same ratio applied to the distance above $\eta_{\min}$:
 #
 # $$
-# \eta_e = \eta_{\min} + \frac{1 + \cos(\pi e/T)}{1 + \cos(\pi (e-1)/T)}\,(\eta_{e-1} - \eta_{\min}), \tag{6.9a}
+# \eta_e = \eta_{\min} + \frac{1 + \cos(\pi e/T)}{1 + \cos(\pi (e-1)/T)}\,(\eta_{e-1} - \eta_{\min}), \tag{8.2}
 # $$
 #
 # with one exception: at $e = T + 1$ (and every $2T$ after) the denominator $1 + \cos\pi$ is zero,
-# and torch adds the increment of (7.6) instead,
-# $\eta_e = \eta_{e-1} + (\eta_0 - \eta_{\min})(1 - \cos(\pi/T))/2$ (6.9b). The other classes, with the
-# numbers their code carries in `course_utils/lr_scheduler/epoch.py` and its sibling modules ($e > 0$; $\eta_{e-1}$ is the rate
-# found in the group):
+# and torch adds the increment of (7.6) instead:
 #
-# | class | what `step()` computes | | closed form |
-# |---|---|---|---|
-# | `LambdaLR` | $\eta_0\,\lambda(e)$ — closed by nature, *not* chainable | (6.1) | itself |
-# | `MultiplicativeLR` | $\eta_{e-1}\,\lambda(e)$ | (6.2) | none |
-# | `StepLR` | $\gamma\,\eta_{e-1}$ if $s$ divides $e$, else $\eta_{e-1}$ | (6.3) | (7.2) |
-# | `MultiStepLR` | $\gamma^{m(e)}\eta_{e-1}$, $m(e)$ = how often $e$ is listed | (6.4) | (7.3) |
-# | `ConstantLR` | $f\eta$ at $e = 0$, $\eta_{e-1}/f$ at $e = T$, else $\eta_{e-1}$ | (6.5) | (7.1) |
-# | `LinearLR` | $\eta_{e-1}\bigl(1 + \frac{f - s}{Ts + (e-1)(f-s)}\bigr)$ for $e \le T$ | (6.6) | (7.7) |
-# | `ExponentialLR` | $\gamma\,\eta_{e-1}$ | (6.7) | (7.4) |
-# | `PolynomialLR` | $\eta_{e-1}\bigl(\frac{1 - e/T}{1 - (e-1)/T}\bigr)^p$ for $e \le T$ | (6.8) | (7.5) |
-# | `CosineAnnealingLR` | (6.9a), (6.9b) | (6.9) | (7.6) |
-# | `CosineAnnealingWarmRestarts` | $T_{\text{cur}} \leftarrow T_{\text{cur}} + 1$, restart when it reaches $T_i$; lr from (7.9) | (6.10) | (7.9) |
-# | `CyclicLR`, `OneCycleLR` | the closed form of `last_epoch`, not chainable | — | (7.10)–(7.13) |
+# $$
+# \eta_e = \eta_{e-1} + (\eta_0 - \eta_{\min})\,\frac{1 - \cos(\pi/T)}{2}. \tag{8.3}
+# $$
 #
-# Each row is (8.11) worked out for its $F$. The rebuilt cosine:
+# The other classes ($e > 0$; $\eta_{e-1}$ is the rate found in the group; the code is in
+# `course_utils/lr_scheduler/epoch.py` and its sibling modules):
+#
+# | class | what `step()` computes | closed form |
+# |---|---|---|
+# | `LambdaLR` | $\eta_0\,\lambda(e)$ — closed by nature, *not* chainable | itself |
+# | `MultiplicativeLR` | $\eta_{e-1}\,\lambda(e)$ | none |
+# | `StepLR` | $\gamma\,\eta_{e-1}$ if $s$ divides $e$, else $\eta_{e-1}$ | (7.2) |
+# | `MultiStepLR` | $\gamma^{m(e)}\eta_{e-1}$, $m(e)$ = how often $e$ is listed | (7.3) |
+# | `ConstantLR` | $f\eta$ at $e = 0$, $\eta_{e-1}/f$ at $e = T$, else $\eta_{e-1}$ | (7.1) |
+# | `LinearLR` | $\eta_{e-1}\bigl(1 + \frac{f - s}{Ts + (e-1)(f-s)}\bigr)$ for $e \le T$ | (7.7) |
+# | `ExponentialLR` | $\gamma\,\eta_{e-1}$ | (7.4) |
+# | `PolynomialLR` | $\eta_{e-1}\bigl(\frac{1 - e/T}{1 - (e-1)/T}\bigr)^p$ for $e \le T$ | (7.5) |
+# | `CosineAnnealingLR` | (8.2), (8.3) | (7.6) |
+# | `CosineAnnealingWarmRestarts` | $T_{\text{cur}} \leftarrow T_{\text{cur}} + 1$, restart when it reaches $T_i$; lr from (7.6) | (7.9) |
+# | `CyclicLR`, `OneCycleLR` | the closed form of `last_epoch`, not chainable | (7.10)–(7.13) |
+#
+# Each chainable row is (8.1) worked out for its $F$. The rebuilt cosine:
 
 # %%
 show_source(ours.CosineAnnealingLR.get_lr)
 
 # %% [markdown]
 # (The closed form is still there, as `_get_closed_form_lr`: the deprecated `step(epoch)` uses
-# it.) Unrolling (8.11) telescopes back to $F(e)$, so on its own a chainable scheduler gives the
+# it.) Unrolling (8.1) telescopes back to $F(e)$, so on its own a chainable scheduler gives the
 # closed form's values. It parts company in three situations.
 #
 # **1. Someone else changes the lr between steps.** The chainable form multiplies whatever it
@@ -267,10 +271,23 @@ for name, build in (("CosineAnnealingLR (chainable)", chainable), ("LambdaLR (cl
 
 # %%
 F = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=10)   # the closed form (7.6)
-kept, erased = halve_after_first_step(ours, chainable), halve_after_first_step(ours, closed)
-for e in (2, 3, 4):
-    assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)      # (6.9a) carried the halving forward
-    assert math.isclose(erased[e], F(e), rel_tol=1e-15)          # the closed form forgot it
+kept = halve_after_first_step(ours, chainable, steps=10)
+erased = halve_after_first_step(ours, closed, steps=10)
+for e in range(2, 11):
+    assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)   # (8.2) carried the halving on
+    assert math.isclose(erased[e], F(e), rel_tol=1e-15)       # the closed form forgot it
+
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.plot([F(e) for e in range(11)], color=GREY, linestyle=":",
+        label="F(e), the closed form (7.6)")
+ax.plot(kept, marker="o", markersize=4, label="CosineAnnealingLR: chainable (8.2)")
+ax.plot(erased, marker="s", markersize=3, label="LambdaLR: closed form")
+ax.axvline(1, color=VERMILLION, linewidth=1)
+ax.text(1.15, 0.065, "lr halved by hand", color=VERMILLION)
+ax.set(xlabel="scheduler step e", ylabel="learning rate",
+       title="An outside change: the chainable form keeps it, a closed form erases it")
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # Neither is a bug. Chainability is what lets two schedulers multiply on one optimizer
@@ -279,7 +296,7 @@ for e in (2, 3, 4):
 #
 # **2. Past `T_max`.** Neither form clamps: the cosine climbs back to $\eta_0$ at $2T$ and keeps
 # cycling with period $2T$ — stepping 40 times a `CosineAnnealingLR(T_max=10)` gives two full
-# cycles, not a cosine and a long tail at $\eta_{\min}$. The special case (6.9b) is what carries
+# cycles, not a cosine and a long tail at $\eta_{\min}$. The special case (8.3) is what carries
 # the recursion over the bottom at $e = T + 1$:
 
 # %%
@@ -299,7 +316,7 @@ ax.set(xlabel="scheduler step e", ylabel="learning rate",
 plt.show()
 
 # %% [markdown]
-# **3. In the last bits.** (6.9a) rounds differently from (7.6), so the two drift apart by a few
+# **3. In the last bits.** (8.2) rounds differently from (7.6), so the two drift apart by a few
 # units in the last place — about $10^{-16}$, far below anything that matters, yet enough that
 # they are equal bit for bit at only some of the steps. torch's scheduler drifts in exactly the
 # same way, because the rebuilt one performs the same floating-point operations in the same order:
@@ -372,7 +389,7 @@ assert all(a >= b for a, b in zip(right, right[1:])) and sum(a < b for a, b in z
 # the second at epoch 0 (by the call `_update_lr(0)`, its closed form at 0),
 #
 # $$
-# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{8.12}
+# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{8.4}
 # $$
 #
 # and it agrees with the pure (7.15) of chapter 07 to rounding:
@@ -396,10 +413,10 @@ print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (7.15) to 1e-
 # rate the previous one left:
 #
 # $$
-# \eta_e = S_n\bigl(\cdots S_2\bigl(S_1(\eta_{e-1})\bigr)\bigr). \tag{8.13}
+# \eta_e = S_n\bigl(\cdots S_2\bigl(S_1(\eta_{e-1})\bigr)\bigr). \tag{8.5}
 # $$
 #
-# With chainable members the factors of (8.11) multiply, so a linear warm-up chained with an
+# With chainable members the factors of (8.1) multiply, so a linear warm-up chained with an
 # exponential decay gives the product of (7.7) and (7.4). A closed-form member does not
 # multiply: it overwrites, so a `LambdaLR` late in the chain erases everything before it.
 
@@ -428,7 +445,8 @@ plt.show()
 #
 # `OneCycleLR` and `CyclicLR` also write the momentum — `momentum` for SGD, `betas[0]` for
 # Adam — in opposite phase to the rate, (7.11) and (7.13). The reason (Smith & Topin 2019) is
-# chapter 02's effective step $\eta/(1-\mu)$: where the rate peaks, a lower momentum keeps the
+# chapter 02's effective step $\eta/(1-\mu)$ ($\mu$ is torch's name for the momentum
+# coefficient that chapter 02 calls $\beta$): where the rate peaks, a lower momentum keeps the
 # effective step from exploding. Here is the whole cycle, on SGD and on Adam:
 
 # %%
@@ -702,6 +720,17 @@ assert forgot[STOP + 1] == uninterrupted[1], "the schedule restarted"
 assert early[STOP] == uninterrupted[0] and early[STOP + 1:] == uninterrupted[STOP + 1:]
 assert right == uninterrupted
 
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.plot(uninterrupted, linewidth=3, color=GREY,
+        label="uninterrupted = state loaded after construction")
+ax.plot(forgot, label="no scheduler state: the cycle restarts")
+ax.plot(early, marker="o", markersize=3, label="optimizer state loaded first")
+ax.axvline(STOP, color=BLACK, linewidth=1, linestyle=":")
+ax.set(xlim=(STOP - 5, TOTAL_STEPS), xlabel="step", ylabel="learning rate used",
+       title=f"Resumed after step {STOP}: only the right order continues the one-cycle")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
+plt.show()
+
 # %% [markdown]
 # **(e) The removed `verbose` argument.** Older code (and older courses) pass `verbose=True` to
 # get a message whenever the rate changes. The argument was deprecated in torch 2.2 (pull
@@ -724,13 +753,13 @@ for lib in (torch_sched, ours):
 #
 # 1. Construction takes the first step: `last_epoch` is 0, `initial_lr` is stored in every group,
 #    and the group already holds the epoch-0 rate — a warm-up's small rate, not $\eta_0$.
-# 2. Most classes are chainable (8.11): they multiply the rate in the group, so they carry outside
+# 2. Most classes are chainable (8.1): they multiply the rate in the group, so they carry outside
 #    changes forward where a closed form erases them; both run past `T_max` (the cosine climbs
 #    back); and they drift from the closed form by about $10^{-16}$, exactly as torch does.
 # 3. `optimizer.step()` then `scheduler.step()` (the reverse skips $\eta_0$ and warns); every length
 #    argument counts `step()` calls, so per-batch stepping needs lengths in batches.
-#    `SequentialLR` joins schedules (8.12) = (7.15); `ChainedScheduler` multiplies chainable ones
-#    (8.13) and lets a closed-form one overwrite.
+#    `SequentialLR` joins schedules (8.4) = (7.15); `ChainedScheduler` multiplies chainable ones
+#    (8.5) and lets a closed-form one overwrite.
 # 4. Every class of `course_utils.lr_scheduler` equals torch's at every step — lr, momentum or
 #    $\beta_1$, and `get_last_lr()` — bitwise, including torch's CAWR restart miss and
 #    OneCycleLR's first rate 0.0040000000000000036.
@@ -741,14 +770,14 @@ for lib in (torch_sched, ours):
 # %% [markdown]
 # ## Exercises
 #
-# **1.** Derive the chainable form of `PolynomialLR` from its closed form (7.5) with (8.11),
+# **1.** Derive the chainable form of `PolynomialLR` from its closed form (7.5) with (8.1),
 # implement it as a `MultiplicativeLR` factor, and prove it equal to torch's `PolynomialLR`
 # (`total_iters=10`, `power=2`) to $10^{-12}$ with `compare_schedulers`. (Mind the steps after
 # `total_iters`, where the closed form is 0.)
 
 # %% tags=["solution"]
 def polynomial_factor(e, total_iters=10, power=2.0):
-    """(8.11) on (7.5): F(e)/F(e−1) = ((1 − e/T)/(1 − (e−1)/T))^p for 0 < e ≤ T, else 1."""
+    """(8.1) on (7.5): F(e)/F(e−1) = ((1 − e/T)/(1 − (e−1)/T))^p for 0 < e ≤ T, else 1."""
     if e == 0 or e > total_iters:
         return 1.0
     return ((1.0 - e / total_iters) / (1.0 - (e - 1) / total_iters)) ** power
@@ -808,9 +837,9 @@ print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied tw
 #
 # * PyTorch documentation, `torch.optim` — "How to adjust learning rate" (the order of
 #   `optimizer.step()` and `scheduler.step()`, changed in PyTorch 1.1.0) and the pages of each
-#   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (4.9), which
-#   the package `course_utils/lr_scheduler/` (`base.py`, `epoch.py`, `cyclic.py`, `composite.py`,
-#   `plateau.py`) rebuilds.
+#   class in `torch.optim.lr_scheduler`; the source, `torch/optim/lr_scheduler.py` (torch
+#   2.13), which the package `course_utils/lr_scheduler/` (`base.py`, `epoch.py`, `cyclic.py`,
+#   `composite.py`, `plateau.py`) rebuilds.
 # * PyTorch pull requests #111302 (`verbose` deprecated, 2.2) and #147301 (removed, 2.7).
 # * PyTorch issues #65417 (`OneCycleLR` stepped per epoch), #152081 (the documented cosine
 #   formula versus the recursive implementation).
