@@ -16,23 +16,28 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 04 · Momentum in PyTorch: the forms, dampening, Nesterov and weight decay
 #
-# *One extra vector turns gradient descent into momentum: derive it, unroll it, write its four
-# published forms, prove them equal (or not) and prove the course's SGD equal to `torch.optim.SGD`.*
+# *Chapters 02 and 03 derived momentum and measured what it does. Here is the update
+# `torch.optim.SGD` actually runs, a from-scratch copy proven equal to it, and each of its
+# arguments taken apart: where its form parts from the heavy ball's and Sutskever's at a
+# learning-rate drop, and what dampening, Nesterov and weight decay change.*
 #
-# **Prerequisites:** chapter 00 (notation, `compare_optimizers`), gradient descent on a quadratic
-# (chapter 01).
-# **Runtime:** about 15 seconds on a laptop CPU.
+# **Prerequisites:** chapter 02 (the recurrence (2.1) and the effective step), chapter 03 (the
+# roots (3.4) of one eigen-direction, the stability limit $2 + 2\beta$, the $\sqrt\beta$ rate).
+# **Runtime:** about 20 seconds on a laptop CPU.
+#
+# **Notation.** This chapter follows PyTorch's documentation: $\theta$ the parameters,
+# $\gamma$ the learning rate (`lr`), $\mu$ the momentum, $\tau$ the dampening, $\lambda$ the
+# weight decay, $b$ the momentum buffer. Chapters 02–03's $w, \alpha, \beta, z$ are
+# $\theta, \gamma, \mu, b$ here, and a curvature (an eigenvalue of the Hessian) is $h$.
 #
 # **After this chapter you can**
-# 1. unroll the momentum recurrence into a weighted sum of past gradients and compute its
-#    effective step $\alpha/(1-\beta)$;
-# 2. say, with numbers, when momentum speeds a coordinate up and when it damps one — and when
-#    the folk claim "momentum damps oscillations" is false;
-# 3. translate between the heavy-ball, PyTorch, Sutskever and Nesterov forms, and predict where
-#    they part ways under a learning-rate schedule;
-# 4. read every argument of `torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9,
-#    weight_decay=wd)` — dampening, Nesterov and weight decay included — and check a
-#    from-scratch SGD against it to 12 digits.
+# 1. write the update `torch.optim.SGD` runs, and check a from-scratch SGD against it to 12 digits;
+# 2. translate between the heavy-ball, PyTorch and Sutskever forms, and predict what each does
+#    at a learning-rate drop;
+# 3. say what dampening does to the step, and why torch's first step skips it;
+# 4. explain `nesterov=True` as a change of variables, and predict its rates and its shorter
+#    stability limit;
+# 5. read `weight_decay` as an L2 term inside the buffer, and predict how fast it shrinks weights.
 
 # %% tags=["colab"]
 # On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
@@ -51,16 +56,22 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
+from course_utils.optim import SGD, sgd_step
+from course_utils.plotting import BLUE, GREEN, GREY, VERMILLION
 
 device = setup(seed=0)
+f64 = dict(dtype=torch.float64)
+
+# %% [markdown]
+# Every experiment below is small and runs in float64 on the CPU, whatever device you have, so
+# that each printed digit is the same on every machine.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The update PyTorch runs
 #
-# `torch.optim.SGD` computes (2.1) with three additions — weight decay $\lambda$, dampening
-# $\tau$ and Nesterov's variant — and one convention about the first step. With $\theta$ for the
-# parameters, $\gamma$ for the learning rate and $\mu$ for the momentum, as in PyTorch's
-# documentation:
+# `torch.optim.SGD` computes chapter 02's recurrence with three additions (weight decay,
+# dampening, Nesterov's variant) and one convention about the first step. Step $t$ maps
+# $\theta_{t-1}$ to $\theta_t$:
 #
 # $$
 # g_t = \pm\nabla f(\theta_{t-1}) + \lambda\, \theta_{t-1} \qquad (-\text{ when } \texttt{maximize}) \tag{4.1}
@@ -74,25 +85,18 @@ device = setup(seed=0)
 # \theta_t = \theta_{t-1} - \gamma \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\ b_t & \text{otherwise} \end{cases} \tag{4.3}
 # $$
 #
-# With $\lambda = \tau = 0$ and no Nesterov, (4.1)–(4.3) are exactly (2.1): $b_t = z_t$,
-# $\gamma = \alpha$, $\mu = \beta$, counting steps from 1. The symbols map to code like this:
+# With $\lambda = \tau = 0$ and no Nesterov, (4.1)–(4.3) are exactly (2.1), counted from step 1.
 #
-# | symbol | meaning | course code (`sgd_step`) | `torch.optim.SGD` |
-# |---|---|---|---|
-# | $\theta$, $w$ | parameters | `param` | `params` |
-# | $\gamma$, $\alpha$ | learning rate | `lr` | `lr` |
-# | $\mu$, $\beta$ | momentum coefficient | `momentum` | `momentum` |
-# | $b$, $z$ | momentum buffer (velocity) | `momentum_buffer` | `state[p]["momentum_buffer"]` |
-# | $\tau$ | dampening | `dampening` | `dampening` |
-# | $\lambda$ | L2 weight decay | `weight_decay` | `weight_decay` |
-# | $\pm$ | gradient ascent | `maximize` | `maximize` |
+# | symbol | `sgd_step` (the course) | `torch.optim.SGD` |
+# |---|---|---|
+# | $\theta$, $\gamma$, $\mu$ | `param`, `lr`, `momentum` | `params`, `lr`, `momentum` |
+# | $b$ | `momentum_buffer` | `state[p]["momentum_buffer"]` |
+# | $\tau$, $\lambda$, $\pm$ | `dampening`, `weight_decay`, `maximize` | the same |
 #
 # The course's implementation is a pure function of one tensor, each line tagged with the
-# equation it computes; the `SGD` class around it only does PyTorch's bookkeeping (parameter
-# groups, `state`, `state_dict`):
+# equation it computes; the `SGD` class around it only does PyTorch's bookkeeping:
 
 # %%
-from course_utils.optim import sgd_step
 from course_utils.verify import show_source
 
 show_source(sgd_step)
@@ -101,9 +105,9 @@ show_source(sgd_step)
 # ### Proof of equality with `torch.optim.SGD`
 #
 # The test bed is a softmax regression on 256 of the course's 8×8 digits: two parameter
-# tensors (weights and biases), float64. Every configuration below runs 30 steps in both
-# optimizers from the same start, and every intermediate iterate is compared. The last
-# configuration *maximizes* the negated loss, which must give the same descent.
+# tensors, float64. Each configuration runs 30 steps in both optimizers from the same start,
+# and every iterate is compared. The last one *maximizes* the negated loss, which must give
+# the same descent.
 
 # %%
 from course_utils.data import load_digits
@@ -112,7 +116,7 @@ from course_utils.verify import compare_optimizers
 digits = load_digits(dtype=torch.float64)
 X, y = digits.x_train[:256].flatten(1), digits.y_train[:256]
 gen = torch.Generator().manual_seed(0)
-init = [0.01 * torch.randn(10, 64, generator=gen, dtype=torch.float64), torch.zeros(10, dtype=torch.float64)]
+init = [0.01 * torch.randn(10, 64, generator=gen, **f64), torch.zeros(10, **f64)]
 
 
 def cross_entropy(params):
@@ -121,65 +125,66 @@ def cross_entropy(params):
 
 
 def against_torch(config, init=init, steps=30, **tolerances):
-    """Our SGD vs torch's on the digits loss with the same `config`; returns the Comparison."""
+    """Our SGD vs torch's on the digits loss with the same `config`; a Comparison."""
     loss = (lambda ps: -cross_entropy(ps)) if config.get("maximize") else cross_entropy
-    return compare_optimizers(lambda ps: SGD(ps, **config), lambda ps: torch.optim.SGD(ps, **config),
-                              loss, init, steps=steps, names=("ours", "torch"), **tolerances)
+    return compare_optimizers(lambda ps: SGD(ps, **config),
+                              lambda ps: torch.optim.SGD(ps, **config), loss, init,
+                              steps=steps, names=("ours", "torch"), **tolerances)
 
 
 # %%
 configs = [dict(lr=0.5), dict(lr=0.5, momentum=0.9), dict(lr=0.5, momentum=0.9, nesterov=True),
-           dict(lr=0.5, momentum=0.9, dampening=0.5), dict(lr=0.5, momentum=0.9, weight_decay=1e-2),
+           dict(lr=0.5, momentum=0.9, dampening=0.5),
+           dict(lr=0.5, momentum=0.9, weight_decay=1e-2),
            dict(lr=0.5, momentum=0.9, weight_decay=1e-2, nesterov=True),
            dict(lr=0.5, momentum=0.5, dampening=0.9, weight_decay=1e-3, maximize=True)]
 for config in configs:
     result = against_torch(config, rtol=1e-12, atol=0.0)
-    print(f"{str(config):<82} max rel diff ≤ 1e-12: {result.max_rel_diff <= 1e-12}")
+    print(f"{str(config):<80} max rel diff ≤ 1e-12: {result.max_rel_diff <= 1e-12}")
     assert result.max_rel_diff <= 1e-12, result
 init32 = [p.float() for p in init]
-assert all(against_torch(config, init=init32).allclose for config in configs)   # torch's float32 tolerances
+assert all(against_torch(config, init=init32).allclose for config in configs)  # float32 defaults
 print("float32: all configurations within torch.testing's default tolerances")
 
 # %% [markdown]
-# Equal to twelve digits in float64 at every step, for every argument. (On most CPUs the two are
+# Equal to twelve digits in float64 at every step, for every argument. (On most CPUs they are
 # in fact *bitwise* equal, because `sgd_step` performs torch's tensor operations in torch's
-# order; chapter 00 explains why the course only promises $10^{-12}$.) From here on the chapter
-# uses either one, and what it finds about one holds for the other.
+# order; the appendix, chapter 15, explains why the course promises only $10^{-12}$.) From here
+# on the chapter uses either one, and what it finds about one holds for the other.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Heavy ball, PyTorch, Sutskever: three ways to write it
 #
-# Polyak (1964) introduced momentum as the *heavy-ball* method, a gradient step plus a fraction
-# of the previous displacement:
+# Write $g_t = \nabla f(\theta_{t-1})$ and let the rate $\gamma_t$ depend on the step. Polyak
+# (1964) introduced momentum as the *heavy ball*, a gradient step plus a fraction of the last
+# displacement (with $\theta_{-1} = \theta_0$):
 #
 # $$
-# w_{t+1} = w_t - \alpha\, \nabla f(w_t) + \beta\, (w_t - w_{t-1}). \tag{4.4}
+# \theta_t = \theta_{t-1} - \gamma_t\, g_t + \mu\, (\theta_{t-1} - \theta_{t-2}). \tag{4.4}
 # $$
 #
-# Sutskever, Martens, Dahl and Hinton (2013) — and, for example, CS231n and Keras — keep a velocity
-# that already contains the learning rate:
+# Sutskever, Martens, Dahl and Hinton (2013), and with them Caffe, Keras and CS231n, keep a
+# velocity that already contains the learning rate ($v_0 = 0$):
 #
 # $$
-# v_{t+1} = \mu\, v_t - \alpha_t\, \nabla f(w_t), \qquad w_{t+1} = w_t + v_{t+1}. \tag{4.5}
+# v_t = \mu\, v_{t-1} - \gamma_t\, g_t, \qquad \theta_t = \theta_{t-1} + v_t. \tag{4.5}
 # $$
 #
-# **They are the same while the learning rate is constant.** From (2.1),
-# $w_{t+1} - w_t = -\alpha z_{t+1} = -\alpha\beta z_t - \alpha\nabla f(w_t)$, and
-# $-\alpha z_t = w_t - w_{t-1}$, which is (4.4). Naming the displacement $v_t = w_t - w_{t-1}$
-# turns (4.4) into (4.5). So PyTorch's buffer is a velocity measured in *gradient* units,
-# $b_t = -v_t/\alpha$, and Sutskever's is measured in *parameter* units.
+# Naming the displacement $v_t = \theta_t - \theta_{t-1}$ turns (4.4) into (4.5): **these two
+# are one method**, for any schedule. PyTorch's (4.3) with a constant rate is the same method
+# too: $\theta_t - \theta_{t-1} = -\gamma b_t = -\gamma g_t + \mu(-\gamma b_{t-1})$, and
+# $-\gamma b_{t-1} = \theta_{t-1} - \theta_{t-2}$. Its buffer is a velocity in *gradient* units,
+# $b_t = -v_t/\gamma$; Sutskever's is in *parameter* units.
 #
-# **They differ once the learning rate changes.** The identity $-\alpha z_t = w_t - w_{t-1}$ used
-# the same $\alpha$ at steps $t-1$ and $t$. With a schedule $\alpha_t$, PyTorch's step is
-# $-\alpha_t \beta z_t = \beta\,\tfrac{\alpha_t}{\alpha_{t-1}}\,(w_t - w_{t-1})$, so PyTorch's form is
+# **Once the rate changes they part.** The identity used the same $\gamma$ at steps $t-1$ and
+# $t$. With a schedule, $-\gamma_t\,\mu\, b_{t-1} = \mu\,\tfrac{\gamma_t}{\gamma_{t-1}}(\theta_{t-1} - \theta_{t-2})$, so PyTorch runs
 #
 # $$
-# w_{t+1} = w_t - \alpha_t\, \nabla f(w_t) + \beta\,\frac{\alpha_t}{\alpha_{t-1}}\,(w_t - w_{t-1}), \tag{4.6}
+# \theta_t = \theta_{t-1} - \gamma_t\, g_t + \mu\,\frac{\gamma_t}{\gamma_{t-1}}\,(\theta_{t-1} - \theta_{t-2}), \tag{4.6}
 # $$
 #
-# the heavy ball with a momentum that jumps whenever the learning rate does, while Sutskever's
-# form (4.5) stays the heavy ball with momentum $\beta$ for any schedule. Typed out on a minimal
-# optimizer shell:
+# the heavy ball with a momentum that jumps whenever the learning rate does. Typed out on a
+# minimal optimizer shell:
 
 # %%
 class Momentum(torch.optim.Optimizer):
@@ -196,15 +201,15 @@ class Momentum(torch.optim.Optimizer):
                 self.update(p, p.grad, self.state[p], group["lr"], group["momentum"])
 
 
-# %%
-def heavy_ball(p, grad, state, lr, beta):                       # (4.4)
-    previous = state.get("previous", p.clone())                 # w_{t−1}, with w_{−1} = w_0
+def heavy_ball(p, grad, state, lr, mu):                          # (4.4)
+    previous = state.get("previous", p.clone())                  # θ_{t−2}, with θ_{−1} = θ_0
     state["previous"] = p.clone()
-    p.add_(-lr * grad + beta * (p - previous))
+    p.add_(-lr * grad + mu * (p - previous))
 
 
-def sutskever(p, grad, state, lr, mu):                          # (4.5)
-    velocity = state["velocity"] = mu * state.get("velocity", torch.zeros_like(p)) - lr * grad
+def sutskever(p, grad, state, lr, mu):                           # (4.5)
+    velocity = mu * state.get("velocity", torch.zeros_like(p)) - lr * grad
+    state["velocity"] = velocity
     p.add_(velocity)
 
 
@@ -213,169 +218,394 @@ forms = {"heavy ball": lambda ps: Momentum(ps, heavy_ball, 0.5, 0.9),
          "torch": lambda ps: torch.optim.SGD(ps, lr=0.5, momentum=0.9)}
 
 # %% [markdown]
-# First with a constant learning rate, then with a step decay (`StepLR`, the learning rate ÷10
-# every 10 steps), on the digits loss:
+# All three on the digits loss for 30 steps, first at a constant rate, then under torch's
+# `StepLR`, which divides the rate by 10 every 10 steps. The figure shows how far each form's
+# parameters lie from torch's, relative to their size:
 
 # %%
-step_decay = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.1)  # noqa: E731
-pairs = [("heavy ball", "torch"), ("Sutskever", "torch"), ("Sutskever", "heavy ball")]
-for make_scheduler in (None, step_decay):
-    for a, b in pairs:
-        result = compare_optimizers(forms[a], forms[b], cross_entropy, init, steps=30, make_scheduler_a=make_scheduler,
-                                    make_scheduler_b=make_scheduler, rtol=1e-12, atol=1e-14, names=(a, b))  # atol: weights near 0
-        label = "constant lr" if make_scheduler is None else "StepLR     "
-        print(f"{label} {a:>10} vs {b:<10}: {'equal (1e-12)' if result.allclose else 'DIFFERENT'}")
-        assert result.allclose == (make_scheduler is None or "torch" not in (a, b))
-
-# %% [markdown]
-# The smallest case shows the mechanism. A constant gradient $g = 1$, $\mu = 0.9$, and the
-# learning rate cut from 0.1 to 0.01 after the first step:
-#
-# * PyTorch: $b = 1, 1.9, 2.71$; $\theta = -0.1,\; -0.1 - 0.019 = -0.119,\; -0.119 - 0.0271 = -0.1461$.
-#   The cut acts at once on the whole buffer: the step falls from 0.1 to 0.019, then 0.0271.
-# * Sutskever: $v = -0.1,\; 0.9(-0.1) - 0.01 = -0.1,\; -0.1$; $\theta = -0.1, -0.2, -0.3$.
-#   The velocity was built with the old rate and keeps the step at 0.1.
-
-# %%
-def scalar_run(make, lrs):
-    """θ after each step on f(θ) = θ (gradient 1), with the learning rate set to lrs[t] at step t."""
-    theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    opt, out = make([theta]), []
-    for rate in lrs:
-        opt.param_groups[0]["lr"] = rate
-        theta.grad = torch.ones(1, dtype=torch.float64)
+def trajectory(make, every=None, steps=30):
+    """All parameters, flattened, after each of `steps` steps on the digits loss."""
+    params = [p.clone().requires_grad_(True) for p in init]
+    opt, out = make(params), []
+    sched = (torch.optim.lr_scheduler.StepLR(opt, step_size=every, gamma=0.1)
+             if every else None)
+    for _ in range(steps):
+        opt.zero_grad()
+        cross_entropy(params).backward()
         opt.step()
-        out.append(theta.item())
-    return torch.tensor(out, dtype=torch.float64)
+        if sched:
+            sched.step()
+        out.append(torch.cat([p.detach().flatten() for p in params]))
+    return torch.stack(out)
 
 
-lrs = [0.1, 0.01, 0.01]
-pytorch_form = scalar_run(lambda ps: SGD(ps, lr=0.1, momentum=0.9), lrs)
-sutskever_form = scalar_run(lambda ps: Momentum(ps, sutskever, 0.1, 0.9), lrs)
-print("PyTorch  :", [round(v, 6) for v in pytorch_form.tolist()])
-print("Sutskever:", [round(v, 6) for v in sutskever_form.tolist()])
-assert torch.allclose(pytorch_form, torch.tensor([-0.1, -0.119, -0.1461], dtype=torch.float64), rtol=1e-12)
-assert torch.allclose(sutskever_form, torch.tensor([-0.1, -0.2, -0.3], dtype=torch.float64), rtol=1e-12)
+def gap(a, b):
+    return ((a - b).norm(dim=1) / b.norm(dim=1)).clamp_min(1e-17)   # 1e-17: "equal"
+
+
+runs = {(name, every): trajectory(make, every) for name, make in forms.items()
+        for every in (None, 10)}
+gaps = {"Sutskever vs torch, constant lr": gap(runs["Sutskever", None], runs["torch", None]),
+        "heavy ball vs Sutskever, StepLR": gap(runs["heavy ball", 10], runs["Sutskever", 10]),
+        "Sutskever vs torch, StepLR": gap(runs["Sutskever", 10], runs["torch", 10])}
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for (label, values), color in zip(gaps.items(), (GREY, GREEN, VERMILLION)):
+    ax.plot(range(1, 31), values, marker="o", markersize=3, label=label, color=color)
+ax.axvline(10.5, color=GREY, lw=0.8, ls=":")
+ax.text(11, 3e-17, "1e-17: bitwise equal", fontsize=8, color=GREY)
+ax.set(yscale="log", xlabel="step", ylabel=r"$\|\theta^a_t - \theta^b_t\| / \|\theta^b_t\|$",
+       title="One method while the rate is constant; PyTorch's form parts at the first change")
+ax.legend(fontsize=8)
+plt.show()
+parted = gaps["Sutskever vs torch, StepLR"]
+assert gaps["Sutskever vs torch, constant lr"].max() < 1e-12
+assert gaps["heavy ball vs Sutskever, StepLR"].max() < 1e-12
+assert parted[:10].max() < 1e-12 and parted[10:].min() > 1e-4
+raw = (runs["Sutskever", 10] - runs["torch", 10]).norm(dim=1) / runs["torch", 10].norm(dim=1)
+print(f"Sutskever vs torch under StepLR: {raw[:10].max():.1e} through step 10, "
+      f"{raw[10]:.1e} after step 11, {raw[-1]:.1e} after step 30")
 
 # %% [markdown]
-# Over a longer run the two shapes are easy to see. With the buffer saturated and the rate cut
-# tenfold at step 30, PyTorch's step drops by 10× *at once*; Sutskever's glides down
-# geometrically, $0.9$ per step, over about $1/(1-\mu) = 10$ steps, because its velocity still
-# carries steps taken at the old rate.
+# Exercise 2 makes the heavy ball follow torch by giving it the jumping momentum of (4.6).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The three forms at a step decay
+#
+# A step decay is the simplest schedule there is: multiply `lr` by 0.1 at step $k$, which is
+# one line, `opt.param_groups[0]["lr"] *= 0.1`. (Why and when to decay, and the whole zoo of
+# schedules, are chapters 06–07; one drop is all this section needs.) Unrolled from rest, the
+# two forms step
+#
+# $$
+# \theta_t - \theta_{t-1} = -\gamma_t\sum_{s\le t}\mu^{t-s}g_s \quad\text{(PyTorch)}, \qquad
+# \theta_t - \theta_{t-1} = -\sum_{s\le t}\mu^{t-s}\gamma_s\,g_s \quad\text{(Sutskever)}. \tag{4.7}
+# $$
+#
+# PyTorch applies the **new** rate to the whole buffer, gradients gathered at the old rate
+# included, so its step shrinks at once. Sutskever's velocity keeps each gradient at the rate
+# it was taken with, so its step fades by $\mu$ per step. On a slope of constant gradient $g$,
+# with the velocity saturated, a drop $\gamma \to \gamma'$ lets Sutskever's form travel an extra
+#
+# $$
+# \Delta = \sum_{k\ge 1}\mu^{k}\,\frac{\gamma - \gamma'}{1-\mu}\,g = \frac{(\gamma - \gamma')\,\mu}{(1-\mu)^2}\,g . \tag{4.8}
+# $$
+#
+# Measured on $f(\theta) = \theta$ ($g = 1$), with $\gamma = 0.1$ cut to $0.01$ after 100 steps:
 
 # %%
-lrs = [0.1] * 30 + [0.01] * 30
-paths = {"PyTorch form (torch, course SGD)": scalar_run(lambda ps: SGD(ps, lr=0.1, momentum=0.9), lrs),
-         "Sutskever / heavy-ball form": scalar_run(lambda ps: Momentum(ps, sutskever, 0.1, 0.9), lrs)}
-lengths = {k: torch.cat([torch.zeros(1, dtype=torch.float64), v]).diff().abs() for k, v in paths.items()}
-ax = plot_loss_curves(lengths, ylabel="step length |θ_t − θ_{t−1}|")
-ax.axvline(29.5, color=GREY, lw=0.8, ls=":")
-ax.set_title("After a 10× learning-rate cut: PyTorch's step drops at once, Sutskever's decays")
-torch_steps, sutskever_steps = lengths["PyTorch form (torch, course SGD)"], lengths["Sutskever / heavy-ball form"]
-b30 = (1 - 0.9**30) / (1 - 0.9)                                       # torch's buffer before the cut (2.4)
-assert abs(torch_steps[30] / torch_steps[29] - 0.1 * (0.9 + 1 / b30)) < 1e-10   # ≈ 0.100: 10x at once
-assert abs(sutskever_steps[30] / sutskever_steps[29] - (0.9 + 0.01 / sutskever_steps[29])) < 1e-10
-print(f"step ratio across the cut: PyTorch form {torch_steps[30] / torch_steps[29]:.3f}, "
-      f"Sutskever form {sutskever_steps[30] / sutskever_steps[29]:.3f}")
+MU, STEPS, DROP = 0.9, 300, 100
+lrs = [0.1] * DROP + [0.01] * (STEPS - DROP)
+
+
+def pytorch_form(lrs, rescale_buffer=False):
+    """θ_t on f(θ) = θ with torch.optim.SGD, the rate set to lrs[t − 1] before step t."""
+    theta = torch.zeros(1, **f64, requires_grad=True)
+    opt, path = torch.optim.SGD([theta], lr=lrs[0], momentum=MU), []
+    for rate in lrs:
+        old, opt.param_groups[0]["lr"] = opt.param_groups[0]["lr"], rate
+        if rescale_buffer and opt.state[theta]:         # b ← b · γ_old/γ_new (see below)
+            opt.state[theta]["momentum_buffer"].mul_(old / rate)
+        theta.grad = torch.ones(1, **f64)                 # f(θ) = θ: gradient 1 everywhere
+        opt.step()
+        path.append(theta.item())
+    return torch.tensor(path, **f64)
+
+
+def sutskever_form(lrs, g=1.0):
+    theta, v, path = 0.0, 0.0, []
+    for rate in lrs:
+        v = MU * v - rate * g                             # (4.5)
+        theta += v
+        path.append(theta)
+    return torch.tensor(path, **f64)
+
+
+def step_lengths(path):
+    return torch.diff(path, prepend=torch.zeros(1, **f64)).abs()
+
+
+torch_path, sutskever_path = pytorch_form(lrs), sutskever_form(lrs)
+step_p, step_s = step_lengths(torch_path), step_lengths(sutskever_path)
+torch.testing.assert_close(torch_path[:DROP], sutskever_path[:DROP], rtol=1e-12, atol=0)
+shrink_p, shrink_s = float(step_p[DROP] / step_p[DROP - 1]), float(step_s[DROP] / step_s[DROP - 1])
+print(f"step after the drop / step before: PyTorch {shrink_p:.3f}, Sutskever {shrink_s:.3f} "
+      f"(μ + (1 − μ)γ'/γ = {MU + (1 - MU) * 0.1:.3f})")
+assert abs(shrink_p - 0.1) < 1e-6                        # off by ~3e-7: μ^100 of warm-up left
+assert abs(shrink_s - (MU + (1 - MU) * 0.1)) < 1e-6
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+window = range(DROP - 9, DROP + 41)                        # steps t, counted from 1
+ax.plot(window, step_p[DROP - 10:DROP + 40], marker="o", markersize=3, color=BLUE,
+        label="PyTorch form: drops at once")
+ax.plot(window, step_s[DROP - 10:DROP + 40], marker="o", markersize=3, color=VERMILLION,
+        label="Sutskever / heavy-ball form: fades by μ per step")
+ax.axvline(DROP + 0.5, color=GREY, linestyle=":")
+ax.set(yscale="log", xlabel="step", ylabel=r"step length $|\theta_t - \theta_{t-1}|$",
+       title=f"The same ×0.1 drop: step ×{shrink_p:.2f} at once, or ×{shrink_s:.2f} per step")
+ax.legend()
+plt.show()
 
 # %% [markdown]
-# **Why this matters.** Nearly every training run uses a schedule, so the form is part of the
-# hyper-parameters: a momentum and learning rate tuned in one framework's form are not the same
-# run in another's after the first schedule change. In PyTorch's form a decay (or a warm-up)
-# takes effect on the very next step; in Sutskever's form the old velocity lingers for about
-# $1/(1-\mu)$ steps, which softens abrupt changes. Neither is wrong. PyTorch's documentation
-# notes the difference; exercise 2 makes (4.6) exact.
+# The gradual fade adds up. The next figure plots how far ahead Sutskever's form is, against
+# (4.8); the third curve is PyTorch's form with one line added, explained below.
+
+# %%
+fixed = pytorch_form(lrs, rescale_buffer=True)
+ahead = torch_path - sutskever_path                        # g = 1 points down: ahead means lower
+predicted_extra = (0.1 - 0.01) * MU / (1 - MU) ** 2       # (4.8)
+torch.testing.assert_close(fixed, sutskever_path, rtol=1e-12, atol=1e-12)
+assert abs(float(ahead[-1]) - predicted_extra) < 1e-3
+print(f"extra distance travelled by Sutskever's form: {float(ahead[-1]):.4f} "
+      f"((4.8) predicts {predicted_extra:.4f}, {predicted_extra / (0.1 / (1 - MU)):.1f} "
+      "old-rate steps)")
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+steps_axis = range(1, STEPS + 1)
+ax.plot(steps_axis, ahead, color=VERMILLION, label="PyTorch form")
+ax.plot(steps_axis, fixed - sutskever_path, color=BLUE, ls="--",
+        label="PyTorch form, buffer × γ_old/γ_new at the drop")
+ax.axhline(predicted_extra, color=GREY, lw=0.8, ls=":", label=f"(4.8): Δ = {predicted_extra:.1f}")
+ax.axvline(DROP + 0.5, color=GREY, lw=0.8)
+ax.set(xlabel="step", ylabel="how far Sutskever's form is ahead",
+       title=f"Sutskever's form coasts {float(ahead[-1]):.2f} further after the drop")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# Neither form is wrong, but a recipe tuned in one is not the same run in the other after its
+# first rate change. The conversion is one line: since $v_t = -\gamma_t b_t$ between changes,
+# multiply torch's buffer by $\gamma_{\text{old}}/\gamma_{\text{new}}$ whenever the rate changes,
+# and PyTorch's form reproduces Sutskever's exactly (the dashed line, asserted to $10^{-12}$).
+# The opposite conversion, Sutskever's velocity times $\gamma_{\text{new}}/\gamma_{\text{old}}$,
+# is Goyal et al.'s (2017) *momentum correction*; Detectron's `SOLVER.SCALE_MOMENTUM` applies it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Dampening, and why the first step skips it
 #
-# Dampening $\tau$ scales the *incoming* gradient in (4.2): $b_t = \mu b_{t-1} + (1-\tau) g_t$.
-# With $\tau = \mu$ the buffer is an exponential moving average, the kind of average Adam keeps as
-# its first moment (chapter 05), and its steady value on a constant gradient is $(1-\tau)/(1-\mu) = 1$
-# times the gradient: the effective step is back to $\alpha$, not $\alpha/(1-\mu)$.
+# Dampening $\tau$ scales the *incoming* gradient in (4.2). On a constant gradient the buffer
+# settles where $b = \mu b + (1-\tau) g$, at $(1-\tau)/(1-\mu)$ times the gradient (exercise 1).
+# With $\tau = \mu$ the buffer is an exponential moving average, the kind Adam keeps (chapter
+# 05), and the step on a constant gradient is $\gamma$, not $\gamma/(1-\mu)$.
 #
-# PyTorch starts the buffer at $b_1 = g_1$ — undamped — instead of at $b_0 = 0$ followed by the
-# damped update. (The convention is inherited from Lua Torch's `optim.sgd`; PyTorch documents it
-# in the algorithm box of `torch.optim.SGD`.) The two starts produce different buffers, and the
-# difference is exact: both obey the same linear recurrence from step 1 on, and they start
-# $\tau g_1$ apart, so
+# PyTorch starts the buffer at $b_1 = g_1$, undamped, instead of at $b_0 = 0$ followed by the
+# damped update. (The convention comes from Lua Torch's `optim.sgd`; PyTorch documents it in the
+# algorithm box of `torch.optim.SGD`.) Both starts obey the same linear recurrence from step 1
+# on and begin $\tau g_1$ apart, so the difference is exact:
 #
 # $$
-# b_t^{\text{torch}} - b_t^{\text{zero start}} = \tau\, \mu^{\,t-1} g_1 . \tag{4.7}
+# b_t^{\text{torch}} - b_t^{\text{zero start}} = \tau\, \mu^{\,t-1} g_1 . \tag{4.9}
 # $$
 #
-# Without dampening ($\tau = 0$) the two starts coincide, which is why only damped momentum
-# notices. With $\tau = \mu$, starting at $g_1$ makes the weights on $g_1, \dots, g_t$ sum to
-# exactly 1 ($\mu^{t-1} + (1-\mu)\sum_{k=2}^{t}\mu^{t-k} = 1$), so the average is never biased
-# toward the zero it would otherwise start from — the bias that Adam removes with its
-# $1/(1-\beta_1^t)$ correction.
+# Without dampening the two starts coincide. With $\tau = \mu$, torch's start makes the weights
+# on $g_1, \dots, g_t$ sum to exactly 1 ($\mu^{t-1} + (1-\mu)\sum_{k=2}^{t}\mu^{t-k} = 1$), so the
+# average is never biased toward zero: the bias Adam removes with its $1/(1-\beta_1^t)$.
 
 # %%
-g = torch.randn(25, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-mu, tau = 0.9, 0.5
-zero_start, b = [], torch.zeros((), dtype=torch.float64)
-for g_t in g:
-    b = mu * b + (1 - tau) * g_t                                  # (4.2) from b_0 = 0, damped at t = 1 too
-    zero_start.append(b)
-difference = buffers(g, mu, tau) - torch.stack(zero_start)
-t = torch.arange(1, 26, dtype=torch.float64)
-assert torch.allclose(difference, tau * mu ** (t - 1) * g[0], rtol=1e-12, atol=1e-15)          # (4.7)
-ema = buffers(torch.ones(25, dtype=torch.float64), 0.9, dampening=0.9)
-print("τ = μ = 0.9, constant gradient 1: buffers", [round(float(v), 12) for v in ema[:4]], "…")
-assert torch.allclose(ema, torch.ones(25, dtype=torch.float64), rtol=1e-14)
+def buffers(grads, momentum, dampening=0.0):
+    """The buffers b_1 … b_T that sgd_step builds from the gradients g_1 … g_T (4.2)."""
+    buf, out = None, []
+    for g in grads:
+        buf = sgd_step(torch.zeros((), **f64), g, buf, lr=0.0,
+                       momentum=momentum, dampening=dampening)
+        out.append(buf.clone())
+    return torch.stack(out)
+
+
+def zero_start(grads, momentum, dampening):
+    """The same recurrence from b_0 = 0, damped at t = 1 too."""
+    b, out = torch.zeros((), **f64), []
+    for g in grads:
+        b = momentum * b + (1 - dampening) * g
+        out.append(b)
+    return torch.stack(out)
+
+
+g = torch.randn(25, generator=torch.Generator().manual_seed(1), **f64)
+t = torch.arange(1, 26, **f64)
+difference = buffers(g, 0.9, 0.5) - zero_start(g, 0.9, 0.5)
+assert torch.allclose(difference, 0.5 * 0.9 ** (t - 1) * g[0], rtol=1e-12, atol=1e-15)  # (4.9)
+print("(4.9) holds for 25 random gradients, μ = 0.9, τ = 0.5, to 1e-12")
+
+ones = torch.ones(60, **f64)
+curves = {"τ = 0 (torch's default)": buffers(ones, 0.9),
+          "τ = 0.5": buffers(ones, 0.9, 0.5),
+          "τ = μ = 0.9, torch's start b₁ = g₁": buffers(ones, 0.9, 0.9),
+          "τ = μ = 0.9, zero start": zero_start(ones, 0.9, 0.9)}
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for (label, b), color, ls in zip(curves.items(), (BLUE, GREEN, VERMILLION, VERMILLION),
+                                 ("-", "-", "-", "--")):
+    ax.plot(range(1, 61), b, label=label, color=color, ls=ls)
+ax.set(xlabel="step t", ylabel=r"buffer $b_t$ on a constant gradient $g = 1$",
+       title="The step on a constant gradient: γ(1 − τ)/(1 − μ), from step 1 when τ = μ")
+ax.legend(fontsize=8)
+plt.show()
+settled = {label: float(b[-1]) for label, b in curves.items()}
+print("after 60 steps:", {k: round(v, 3) for k, v in settled.items()})
+for (label, b), tau in zip(list(curves.items())[:3], (0.0, 0.5, 0.9)):
+    assert abs(float(b[-1]) - (1 - tau) / (1 - 0.9)) < 0.02 * (1 - tau) / (1 - 0.9), label
+assert torch.allclose(curves["τ = μ = 0.9, torch's start b₁ = g₁"], ones, rtol=1e-14)
+assert abs(float(curves["τ = μ = 0.9, zero start"][0]) - 0.1) < 1e-15   # biased to 0 at first
+
+# %% [markdown]
+# Damped and undamped momentum are therefore different learning rates: at $\mu = 0.9$ the
+# default buffer ends ten times larger than the averaged one (the first and third curves).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Nesterov's momentum, and torch's `nesterov=True`
 #
 # Nesterov (1983) evaluates the gradient not where the parameters are but where the velocity is
-# about to carry them. In Sutskever et al.'s form:
+# about to carry them. In Sutskever et al.'s form, at a constant rate:
 #
 # $$
-# v_{t+1} = \mu v_t - \alpha\, \nabla f(w_t + \mu v_t), \qquad w_{t+1} = w_t + v_{t+1}. \tag{4.8}
+# v_t = \mu v_{t-1} - \gamma\, \nabla f(\theta_{t-1} + \mu v_{t-1}), \qquad \theta_t = \theta_{t-1} + v_t. \tag{4.10}
 # $$
 #
-# A framework cannot easily do this: `loss.backward()` gives the gradient at the parameters, not at a
-# look-ahead point. So PyTorch changes variables and stores the look-ahead point itself,
-# $u_t = w_t + \mu v_t$. Then
-# $u_{t+1} = w_{t+1} + \mu v_{t+1} = (u_t - \mu v_t) + (1+\mu)\,v_{t+1}$, and substituting
-# $v_{t+1} = \mu v_t - \alpha \nabla f(u_t)$:
+# `loss.backward()` gives the gradient at the parameters, not at a look-ahead point, so PyTorch
+# changes variables and stores the look-ahead point itself, $u_t = \theta_t + \mu v_t$. Then
+# $u_t = (u_{t-1} - \mu v_{t-1}) + (1+\mu)\,v_t$, and substituting $v_t$ from (4.10):
 #
 # $$
-# u_{t+1} = u_t - \alpha\nabla f(u_t) + \mu\, v_{t+1}
-# = u_t - \alpha\left(\nabla f(u_t) + \mu\, b_{t+1}\right), \qquad b = -v/\alpha, \tag{4.9}
+# u_t = u_{t-1} - \gamma\nabla f(u_{t-1}) + \mu\, v_t
+# = u_{t-1} - \gamma\left(\nabla f(u_{t-1}) + \mu\, b_t\right), \qquad b_t = -v_t/\gamma, \tag{4.11}
 # $$
 #
 # which is (4.2)–(4.3) with `nesterov=True`: the buffer obeys the ordinary recurrence, and the
-# step adds the fresh gradient to $\mu$ times the buffer. Since $v_0 = 0$, $u_0 = w_0$: both runs
-# start from the same point. But torch's parameters *are* the look-ahead point $u_t$, not $w_t$.
+# step adds the fresh gradient to $\mu$ times the buffer. Since $v_0 = 0$, both start at
+# $\theta_0$; but torch's parameters *are* the look-ahead points $u_t$, not $\theta_t$. Checked on
+# chapter 02's valley, $f = \tfrac12(0.001\,\theta_1^2 + \theta_2^2)$:
 
 # %%
-def nesterov_lookahead(objective, w0, lr, mu, steps):
-    """(4.8), typed out: the iterates w_t and velocities v_t, each of shape (steps + 1, dim)."""
-    w = torch.as_tensor(w0, dtype=torch.float64)
-    v = torch.zeros_like(w)
-    ws, vs = [w], [v]
+from course_utils.objectives import Quadratic, optimize
+
+valley, theta0 = Quadratic([0.001, 1.0]), [-10.0, 1.0]
+
+
+def nesterov_lookahead(objective, theta0, lr, mu, steps):
+    """(4.10), typed out: the iterates θ_t and velocities v_t, each (steps + 1, dim)."""
+    theta = torch.as_tensor(theta0, **f64)
+    v = torch.zeros_like(theta)
+    thetas, vs = [theta], [v]
     for _ in range(steps):
-        v = mu * v - lr * objective.grad(w + mu * v)
-        w = w + v
-        ws.append(w)
+        v = mu * v - lr * objective.grad(theta + mu * v)
+        theta = theta + v
+        thetas.append(theta)
         vs.append(v)
-    return torch.stack(ws), torch.stack(vs)
+    return torch.stack(thetas), torch.stack(vs)
 
 
-w_path, v_path = nesterov_lookahead(valley, w0, 1.0, 0.9, 300)
-theta = optimize(valley, w0, lambda ps: torch.optim.SGD(ps, lr=1.0, momentum=0.9, nesterov=True), 300)
-assert torch.allclose(w_path + 0.9 * v_path, theta, rtol=1e-12, atol=1e-13)    # (4.9): θ_t = u_t
-assert not torch.allclose(w_path, theta, rtol=1e-3, atol=0.0)
-print("torch's nesterov=True iterates are the look-ahead points w_t + μ v_t of (4.8), to 1e-12")
+theta_path, v_path = nesterov_lookahead(valley, theta0, 1.0, 0.9, 300)
+nesterov = lambda ps: torch.optim.SGD(ps, lr=1.0, momentum=0.9, nesterov=True)  # noqa: E731
+torch_nesterov = optimize(valley, theta0, nesterov, 300)
+assert torch.allclose(theta_path + 0.9 * v_path, torch_nesterov, rtol=1e-12, atol=1e-13)
+assert not torch.allclose(theta_path, torch_nesterov, rtol=1e-3, atol=0.0)
+print("torch's nesterov=True iterates are the look-ahead points θ_t + μ v_t of (4.10), "
+      "to 1e-12")
+
+# %% [markdown]
+# **What the look-ahead buys.** On one direction of curvature $h$, (4.10) reads
+# $\theta_t = (1-\gamma h)\big((1+\mu)\theta_{t-1} - \mu\,\theta_{t-2}\big)$, and $u_t$, a
+# combination of two $\theta$'s, obeys the same recurrence. Its characteristic polynomial,
+# beside the heavy ball's (whose roots are chapter 03's (3.4)):
+#
+# $$
+# \sigma^2 - (1+\mu)(1-\gamma h)\,\sigma + \mu(1-\gamma h) = 0
+# \qquad\text{versus}\qquad \sigma^2 - (1+\mu-\gamma h)\,\sigma + \mu = 0 . \tag{4.12}
+# $$
+#
+# Two consequences. Where the roots are complex, their modulus is the square root of their
+# product: $\sqrt{\mu(1-\gamma h)}$ against the heavy ball's $\sqrt\mu$, so Nesterov damps
+# oscillating directions faster. And its polynomial at $\sigma = -1$ is
+# $1 + (1+2\mu)(1-\gamma h)$, positive only while $\gamma h < (2+2\mu)/(1+2\mu)$: a far shorter
+# stability limit than the heavy ball's $2 + 2\mu$. To measure, fit $a, c$ in
+# $x_t = a\,x_{t-1} - c\,x_{t-2}$ to torch's iterates on $f(\theta) = \tfrac h2\theta^2$
+# ($\gamma = 1$, $\mu = 0.9$) by least squares; the roots of the fitted polynomial give the rate.
+
+# %%
+from course_utils.quadratic_theory import geometric_rate, spectral_radius
+
+MU_N = 0.9
+
+
+def largest_root(a, c):
+    """max |σ| over the roots of σ² − aσ + c."""
+    companion = torch.tensor([[float(a), -float(c)], [1.0, 0.0]], **f64)
+    return float(torch.linalg.eigvals(companion).abs().max())
+
+
+def predicted(gh, nesterov, mu=MU_N):
+    """(a, c) of σ² − aσ + c in (4.12): Nesterov's polynomial, or the heavy ball's."""
+    return ((1 + mu) * (1 - gh), mu * (1 - gh)) if nesterov else (1 + mu - gh, mu)
+
+
+def iterates(gh, nesterov, steps=8):
+    make = lambda ps: torch.optim.SGD(ps, lr=1.0, momentum=MU_N, nesterov=nesterov)  # noqa
+    return optimize(Quadratic([gh]), [1.0], make, steps)[:, 0]
+
+
+def identified(gh, nesterov):
+    """(a, c) least-squares fitted to torch's iterates x_3 … x_8 (early, while the smaller
+    root still shows: later, a diverging run is one geometric sequence and fits many (a, c))."""
+    x = iterates(gh, nesterov)
+    rows = torch.stack([x[2:-1], -x[1:-2]], dim=1)
+    return torch.linalg.lstsq(rows, x[3:, None]).solution.flatten().tolist()
+
+
+limit_hb, limit_nesterov = 2 + 2 * MU_N, (2 + 2 * MU_N) / (1 + 2 * MU_N)
+points = [0.001, 0.01, 0.03, 0.1, 0.3, 0.6, 1.2, 1.5, 2.0, 3.0, 3.6]
+measured = {}
+for nesterov in (False, True):
+    measured[nesterov] = []
+    for gh in points:
+        fit, theory = identified(gh, nesterov), predicted(gh, nesterov)
+        assert max(abs(f - p) for f, p in zip(fit, theory)) < 1e-7, (gh, nesterov, fit)
+        measured[nesterov].append(largest_root(*fit))
+assert all((r < 1) == (gh < limit_nesterov) for gh, r in zip(points, measured[True]))
+assert all(r < 1 for r in measured[False])                # the heavy ball: stable to 2 + 2μ
+assert all(abs(float(spectral_radius(gh, 1.0, MU_N)) - largest_root(*predicted(gh, False)))
+           < 1e-12 for gh in points)                        # (4.12) right is chapter 03's rate
+
+grid = torch.logspace(-3, 0.6, 300, **f64).tolist()
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+for nesterov, color, label in ((False, BLUE, "heavy ball"), (True, VERMILLION, "Nesterov")):
+    ax.plot(grid, [largest_root(*predicted(gh, nesterov)) for gh in grid], color=color,
+            label=f"{label}, (4.12)")
+    ax.plot(points, measured[nesterov], "o", color=color, markersize=4,
+            label=f"{label}, fitted to torch's run")
+for limit, color in ((limit_hb, BLUE), (limit_nesterov, VERMILLION)):
+    ax.axvline(limit, color=color, lw=0.8, ls=":")
+ax.axhline(1, color=GREY, lw=0.8)
+ax.set(xscale="log", ylim=(0, 1.6), xlabel=r"$\gamma h$ (step × curvature)",
+       ylabel="contraction per step",
+       title=f"Nesterov diverges past γh = {limit_nesterov:.3f} (heavy ball: {limit_hb:.1f})")
+ax.legend(fontsize=8, loc="lower left")
+for nesterov, color, label in ((False, BLUE, "heavy ball"), (True, VERMILLION, "Nesterov")):
+    x = iterates(0.6, nesterov, steps=60)
+    rate = largest_root(*predicted(0.6, nesterov))
+    ax2.plot((x[1:] ** 2 + x[:-1] ** 2).sqrt(), color=color, label=f"{label}, torch")
+    ax2.plot([rate ** k for k in range(60)], color=color, ls="--", lw=0.8,
+             label=f"slope {rate:.3f} per step")
+ax2.set(yscale="log", xlabel="step", ylabel=r"amplitude $\sqrt{x_t^2 + x_{t-1}^2}$",
+        title="γh = 0.6: Nesterov's oscillation dies far sooner")
+ax2.legend(fontsize=8)
+plt.show()
+i = points.index(0.6)
+print(f"γh = 0.6: heavy ball {measured[False][i]:.3f} (√μ = {MU_N ** 0.5:.3f}), "
+      f"Nesterov {measured[True][i]:.3f} (√(μ(1 − γh)) = {(MU_N * 0.4) ** 0.5:.3f})")
+assert measured[True][i] < measured[False][i]
+
+# %% [markdown]
+# On shallow directions ($\gamma h \ll 1$) the two are nearly the same; on steeper ones Nesterov
+# contracts faster (at $\gamma h = 1$ both its roots are 0) until, past its limit, it diverges
+# where the heavy ball is still stable.
+# Exercise 4 races the two on the valley.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Weight decay, and the line everyone writes
 #
-# Equation (4.1) adds $\lambda\theta$ to the gradient, which is the gradient of an L2 penalty:
+# Equation (4.1) adds $\lambda\theta$ to the gradient, the gradient of an L2 penalty:
 # $\nabla\big(f(\theta) + \tfrac\lambda2\|\theta\|^2\big) = \nabla f(\theta) + \lambda\theta$. So
-# `weight_decay=λ` is the same as adding $\tfrac\lambda2\|\theta\|^2$ to the loss (same up to
-# rounding, because the sum is formed in another order):
+# `weight_decay=λ` is the same as adding $\tfrac\lambda2\|\theta\|^2$ to the loss (up to rounding,
+# since the sum is formed in another order):
 
 # %%
 def train(make_optimizer, loss_fn, steps=30):
@@ -400,255 +630,163 @@ print("weight_decay=λ equals an explicit (λ/2)‖θ‖² term in the loss, to 
 # Now the line from countless training scripts,
 # `torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=wd)`, argument by argument:
 #
-# * `net.parameters()` — every tensor of the network, in **one** parameter group: the weights
-#   *and* the biases (and normalisation scales), all decayed alike. Whether biases should be
-#   decayed is a modelling choice; the line makes it silently. Parameter groups make it explicit
-#   (next cell).
-# * `lr=lr, momentum=0.9` — (2.1) with $\alpha = $ `lr` outside the buffer; the effective step on
-#   slowly changing directions is `10 * lr` (2.3).
-# * `weight_decay=wd` — (4.1): $\lambda\theta$ joins the gradient *before* the buffer, so the decay
-#   is accelerated by momentum like everything else. With no loss at all, the decay is momentum on
-#   the quadratic $\tfrac\lambda2\|\theta\|^2$: chapter 03's rate with eigenvalue $\lambda$, about
-#   $1 - \alpha\lambda/(1-\beta)$ per step instead of $1 - \alpha\lambda$. This coupling is what
-#   AdamW's *decoupled* decay removes (chapter 05).
-# * dampening 0, `nesterov=False`, `maximize=False` — the defaults.
+# * `net.parameters()`: every tensor in **one** parameter group, so weights, biases and
+#   normalisation scales are all decayed alike. Parameter groups make that choice explicit.
+# * `lr=lr, momentum=0.9`: the rate outside the buffer; on slowly changing directions the
+#   effective step is `lr / (1 - 0.9)`, ten times `lr` (chapter 02).
+# * `weight_decay=wd`: $\lambda\theta$ joins the gradient *before* the buffer, so momentum
+#   accelerates the decay like everything else. AdamW's decoupled decay takes it out (chapter 05).
+#
+# Dampening, `nesterov` and `maximize` keep their defaults. Decaying the weights only:
 
 # %%
 net = torch.nn.Linear(64, 10, dtype=torch.float64)
 print([(name, tuple(p.shape)) for name, p in net.named_parameters()])
-grouped = lambda opt_class: lambda ps: opt_class([{"params": [ps[0]], "weight_decay": wd},   # noqa: E731
-                                                  {"params": [ps[1]], "weight_decay": 0.0}], lr=0.5, momentum=0.9)
+
+
+def grouped(opt_class):
+    return lambda ps: opt_class([{"params": [ps[0]], "weight_decay": wd},
+                                 {"params": [ps[1]], "weight_decay": 0.0}],
+                                lr=0.5, momentum=0.9)
+
+
 init_net = [net.weight.detach(), net.bias.detach()]
-result = compare_optimizers(grouped(SGD), grouped(torch.optim.SGD), cross_entropy, init_net, steps=30,
-                            rtol=1e-12, atol=0.0, names=("ours, 2 groups", "torch, 2 groups"))
+result = compare_optimizers(grouped(SGD), grouped(torch.optim.SGD), cross_entropy, init_net,
+                            steps=30, rtol=1e-12, atol=0.0,
+                            names=("ours, 2 groups", "torch, 2 groups"))
 assert result.allclose
 print("decay on weights only, via two parameter groups: ours equals torch to 1e-12")
 
-# %%
-lam_wd, alpha = 1e-2, 0.1
-shrink = {}
-for b in (0.0, 0.9):
-    theta = torch.ones(3, dtype=torch.float64, requires_grad=True)
-    opt, norms = SGD([theta], lr=alpha, momentum=b, weight_decay=lam_wd), [3**0.5]
-    for _ in range(400):
-        theta.grad = torch.zeros(3, dtype=torch.float64)            # no loss: only the decay acts
-        opt.step()
-        norms.append(float(theta.detach().norm()))
-    shrink[b] = geometric_rate(norms, 200, 400)
-    assert abs(shrink[b] - float(spectral_radius(lam_wd, alpha, b))) < 1e-4
-print(f"decay per step with no loss: β = 0: {shrink[0.0]:.5f}, β = 0.9: {shrink[0.9]:.5f}"
-      f"  → momentum decays {(1 - shrink[0.9]) / (1 - shrink[0.0]):.1f}x faster")
-assert 8 < (1 - shrink[0.9]) / (1 - shrink[0.0]) < 12
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## 5. A step decay meets momentum: PyTorch's form versus Sutskever's
-#
-# Chapter 02 wrote SGD with momentum in PyTorch's form, with the learning rate *outside* the
-# buffer. Allow the rate to change and write it next to Sutskever et al.'s (2013) form, which
-# puts it *inside* the velocity:
-#
-# $$
-# \text{PyTorch:}\quad b_t = \mu\,b_{t-1} + g_t,\quad \theta_t = \theta_{t-1} - \gamma_t\,b_t;
-# \qquad
-# \text{Sutskever:}\quad v_t = \mu\,v_{t-1} - \gamma_t\,g_t,\quad \theta_t = \theta_{t-1} + v_t. \tag{4.10}
-# $$
-#
-# Unrolled from rest, the two steps are
-#
-# $$
-# \theta_t - \theta_{t-1} = -\gamma_t\sum_{s\le t}\mu^{t-s}g_s \quad\text{(PyTorch)}, \qquad
-# \theta_t - \theta_{t-1} = -\sum_{s\le t}\mu^{t-s}\gamma_s\,g_s \quad\text{(Sutskever)}. \tag{4.11}
-# $$
-#
-# While $\gamma$ is constant they are the same (and $v_t = -\gamma\,b_t$). When $\gamma$ drops, PyTorch
-# applies the **new** rate to the whole velocity, including every gradient gathered at the old
-# rate, so the step shrinks at once; Sutskever's velocity keeps each gradient at the rate it was
-# taken with, so the step decays gradually, by $\mu$ per step. On a slope of constant gradient $g$
-# with a saturated velocity, a drop $\gamma \to \gamma'$ lets Sutskever's form travel an extra
-#
-# $$
-# \Delta = \sum_{k\ge 0}(\gamma - \gamma')\,\frac{\mu^{k+1}}{1-\mu}\,g = (\gamma - \gamma')\,\frac{\mu}{(1-\mu)^2}\,g \tag{4.12}
-# $$
-#
-# — with $\gamma = 0.1 \to 0.01$ and $\mu = 0.9$, 8.1 units, the distance of eight old-rate steps.
-# The course's `SGD` (PyTorch's form, proven equal to `torch.optim.SGD` earlier in this chapter) with the
-# course's `MultiStepLR`, against an inline Sutskever loop on $f(\theta) = \theta$:
-
-# %%
-from course_utils.lr_scheduler import MultiStepLR
-
-
-def pytorch_form(steps, milestone, rescale_buffer=False):
-    theta = torch.zeros(1, **f64, requires_grad=True)
-    opt = SGD([theta], lr=0.1, momentum=0.9)
-    sched, path = MultiStepLR(opt, milestones=[milestone], gamma=0.1), []
-    for _ in range(steps):
-        theta.grad = torch.ones(1, **f64)                   # f(θ) = θ: gradient 1 everywhere
-        old_lr = opt.param_groups[0]["lr"]
-        opt.step()
-        sched.step()
-        if rescale_buffer and opt.param_groups[0]["lr"] != old_lr:   # the fix discussed below
-            opt.state[theta]["momentum_buffer"].mul_(old_lr / opt.param_groups[0]["lr"])
-        path.append(theta.item())
-    return torch.tensor(path, **f64)
-
-# %%
-def sutskever_form(steps, milestone, mu=0.9, g=1.0):
-    theta, v, path = 0.0, 0.0, []
-    for t in range(steps):
-        v = mu * v - multi_step_lr(t, base_lr=0.1, milestones=[milestone]) * g           # (4.10), Sutskever
-        theta += v
-        path.append(theta)
-    return torch.tensor(path, **f64)
-
-
-STEPS_M, DROP = 300, 100
-torch_path, sutskever_path = pytorch_form(STEPS_M, DROP), sutskever_form(STEPS_M, DROP)
-print("first steps, PyTorch  :", [f"{x:.3f}" for x in torch_path[:3].tolist()])
-print("first steps, Sutskever:", [f"{x:.3f}" for x in sutskever_path[:3].tolist()])
-
 # %% [markdown]
-# Before the drop the two forms agree (to rounding); at the drop the PyTorch step shrinks by
-# the factor 10 at once while Sutskever's shrinks only by $\mu + (1-\mu)\gamma'/\gamma = 0.91$ (both to
-# within $3\times10^{-7}$, what is left of the velocity's warm-up after 100 steps), and by the
-# end Sutskever's has travelled the extra distance (4.12):
+# **How fast it shrinks.** With no loss at all, the decay is momentum on the quadratic
+# $\tfrac\lambda2\|\theta\|^2$, one curvature $h = \lambda$, so chapter 03 predicts its rate.
+# Usual values of $\gamma\lambda$ lie deep in the over-damped band, $\gamma\lambda < (1-\sqrt\mu)^2$,
+# where putting $\sigma = 1 - \varepsilon$ into the heavy ball's polynomial (4.12) with $h = \lambda$
+# and keeping first-order terms gives
+#
+# $$
+# \rho \approx 1 - \frac{\gamma\lambda}{1-\mu} \qquad (\gamma\lambda \ll (1-\sqrt\mu)^2): \tag{4.13}
+# $$
+#
+# momentum multiplies the decay per step by $1/(1-\mu)$, as it does every gradient. With
+# $\gamma = 0.1$ and AlexNet's $\lambda = 5\cdot 10^{-4}$, torch's SGD with a zero loss gradient:
 
 # %%
-step_p, step_s = torch.diff(torch_path, prepend=torch.zeros(1, **f64)), torch.diff(sutskever_path, prepend=torch.zeros(1, **f64))
-torch.testing.assert_close(torch_path[:DROP], sutskever_path[:DROP], rtol=1e-12, atol=0)
-shrink_p, shrink_s = float(step_p[DROP] / step_p[DROP - 1]), float(step_s[DROP] / step_s[DROP - 1])
-extra = float(torch_path[-1] - sutskever_path[-1])
-predicted_extra = (0.1 - 0.01) * 0.9 / (1 - 0.9) ** 2                                      # (4.12)
-print(f"step after the drop / step before: PyTorch {shrink_p:.3f}, Sutskever {shrink_s:.3f}")
-print(f"extra distance travelled by Sutskever's form: {extra:.4f} (4.12 predicts {predicted_extra:.4f})")
-assert abs(shrink_p - 0.1) < 1e-6 and abs(shrink_s - 0.91) < 1e-6   # off by ~3e-7: μ^100 of unsaturated velocity
-assert abs(extra - predicted_extra) < 1e-3
+LR_WD, LAMBDA, STEPS_WD = 0.1, 5e-4, 10_000
+norms, rates = {}, {}
+for mu in (0.0, 0.9):
+    theta = torch.ones(3, **f64, requires_grad=True)
+    opt, trace = torch.optim.SGD([theta], lr=LR_WD, momentum=mu, weight_decay=LAMBDA), [1.0]
+    for _ in range(STEPS_WD):
+        theta.grad = torch.zeros(3, **f64)             # no loss: only the decay acts
+        opt.step()
+        trace.append(float(theta.detach().norm()) / 3**0.5)
+    norms[mu], rates[mu] = torch.tensor(trace, **f64), geometric_rate(trace, 5000, STEPS_WD)
+    exact, approx = float(spectral_radius(LAMBDA, LR_WD, mu)), 1 - LR_WD * LAMBDA / (1 - mu)
+    assert abs(rates[mu] - exact) < 1e-7 and abs((1 - rates[mu]) / (1 - approx) - 1) < 0.01
+speedup = (1 - rates[0.9]) / (1 - rates[0.0])
+print(f"decay per step: μ = 0: 1 − {1 - rates[0.0]:.3e}, μ = 0.9: 1 − {1 - rates[0.9]:.3e}"
+      f" → {speedup:.2f}x faster; (4.13) predicts {1 / (1 - 0.9):.0f}x")
+assert abs(speedup - 10) < 0.1
 
-# %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
-window = slice(DROP - 10, DROP + 40)
-ax.plot(range(STEPS_M)[window], (-step_p[window]).tolist(), marker="o", markersize=3, label="PyTorch form: drops at once")
-ax.plot(range(STEPS_M)[window], (-step_s[window]).tolist(), marker="o", markersize=3, label="Sutskever form: decays by μ per step")
-ax.axvline(DROP, color=GREY, linestyle=":")
-ax.set(yscale="log", xlabel="step", ylabel=r"step length $|\theta_t - \theta_{t-1}|$",
-       title="The same MultiStepLR drop, two momentum forms: sudden vs gradual")
+steps_axis = torch.arange(STEPS_WD + 1, **f64)
+for mu, color in ((0.0, BLUE), (0.9, VERMILLION)):
+    ax.plot(steps_axis, norms[mu], color=color, label=f"μ = {mu}: measured")
+    ax.plot(steps_axis, (1 - LR_WD * LAMBDA / (1 - mu)) ** steps_axis, color=GREY, ls="--",
+            lw=1, zorder=3)
+ax.plot([], [], color=GREY, ls="--", label="(4.13): (1 − γλ/(1 − μ))ᵗ")
+ax.set(yscale="log", xlabel="step", ylabel=r"$\|\theta_t\| / \|\theta_0\|$",
+       title=f"Weight decay alone, γ = {LR_WD}, λ = {LAMBDA:g}: momentum shrinks "
+             f"{speedup:.1f}x faster")
 ax.legend()
 plt.show()
-
-# %% [markdown]
-# Neither form is wrong, but a recipe tuned with one does not transfer unchanged to the other.
-# Caffe and AlexNet's own update rule put the rate inside the velocity (Sutskever's form); Torch7's
-# `optim.sgd` and PyTorch put it outside. The conversion is one line: since $v_t = -\gamma_t b_t$
-# holds between changes, rescale the buffer by $\gamma_{\text{old}}/\gamma_{\text{new}}$ whenever the rate
-# changes, and PyTorch's form reproduces Sutskever's exactly (the `rescale_buffer` switch above):
-
-# %%
-fixed = pytorch_form(STEPS_M, DROP, rescale_buffer=True)
-torch.testing.assert_close(fixed, sutskever_path, rtol=1e-12, atol=1e-12)
-print("PyTorch form + buffer rescaled at the drop == Sutskever form, all 300 steps (rtol 1e-12)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pitfalls
 #
-# **1. A sign in the unrolled formula.** Summing (2.2) over steps gives the position from the
-# start, $w_{t+1} = w_0 - \alpha \sum_{k=0}^{t} \frac{1-\beta^{\,t+1-k}}{1-\beta}\, \nabla f(w_k)$.
-# Distill's *Why Momentum Really Works* prints this with a $+$ (a known erratum); the cell checks
-# which sign reproduces the iterates.
-
-# %%
-t_end = 100
-coefficients = (1 - beta ** torch.arange(t_end + 1, 0, -1, dtype=torch.float64)) / (1 - beta)   # k = 0 … t
-total = (coefficients[:, None] * grads[: t_end + 1]).sum(0)
-assert torch.allclose(mom[0] - lr * total, mom[t_end + 1], rtol=1e-12, atol=1e-12)
-assert not torch.allclose(mom[0] + lr * total, mom[t_end + 1], rtol=1e-3)
-print("w_{t+1} = w_0 − α Σ (1 − β^{t+1−k})/(1 − β) ∇f(w_k): the minus sign is right")
-
-# %% [markdown]
-# **2. Damped and undamped momentum are different learning rates.** An EMA buffer
-# (`dampening=momentum`, or the $(1-\beta)$ in Adam and in fastbook's text) steps $\alpha$ on a
-# constant gradient; PyTorch's default undamped buffer steps $\alpha/(1-\beta)$ — ten times more
-# at $\beta = 0.9$ (asserted in the dampening section). Porting a learning rate between the two
-# conventions without that factor is a tenfold error; fastbook's issue #174 is this confusion.
+# **1. Damped and undamped momentum are different learning rates.** `dampening=momentum` steps
+# $\gamma$ on a constant gradient, torch's default $\gamma/(1-\mu)$ (the dampening figure).
+# Porting a learning rate between the two SGD conventions needs that factor.
 #
-# **3. Moving hyper-parameters between forms under a schedule.** PyTorch's and Sutskever's forms
-# agree only at a constant learning rate (asserted above). Keras (as documented for
-# `tf.keras.optimizers.SGD`) and CS231n use Sutskever's form; PyTorch and Lua Torch use the
-# buffer form.
+# **2. Moving hyper-parameters between frameworks under a schedule.** Keras (as documented for
+# `tf.keras.optimizers.SGD`), Caffe and CS231n use Sutskever's form; PyTorch and Lua Torch the
+# buffer form. They agree at a constant rate and differ by (4.8) after each drop.
 #
-# **4. Nesterov with dampening.** PyTorch refuses the combination, and so does the course's SGD,
+# **3. Nesterov with dampening.** PyTorch refuses the combination, and so does the course's SGD,
 # with the same message:
 
 # %%
-for name, optimizer_class in (("torch.optim.SGD", torch.optim.SGD), ("course_utils.optim.SGD", SGD)):
+for name, optimizer_class in (("torch.optim.SGD", torch.optim.SGD),
+                              ("course_utils.optim.SGD", SGD)):
     try:
-        optimizer_class([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True)
+        optimizer_class([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9,
+                        dampening=0.1, nesterov=True)
     except ValueError as err:
         print(f"{name}: ValueError: {err}")
+    else:
+        raise AssertionError(f"{name} accepted Nesterov with dampening")
 
 # %% [markdown]
-# **5. `net.parameters()` decays the biases too.** Use parameter groups when you do not want that
-# (shown above).
+# **4. `net.parameters()` decays the biases too.** Use parameter groups when you do not want
+# that (shown above).
 #
-# **6. "Momentum damps oscillations."** Only where $\sqrt\beta < |1 - \alpha\lambda|$ on the
-# oscillating direction (measured above). With $\beta = 0.9$ and a step that gradient descent
-# already handles, momentum *prolongs* the steep direction's ringing.
-#
-# **7. Names.** $\beta$ is the *momentum coefficient* and $z$ (or $b$, or $v$) the *velocity*.
-# CS231n points out that $\mu$ behaves more like friction than like momentum: the ball keeps a
-# fraction $\beta$ of its velocity each step and loses $1-\beta$, so $\beta \to 1$ means *less*
-# damping, not more.
+# **5. Under `nesterov=True` the parameters are look-ahead points.** A paper's $\theta_t$ is
+# torch's parameter minus $\mu v_t$ (asserted in the Nesterov section); compare like with like.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# 1. Momentum steps along $z_{t+1} = \beta z_t + \nabla f(w_t)$, which unrolls to a geometric
-#    sum of every past gradient (2.2); on a constant gradient the step tends to
-#    $\alpha/(1-\beta)$ (2.3).
-# 2. The buffer amplifies agreeing gradients by $1/(1-\beta)$ and shrinks alternating ones to
-#    $1/(1+\beta)$ (2.4). On the valley that speeds the shallow coordinate up about tenfold, but it
-#    damps the steep one better than gradient descent only where $\sqrt\beta < |1-\alpha L|$.
-# 3. Heavy ball (4.4) and Sutskever (4.5) are one method; PyTorch's buffer form equals them at a
-#    constant learning rate and is the heavy ball with momentum $\beta\alpha_t/\alpha_{t-1}$
-#    under a schedule (4.6). Nesterov's look-ahead (4.8) is torch's `nesterov=True` after the
-#    change of variables $u = w + \mu v$ (4.9).
-# 4. `weight_decay` is an L2 term in the gradient, before the buffer; dampening is skipped on the
-#    first step, which makes $\tau = \mu$ an unbiased moving average (4.7). The course's `SGD`
-#    equals `torch.optim.SGD` to $10^{-12}$ in float64 for every argument.
+# 1. `torch.optim.SGD` runs (4.1)–(4.3): weight decay inside the gradient, the buffer started
+#    at $b_1 = g_1$, the rate outside the buffer. The course's `SGD` equals it to $10^{-12}$ in
+#    float64 for every argument.
+# 2. Heavy ball (4.4) and Sutskever (4.5) are one method for any schedule; PyTorch's form equals
+#    them at a constant rate and is the heavy ball with momentum $\mu\gamma_t/\gamma_{t-1}$ (4.6).
+# 3. At a drop, PyTorch's step shrinks at once; Sutskever's fades by $\mu$ per step and coasts
+#    $(\gamma-\gamma')\mu/(1-\mu)^2$ further (4.8). Rescaling the buffer converts one into the other.
+# 4. Dampening scales the steady step by $1-\tau$; torch skips it on the first step, so
+#    $\tau = \mu$ is an unbiased average from step 1 (4.9).
+# 5. `nesterov=True` is Nesterov's look-ahead (4.10) stored as parameters (4.11): it contracts
+#    oscillating directions faster, but is stable only for $\gamma h < (2+2\mu)/(1+2\mu)$ (4.12).
+# 6. `weight_decay` enters the buffer, so momentum speeds the decay to about
+#    $\gamma\lambda/(1-\mu)$ per step (4.13).
 
 # %% [markdown]
 # ## Exercises
 #
 # **1.** With dampening $\tau$, what step does momentum take on a constant gradient in the long
-# run? Derive it from (4.2), then check with `SGD(momentum=0.9, dampening=0.5)` on a linear
-# function.
+# run? Derive it from (4.2), then check with `SGD(momentum=0.9, dampening=0.5)`.
 
 # %% tags=["solution"]
-# b = μb + (1 − τ)g has the fixed point b = (1 − τ)g/(1 − μ): the step tends to α(1 − τ)/(1 − μ) · g.
-long_run = buffers(torch.ones(300, dtype=torch.float64), 0.9, dampening=0.5)[-1]
+# b = μb + (1 − τ)g has the fixed point b = (1 − τ)g/(1 − μ): the step tends to γ(1 − τ)/(1 − μ)·g.
+long_run = buffers(torch.ones(300, **f64), 0.9, dampening=0.5)[-1]
 print(f"measured {float(long_run):.6f}, predicted (1 − τ)/(1 − μ) = {(1 - 0.5) / (1 - 0.9):.6f}")
 assert abs(float(long_run) - 0.5 / 0.1) < 1e-9
 
 # %% [markdown]
 # **2.** Make the heavy ball (4.4) reproduce `torch.optim.SGD` under `StepLR` by giving it the
-# momentum $\beta_t = \beta\,\alpha_t/\alpha_{t-1}$ of (4.6). (Hint: remember the previous
-# learning rate in `state`.)
+# momentum $\mu\,\gamma_t/\gamma_{t-1}$ of (4.6). (Hint: remember the previous rate in `state`.)
 
 # %% tags=["solution"]
-def heavy_ball_rescaled(p, grad, state, lr, beta):
+def heavy_ball_rescaled(p, grad, state, lr, mu):
     previous, previous_lr = state.get("previous", p.clone()), state.get("lr", lr)
     state["previous"], state["lr"] = p.clone(), lr
-    p.add_(-lr * grad + beta * lr / previous_lr * (p - previous))     # (4.6)
+    p.add_(-lr * grad + mu * lr / previous_lr * (p - previous))     # (4.6)
 
 
-check = compare_optimizers(lambda ps: Momentum(ps, heavy_ball_rescaled, 0.5, 0.9), forms["torch"], cross_entropy,
-                           init, steps=30, make_scheduler_a=step_decay, make_scheduler_b=step_decay, rtol=1e-12, atol=0.0)
-print("heavy ball with β·α_t/α_{t−1} vs torch under StepLR:", "equal (1e-12)" if check.allclose else "DIFFERENT")
+step_decay = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.1)  # noqa
+check = compare_optimizers(lambda ps: Momentum(ps, heavy_ball_rescaled, 0.5, 0.9),
+                           forms["torch"], cross_entropy, init, steps=30,
+                           make_scheduler_a=step_decay, make_scheduler_b=step_decay,
+                           rtol=1e-12, atol=1e-14)
+print("heavy ball with μ·γ_t/γ_{t−1} vs torch under StepLR:",
+      "equal (1e-12)" if check.allclose else "DIFFERENT")
 assert check.allclose
 
 # %% [markdown]
 # **3.** You trained 20 steps in Sutskever's form and want to continue in `torch.optim.SGD`
 # without a jump. Convert the velocity into torch's `momentum_buffer` and check that the next
-# 20 steps match a run that used torch throughout. (At a constant learning rate $b = -v/\alpha$.)
+# 20 steps match a run that used torch throughout.
 
 # %% tags=["solution"]
 def steps_of(opt, params, n):
@@ -663,7 +801,7 @@ first = Momentum(mine, sutskever, 0.5, 0.9)
 steps_of(first, mine, 20)
 second = torch.optim.SGD(mine, lr=0.5, momentum=0.9)
 for p in mine:
-    second.state[p]["momentum_buffer"] = -first.state[p]["velocity"] / 0.5
+    second.state[p]["momentum_buffer"] = -first.state[p]["velocity"] / 0.5   # b = −v/γ
 steps_of(second, mine, 20)
 reference = [p.clone().requires_grad_(True) for p in init]
 steps_of(torch.optim.SGD(reference, lr=0.5, momentum=0.9), reference, 40)
@@ -672,42 +810,52 @@ for a, b in zip(mine, reference):
 print("Sutskever for 20 steps, converted, torch for 20 more = torch for 40 steps")
 
 # %% [markdown]
-# **4.** On the valley, with $\beta = 0.9$, race heavy-ball momentum against Nesterov's
-# (`nesterov=True`) to 10% of the starting distance, at $\alpha = 1$ and at $\alpha = 1.9$.
-# Explain the second race with the steep coordinate's recurrence under Nesterov,
-# $x_{t+1} = (1+\beta)(1-\alpha\lambda)\,x_t - \beta(1-\alpha\lambda)\,x_{t-1}$ (from (4.8)).
+# **4.** On the valley, with $\mu = 0.9$, race the heavy ball against Nesterov to 10% of the
+# starting distance, at $\gamma = 1$ and at $\gamma = 1.9$. Explain both races with (4.12).
 
 # %% tags=["solution"]
 from course_utils.guards import DivergenceError
 
-print(f"α = 1: heavy ball {steps_to(run(1.0, 0.9, steps=400), tol)} steps, "
-      f"Nesterov {steps_to(run(1.0, 0.9, steps=400, nesterov=True), tol)} steps")
+
+def steps_to_tenth(lr, nesterov, steps=1200):
+    make = lambda ps: torch.optim.SGD(ps, lr=lr, momentum=0.9, nesterov=nesterov)  # noqa
+    path = optimize(valley, theta0, make, steps)
+    return int((path.norm(dim=1) <= 0.1 * path[0].norm()).nonzero()[0])
+
+
+hb1, n1 = steps_to_tenth(1.0, False), steps_to_tenth(1.0, True)
+print(f"γ = 1: heavy ball {hb1} steps, Nesterov {n1} steps")
+print(f"γ = 1.9: heavy ball {steps_to_tenth(1.9, False)} steps")
 try:
-    run(1.9, 0.9, steps=1200, nesterov=True)
+    steps_to_tenth(1.9, True)
+    raise AssertionError("Nesterov at γ = 1.9 should diverge")
 except DivergenceError as err:
-    print("α = 1.9, Nesterov:", str(err).split(":")[0])
-# The recurrence's characteristic polynomial is positive at σ = −1 only if 1 + (1 + 2β)(1 − αλ) > 0,
-# i.e. αλ < (2 + 2β)/(1 + 2β) = 1.357 for β = 0.9: Nesterov's stable steps are far shorter than
-# the heavy ball's 2 + 2β = 3.8. At αL = 1.9 its larger root is:
-c = 1 - 1.9
-roots = torch.linalg.eigvals(torch.tensor([[(1 + 0.9) * c, -0.9 * c], [1.0, 0.0]], dtype=torch.float64))
-print(f"|σ|max = {roots.abs().max():.3f} > 1")
-assert roots.abs().max() > 1 and (2 + 2 * 0.9) / (1 + 2 * 0.9) < 1.9
+    print("γ = 1.9, Nesterov:", str(err).split(":")[0])
+# The shallow direction (γh = 0.001 or 0.0019) sets the pace: there the two polynomials of
+# (4.12) have nearly the same root, so the first race is close. The steep direction has
+# γh = 1.9 > (2 + 2μ)/(1 + 2μ) = 1.357 in the second: Nesterov's largest root exceeds 1.
+radius_19 = largest_root(*predicted(1.9, True))
+print(f"Nesterov's |σ|max at γh = 1.9: {radius_19:.3f}")
+assert abs(hb1 - n1) <= 0.2 * hb1 and radius_19 > 1 and limit_nesterov < 1.9
 
 # %% [markdown]
 # ## References
 #
 # * B. T. Polyak, *Some methods of speeding up the convergence of iteration methods*, USSR
-#   Computational Mathematics and Mathematical Physics 4(5), 1964 — the heavy-ball method (4.4).
+#   Computational Mathematics and Mathematical Physics 4(5), 1964: the heavy ball (4.4).
 # * Y. Nesterov, *A method of solving a convex programming problem with convergence rate
-#   O(1/k²)*, Soviet Mathematics Doklady 27, 1983 — the look-ahead gradient (4.8).
-# * I. Sutskever, J. Martens, G. Dahl, G. Hinton, *On the importance of initialization and momentum
-#   in deep learning*, ICML 2013 — the velocity form (4.5) and Nesterov written as (4.8).
-# * G. Goh, *Why Momentum Really Works*, Distill, 2017 — the quadratic analysis of chapter 03;
-#   errata on the unrolled sign and the √β rate are noted here and there.
-# * PyTorch documentation, [`torch.optim.SGD`](https://pytorch.org/docs/stable/generated/torch.optim.SGD.html)
-#   (algorithm box and the note on Sutskever's form; pytorch/pytorch issue #1099), and Lua Torch's
+#   O(1/k²)*, Soviet Mathematics Doklady 27, 1983: the look-ahead gradient (4.10).
+# * I. Sutskever, J. Martens, G. Dahl, G. Hinton, *On the importance of initialization and
+#   momentum in deep learning*, ICML 2013: the velocity form (4.5) and Nesterov as (4.10).
+# * A. Krizhevsky, I. Sutskever, G. Hinton, *ImageNet classification with deep convolutional
+#   neural networks*, NeurIPS 2012: the rate inside the velocity, and $\lambda = 5\cdot10^{-4}$.
+# * P. Goyal et al., *Accurate, large minibatch SGD: training ImageNet in 1 hour*, 2017:
+#   "momentum correction" when the rate changes; Detectron's `SOLVER.SCALE_MOMENTUM` applies it.
+# * PyTorch documentation, [`torch.optim.SGD`](https://pytorch.org/docs/stable/generated/torch.optim.SGD.html):
+#   the algorithm box and the note on Sutskever's form (pytorch/pytorch issue #1099, pull
+#   request #1196; the skipped first dampening, pull request #152833); Lua Torch's
 #   `optim/sgd.lua`, which set the $b_1 = g_1$ convention.
-# * CS231n, *Neural Networks Part 3* (Sutskever-form momentum and Nesterov's look-ahead);
-#   D2L, *Momentum* (the leaky-average view); fastbook chapter 16 and issue #174 (damped vs
-#   undamped).
+# * Keras, `tf.keras.optimizers.SGD`; Caffe, *Solver* tutorial; CS231n, *Neural Networks
+#   Part 3*: Sutskever's form and Nesterov's look-ahead.
+# * I. Loshchilov, F. Hutter, *Decoupled weight decay regularization*, ICLR 2019: why L2 in the
+#   buffer is not decoupled decay (chapter 05).
