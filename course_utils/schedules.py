@@ -1,6 +1,6 @@
 """Learning-rate schedules as pure functions of the step.
 
-Chapter: 07_schedule_zoo, 08_torch_schedulers, 09_reduce_lr_on_plateau
+Chapter: 06_lr_decay, 07_schedule_zoo, 08_torch_schedulers, 09_reduce_lr_on_plateau
 
 A *schedule* here is a function ``step -> lr`` with no state: call it with any step, in
 any order, as often as you like, and get the same number. Every schedule has one
@@ -60,13 +60,13 @@ __all__ = [
 def constant_lr(step, *, base_lr, factor=1.0 / 3, total_iters=5):
     """Constant factor for ``total_iters`` steps, then the base lr (``ConstantLR``).
 
-        η_e = η_0 · f      if e < T                                   (5.1a)
-        η_e = η_0          if e ≥ T                                   (5.1b)
+        η_e = η_0 · f      if e < T                                   (7.1)
+        η_e = η_0          if e ≥ T                                   (7.1)
 
     f = ``factor``, T = ``total_iters``. Written as torch writes it, one product with a
     0/1 switch, so the value is bitwise torch's closed form.
     """
-    return base_lr * (factor + (step >= total_iters) * (1 - factor))  # (5.1a) / (5.1b)
+    return base_lr * (factor + (step >= total_iters) * (1 - factor))  # (7.1)
 
 
 def step_lr(step, *, base_lr, step_size, gamma=0.1):
@@ -119,13 +119,13 @@ def cosine_annealing_lr(step, *, base_lr, T_max, eta_min=0.0):
 def linear_lr(step, *, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
     """Linear ramp of the factor from ``start_factor`` to ``end_factor`` (``LinearLR``).
 
-        η_e = η_0 · (s + (f − s) · min(e, T) / T)                       (7.7)
+        η_e = η_0 · (f₀ + (f_T − f₀) · min(e, T) / T)                   (7.7)
 
-    s = ``start_factor``, f = ``end_factor``, T = ``total_iters``. With ``end_factor=1`` and
+    f₀ = ``start_factor``, f_T = ``end_factor``, T = ``total_iters``. With ``end_factor=1`` and
     ``start_factor < 1`` this is a linear warm-up; with ``start_factor > end_factor`` it
     is a linear decay.
     """
-    # (f − s) · min(e, T) is divided by T last, as torch does: other orders round differently
+    # (f_T − f₀) · min(e, T) is divided by T last, as torch does: other orders round differently
     slope = end_factor - start_factor
     return base_lr * (start_factor + slope * min(total_iters, step) / total_iters)  # (7.7)
 
@@ -133,53 +133,53 @@ def linear_lr(step, *, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iter
 def linear_warmup_lr(step, *, base_lr, warmup_steps, start_factor=0.0):
     """Linear warm-up from ``start_factor · base_lr`` to ``base_lr`` in ``warmup_steps`` steps.
 
-        η_e = η_0 · (s + (1 − s) · e / W)     if e < W                   (5.8a)
-        η_e = η_0                            if e ≥ W                   (5.8b)
+        η_e = η_0 · (f₀ + (1 − f₀) · e / W)   if e < W                   (7.8)
+        η_e = η_0                            if e ≥ W                   (7.8)
 
     This is (7.7) with ``end_factor=1``, except that it returns ``base_lr`` itself from
-    step W on (``s + (1 − s)`` is not always exactly 1 in floating point) and accepts
+    step W on (``f₀ + (1 − f₀)`` is not always exactly 1 in floating point) and accepts
     ``start_factor=0`` and ``warmup_steps=0``, which ``torch.optim.lr_scheduler.LinearLR``
     rejects because its recursive form divides by the previous factor.
     """
     if step >= warmup_steps:
-        return base_lr  # (5.8b)
+        return base_lr  # (7.8), e ≥ W
     return linear_lr(step, base_lr=base_lr, start_factor=start_factor, end_factor=1.0,
-                     total_iters=warmup_steps)  # (5.8a)
+                     total_iters=warmup_steps)  # (7.8), e < W
 
 
 def warm_restart_position(step, *, T_0, T_mult=1):
     """Where ``step`` falls among the warm-restart periods: ``(T_cur, T_i)``.
 
-        T_i = T_0 · T_mult^n,   S_n = T_0 (T_mult^n − 1) / (T_mult − 1)   (5.9a)
-        n   = the largest integer with S_n ≤ e,   T_cur = e − S_n         (5.9b)
+        T_n = T_0 · T_mult^n,   S_n = T_0 (T_mult^n − 1) / (T_mult − 1)   (7.9)
+        n   = the largest integer with S_n ≤ e,   T_cur = e − S_n         (7.9)
 
     (for ``T_mult = 1``, S_n = n T_0 and T_cur = e mod T_0). The period n is found by
     exact integer comparisons, not by a floating-point logarithm; fractional steps work.
     """
     if step < T_0:
-        return step, T_0  # (5.9b) with n = 0
+        return step, T_0  # (7.9) with n = 0
     if T_mult == 1:
-        return step % T_0, T_0  # (5.9b) with equal periods
+        return step % T_0, T_0  # (7.9) with equal periods
     start, T_i = 0, T_0
-    while step >= start + T_i:  # (5.9b) advance S_n and T_i until S_n ≤ e < S_n + T_i
+    while step >= start + T_i:  # (7.9) advance S_n and T_i until S_n ≤ e < S_n + T_i
         start += T_i
-        T_i *= T_mult  # (5.9a)
+        T_i *= T_mult  # (7.9)
     return step - start, T_i
 
 
 def cosine_annealing_warm_restarts_lr(step, *, base_lr, T_0, T_mult=1, eta_min=0.0):
     """Cosine annealing restarted at the end of each period (``CosineAnnealingWarmRestarts``).
 
-        η_e = η_min + (η_0 − η_min) · (1 + cos(π T_cur / T_i)) / 2       (5.9c)
+        η_e = η_min + (η_0 − η_min) · (1 + cos(π T_cur / T_i)) / 2   (7.6) at (T_cur, T_i)
 
-    with ``(T_cur, T_i) = warm_restart_position(step, T_0=T_0, T_mult=T_mult)``, (5.9a)–(5.9b).
+    with ``(T_cur, T_i) = warm_restart_position(step, T_0=T_0, T_mult=T_mult)``, (7.9).
     This is the *correct* position: torch's ``step(epoch)`` finds the period with
     ``math.log`` and misses some restarts (e.g. ``T_0=1, T_mult=3``, step 121); the
     class ``ExactWarmRestarts`` steps with this position instead.
     """
     T_cur, T_i = warm_restart_position(step, T_0=T_0, T_mult=T_mult)
-    # (5.9c) is (7.6) evaluated on (T_cur, T_i)
-    return cosine_annealing_lr(T_cur, base_lr=base_lr, T_max=T_i, eta_min=eta_min)  # (5.9c)
+    # (7.6) evaluated on (T_cur, T_i)
+    return cosine_annealing_lr(T_cur, base_lr=base_lr, T_max=T_i, eta_min=eta_min)  # (7.6)
 
 
 _WSD_SHAPES = {
@@ -193,33 +193,33 @@ def warmup_stable_decay_lr(step, *, base_lr, warmup_steps, stable_steps, decay_s
                            eta_min=0.0, decay="linear", start_factor=0.0):
     """Warmup–stable–decay ("trapezoid") schedule; not in ``torch.optim.lr_scheduler``.
 
-        η_e = (5.8a)                              if e < W                (5.14a)
-        η_e = η_0                                 if W ≤ e < W + S        (5.14b)
-        η_e = η_min + (η_0 − η_min) · φ(s),  s = (e − W − S) / D
-                                                  if W + S ≤ e < W + S + D (5.14c)
-        η_e = η_min                               if e ≥ W + S + D        (5.14d)
+        η_e = the warm-up (7.8)                   if e < W                (7.8)
+        η_e = η_0                                 if W ≤ e < W + H        (7.14)
+        η_e = η_min + (η_0 − η_min) · φ(ρ),  ρ = (e − W − H) / D
+                                                  if W + H ≤ e < W + H + D (7.14)
+        η_e = η_min                               if e ≥ W + H + D        (7.14)
 
-    W, S, D = ``warmup_steps``, ``stable_steps``, ``decay_steps``; φ(s) is ``1 − s``
-    (``decay='linear'``), ``(1 + cos πs)/2`` (``'cosine'``) or ``1 − √s`` (``'1-sqrt'``).
+    W, H, D = ``warmup_steps``, ``stable_steps``, ``decay_steps``; φ(ρ) is ``1 − ρ``
+    (``decay='linear'``), ``(1 + cos πρ)/2`` (``'cosine'``) or ``1 − √ρ`` (``'1-sqrt'``).
     Built from ``SequentialLR`` parts it would be LinearLR → ConstantLR(factor=1) → LinearLR.
     """
     if decay not in _WSD_SHAPES:
         raise ValueError(f"decay must be one of {sorted(_WSD_SHAPES)}, but got {decay!r}")
     if step < warmup_steps:
         return linear_warmup_lr(step, base_lr=base_lr, warmup_steps=warmup_steps,
-                                start_factor=start_factor)  # (5.14a)
+                                start_factor=start_factor)  # (7.8)
     t = step - warmup_steps - stable_steps
     if t < 0:
-        return base_lr  # (5.14b)
+        return base_lr  # (7.14), stable
     if t >= decay_steps:
-        return eta_min  # (5.14d)
-    return eta_min + (base_lr - eta_min) * _WSD_SHAPES[decay](t / decay_steps)  # (5.14c)
+        return eta_min  # (7.14), after the decay
+    return eta_min + (base_lr - eta_min) * _WSD_SHAPES[decay](t / decay_steps)  # (7.14)
 
 
 def join_schedules(schedules, boundaries):
     """Run ``schedules[k]`` between ``boundaries[k-1]`` and ``boundaries[k]``, restarted at 0.
 
-        k(e) = #{b ∈ B : b ≤ e},   η_e = f_k(e − B_{k−1})   (B_{−1} = 0)    (7.15)
+        k(e) = #{b ∈ B : b ≤ e},   η_e = η^(k)(e − B_{k−1})   (B_{−1} = 0)   (7.15)
 
     The returned function is as pure as its parts. This is what ``SequentialLR`` does
     (it switches at ``last_epoch == milestone`` and restarts the next scheduler at

@@ -113,7 +113,7 @@ def test_closed_forms_equal_torch_step_epoch_bitwise(f, spec):
 
 @pytest.mark.parametrize("f,spec", CLOSED_FORMS, ids=IDS)
 def test_closed_forms_agree_with_torch_recursive_form(f, spec):
-    """``scheduler.step()`` multiplies ratios of (5.x); rounding differs by ~1e-16 only."""
+    """``scheduler.step()`` multiplies ratios of (7.1)–(7.15); rounding differs by ~1e-16 only."""
     trace, error = run(torch_sched, spec, lrs=(BASE,), steps=len(EPOCHS) - 1)
     assert error is None
     for e, step in zip(EPOCHS, trace, strict=True):
@@ -196,11 +196,11 @@ def test_warmup_stable_decay(decay):
     f = partial(S.warmup_stable_decay_lr, base_lr=BASE, warmup_steps=W, stable_steps=St,
                 decay_steps=D, eta_min=eta_min, decay=decay)
     values = [f(e) for e in range(W + St + D + 5)]
-    assert values[:W] == [S.linear_warmup_lr(e, base_lr=BASE, warmup_steps=W) for e in range(W)]  # (5.14a)
-    assert values[W:W + St + 1] == [BASE] * (St + 1)  # (5.14b), and s = 0 starts at base
+    assert values[:W] == [S.linear_warmup_lr(e, base_lr=BASE, warmup_steps=W) for e in range(W)]  # (7.8)
+    assert values[W:W + St + 1] == [BASE] * (St + 1)  # (7.14), and ρ = 0 starts at base
     decaying = values[W + St:W + St + D + 1]
-    assert all(a > b for a, b in itertools.pairwise(decaying))  # (5.14c) strictly decreasing
-    assert values[W + St + D:] == [eta_min] * 5  # (5.14d)
+    assert all(a > b for a, b in itertools.pairwise(decaying))  # (7.14) strictly decreasing
+    assert values[W + St + D:] == [eta_min] * 5  # (7.14), after the decay
     half = {"linear": 0.5, "cosine": 0.5, "1-sqrt": 1 - math.sqrt(0.5)}[decay]
     assert math.isclose(f(W + St + D // 2), eta_min + (BASE - eta_min) * half)
 
