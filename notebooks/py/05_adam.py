@@ -22,7 +22,7 @@
 # different results. On real, noisy data, tuned, it is measured against plain SGD and momentum.*
 #
 # **Prerequisites:** chapter 04 (momentum, torch's buffer and its dampening convention).
-# **Runtime:** about 25 s on a laptop CPU.
+# **Runtime:** about 30 s on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. derive the mean of an exponential moving average started at zero, $\mathbb E[m_t] = (1-\beta^t)\,\mathbb E[g]$,
@@ -617,8 +617,8 @@ for opt, (history, val_acc) in live.items():
     jump[opt] = max(abs(b - a) for a, b in zip(late, late[1:]))
     print(f"{names[opt]:19s} epoch {EPOCHS}: mini-batch loss "
           f"{last_epoch[opt].mean():.3f} ± {last_epoch[opt].std():.3f} (mean ± std); "
-          f"validation accuracy "
-          f"{val_acc[history.steps]:.2%}, largest jump between checks {jump[opt]:.2%}")
+          f"validation accuracy {val_acc[history.steps]:.2%}, "
+          f"largest jump between checks {100 * jump[opt]:.2f} points")
     assert recorded[opt]["config"]["lr"] == tuned[opt]["best_lr"]
     torch.testing.assert_close(history.epoch_loss, recorded[opt]["epoch_loss"][:EPOCHS],
                                rtol=1e-3, atol=0)           # the records' first epochs
