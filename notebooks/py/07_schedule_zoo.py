@@ -16,25 +16,28 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 07 · The schedule zoo
 #
-# *No constant learning rate is both fast and precise on a noisy problem. Shrinking it over
-# time is, provided it shrinks at the right speed: this chapter measures the dilemma, derives
-# every standard schedule, states the Robbins–Monro conditions that separate schedules that
-# converge from schedules that stall, and shows how a step decay meets momentum.*
+# *Every learning-rate schedule torch offers is a line or two of algebra. This chapter derives
+# each one from what it is meant to do, writes it as a pure function of the step, draws the
+# whole zoo on a linear and a logarithmic scale, and runs every member on the noisy quadratic
+# of chapter 06 to see where it lands.*
 #
-# **Prerequisites:** chapter 01 (the noise floor (1.7)), chapter 04 (SGD with momentum in
-# PyTorch's form, (4.2)–(4.3)).
-# **Runtime:** about 15 s on a laptop CPU.
+# **Prerequisites:** chapter 06 (why decay at all; the noisy quadratic (6.1) and the floor
+# (1.7) that a constant rate hovers at).
+# **Runtime:** about 10 s on a laptop CPU.
 #
 # **After this chapter you can**
-# 1. show by measurement that a constant learning rate trades speed for precision, and that a
-#    decaying one gets both;
-# 2. derive the closed form of every standard schedule (step, exponential, polynomial, cosine,
+# 1. derive the closed form of every standard schedule (step, exponential, polynomial, cosine,
 #    linear, warm-up, warm restarts, cyclic, one-cycle, warmup–stable–decay) and read its
 #    arguments off a plot;
-# 3. state the Robbins–Monro conditions and predict from them whether a schedule converges,
-#    stalls at a finite distance, or hovers;
-# 4. explain where "×0.1 every 30 epochs" comes from and what each drop buys;
-# 5. predict how a step decay acts on momentum in PyTorch's form and in Sutskever's.
+# 2. read a schedule on a log scale: how many decades it falls, and where it spends its steps;
+# 3. write any schedule as a pure function of the step with `course_utils.schedules`, and
+#    join schedules into one;
+# 4. predict where a schedule lands on a noisy problem from the rates of its last steps.
+#
+# **Notation.** The learning rate is $\eta_e$, the schedule literature's letter (chapter 06's
+# $\alpha_t$, torch's `lr`); $e$ counts scheduler steps, $\eta_0$ is the base rate, $T$ the
+# number of steps over which a schedule changes, $\rho \in [0, 1]$ the fraction of a phase
+# already done, $\gamma$ a decay factor and $\beta$ the momentum coefficient.
 
 # %% tags=["colab"]
 # On Colab: fetch the course and its companion package. Anywhere else this cell does nothing.
@@ -50,28 +53,37 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
+from functools import partial
 
 import matplotlib.pyplot as plt
 import torch
 
+from course_utils.cyclic_schedules import (cyclic_lr, cyclic_momentum, one_cycle_lr,
+                                           one_cycle_momentum)
 from course_utils.device import setup
-from course_utils.plotting import GREY, VERMILLION, plot_lr_schedule
+from course_utils.plotting import GREY, PALETTE, VERMILLION, plot_lr_schedule
+from course_utils.schedules import (constant_lr, cosine_annealing_lr,
+                                    cosine_annealing_warm_restarts_lr, exponential_lr,
+                                    join_schedules, linear_lr, linear_warmup_lr, multi_step_lr,
+                                    polynomial_lr, step_lr, warm_restart_position,
+                                    warmup_stable_decay_lr)
+from course_utils.verify import show_source
 
 device = setup(seed=0)
 f64 = dict(dtype=torch.float64)
 
-# %% [markdown]
-# Every experiment here is a small quadratic with simulated gradient noise, run in float64 on
-# the CPU whatever device you have, so that each printed digit is the same on every machine.
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. A schedule is a function of the step
+#
+# A schedule is a function $\eta_e$ of the step counter $e$. Torch calls $e$ `last_epoch`, but it
+# counts scheduler steps, per epoch or per batch, whichever you step. The course writes each
+# schedule as a pure function in `course_utils.schedules` with one signature: the step first,
+# torch's arguments by keyword. So `partial(step_lr, base_lr=0.1, step_size=30)` is a schedule,
+# a function of the step alone, equal to the closed form of torch's class of the same name
+# (chapter 08 proves each). $\eta_0$ is the base rate, the one you gave the optimizer.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 2. The schedule zoo, derived
-#
-# A schedule is a function $\eta_e$ of the step counter $e$ (torch calls it `last_epoch`, and it
-# counts scheduler steps, whether you step per epoch or per batch). The course writes each one
-# as a pure function in `course_utils.schedules`, with torch's argument names, equal to the
-# closed form of the torch class of the same name. Here is each derived in a line or two;
-# $\eta_0$ is the base learning rate, the one you gave the optimizer.
+# ## 2. Held, stepped and geometric
 #
 # **Hold, then release** (`ConstantLR`). Keep a fraction $f$ of the rate for the first $T$ steps:
 #
@@ -79,58 +91,96 @@ f64 = dict(dtype=torch.float64)
 # \eta_e = \begin{cases} f\,\eta_0 & e < T \\ \eta_0 & e \ge T \end{cases} \tag{7.1}
 # $$
 #
-# **Step decay** (`StepLR`). Multiply by $\gamma$ each time $e$ reaches a multiple of the step size
-# $s$. Up to step $e$ that has happened $\lfloor e/s \rfloor$ times, so
+# **Step decay** (`StepLR`). Multiply by $\gamma$ each time $e$ reaches a multiple of the step
+# size $s$; up to step $e$ that has happened $\lfloor e/s \rfloor$ times:
 #
 # $$
 # \eta_e = \eta_0\,\gamma^{\lfloor e/s \rfloor}. \tag{7.2}
 # $$
 #
-# **Multi-step decay** (`MultiStepLR`). The same with arbitrary milestones $M$: count those already
+# **Multi-step decay** (`MultiStepLR`). The same at arbitrary milestones $M$: count those already
 # passed, $k(e) = \#\{m \in M : m \le e\}$,
 #
 # $$
 # \eta_e = \eta_0\,\gamma^{k(e)}. \tag{7.3}
 # $$
 #
-# **Exponential decay** (`ExponentialLR`). A constant ratio $\eta_e/\eta_{e-1} = \gamma$ at every step
-# gives a geometric sequence; to fall by a factor $R$ over $T$ steps, take $\gamma = R^{-1/T}$:
+# **Exponential decay** (`ExponentialLR`). A constant ratio $\eta_e/\eta_{e-1} = \gamma$ gives a
+# geometric sequence, a straight line on a log scale; to end 100 times lower after $T$ steps,
+# take $\gamma = 100^{-1/T}$:
 #
 # $$
 # \eta_e = \eta_0\,\gamma^{e}. \tag{7.4}
 # $$
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Decays that land at a horizon
 #
-# **Polynomial decay** (`PolynomialLR`). Reach zero exactly at $T$ along $(1-u)^p$, $u = e/T$, and
-# stay there; $p = 1$ is a straight line, $p > 1$ spends longer at small rates:
+# **Polynomial decay** (`PolynomialLR`). Reach zero exactly at $T$ along $(1-\rho)^p$, $\rho = e/T$,
+# and stay there; $p = 1$ is a straight line, $p > 1$ spends longer at small rates:
 #
 # $$
 # \eta_e = \eta_0\,\bigl(1 - \min(e, T)/T\bigr)^{p}. \tag{7.5}
 # $$
 #
 # **Cosine annealing** (`CosineAnnealingLR`). Ask for a smooth path from $\eta_0$ at $e = 0$ to
-# $\eta_{\min}$ at $e = T$ with zero slope at both ends (no jolt when training starts, a gentle
-# landing). Half a period of a cosine does it: $(1 + \cos\pi u)/2$ runs from 1 to 0 as $u$ runs
-# from 0 to 1, and its derivative $-\tfrac\pi2\sin\pi u$ vanishes at both ends. Rescaled,
+# $\eta_{\min}$ at $e = T$ with zero slope at both ends: no jolt when training starts, a gentle
+# landing. Half a period of a cosine does it: $(1 + \cos\pi\rho)/2$ runs from 1 to 0 as $\rho$ runs
+# from 0 to 1, and its derivative $-\tfrac\pi2\sin\pi\rho$ vanishes at both ends. Rescaled,
 #
 # $$
 # \eta_e = \eta_{\min} + (\eta_0 - \eta_{\min})\,\frac{1 + \cos(\pi e/T)}{2}. \tag{7.6}
 # $$
 #
-# By symmetry its average over the horizon is $(\eta_0 + \eta_{\min})/2$, the same as a straight
-# line's. Past $T$ the formula climbs back up, and so does torch's scheduler (chapter 08).
+# By symmetry about $\rho = \tfrac12$ its average over the horizon is $(\eta_0 + \eta_{\min})/2$, a
+# straight line's. Past $T$ the formula climbs back up, and so does torch's scheduler.
 #
-# **Linear ramp** (`LinearLR`). Interpolate the factor from $s$ to $f$ over $T$ steps, then hold:
-#
-# $$
-# \eta_e = \eta_0\,\Bigl(s + (f - s)\,\frac{\min(e, T)}{T}\Bigr). \tag{7.7}
-# $$
-#
-# **Linear warm-up** is (7.7) with $f = 1$: start at $s\,\eta_0$ (often $s = 0$) and reach $\eta_0$
-# after $W$ steps (Goyal et al. 2017 used it to make large batches trainable):
+# **Linear ramp** (`LinearLR`). Move the factor from $f_0$ to $f_T$ over $T$ steps, then hold:
 #
 # $$
-# \eta_e = \eta_0\,\bigl(s + (1 - s)\,e/W\bigr) \ \ (e < W), \qquad \eta_e = \eta_0 \ \ (e \ge W). \tag{7.8}
+# \eta_e = \eta_0\,\Bigl(f_0 + (f_T - f_0)\,\frac{\min(e, T)}{T}\Bigr). \tag{7.7}
 # $$
+#
+# **Linear warm-up** is (7.7) with $f_T = 1$: start at $f_0\,\eta_0$ (often $f_0 = 0$) and reach
+# $\eta_0$ after $W$ steps (Goyal et al. 2017 used it to make large batches trainable):
+#
+# $$
+# \eta_e = \eta_0\,\bigl(f_0 + (1 - f_0)\,e/W\bigr) \ \ (e < W), \qquad
+# \eta_e = \eta_0 \ \ (e \ge W). \tag{7.8}
+# $$
+#
+# The three decay shapes side by side, as functions of $\rho$, with the averages the derivations
+# promise ($\int_0^1(1-\rho)^p\,d\rho = 1/(p+1)$) and the slopes at the ends:
+
+# %%
+rho = torch.linspace(0, 1, 10_001, **f64)
+shapes = {"(7.6) cosine": (1 + torch.cos(math.pi * rho)) / 2,
+          "(7.5) p = 1 (linear)": 1 - rho, "(7.5) p = 2": (1 - rho) ** 2}
+promised = {"(7.6) cosine": 1 / 2, "(7.5) p = 1 (linear)": 1 / 2, "(7.5) p = 2": 1 / 3}
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for (name, y), color in zip(shapes.items(), PALETTE):
+    mean = float(torch.trapezoid(y, rho))
+    slopes = [float((y[1] - y[0]) / rho[1]), float((y[-1] - y[-2]) / rho[1])]
+    print(f"{name:<22} average {mean:.4f} (promised {promised[name]:.4f}), "
+          f"slope at ρ = 0: {slopes[0]:+.3f}, at ρ = 1: {slopes[1]:+.3f}")
+    assert abs(mean - promised[name]) < 1e-6
+    ax.plot(rho, y, color=color, label=name)
+    ax.axhline(mean, color=color, linestyle=":", linewidth=0.8)
+    if "cosine" in name:
+        assert max(abs(s) for s in slopes) < 1e-3, "zero slope at both ends"
+ax.set(xlabel="ρ = e / T", ylabel="(η − η_min) / (η₀ − η_min)",
+       title="Cosine: flat at both ends, same average as linear; p = 2 spends longer low")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# The code is the formula; here is (7.6), with its equation number in the comment:
+
+# %%
+show_source(cosine_annealing_lr)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Restarts and cycles
 #
 # **Cosine with warm restarts** (`CosineAnnealingWarmRestarts`, Loshchilov & Hutter 2017). Run
 # (7.6) over periods of growing length $T_i = T_0\,T_{\text{mult}}^{\,i}$ and jump back to $\eta_0$
@@ -141,13 +191,19 @@ f64 = dict(dtype=torch.float64)
 # \quad (T_{\text{mult}} > 1), \qquad S_n = n\,T_0 \quad (T_{\text{mult}} = 1). \tag{7.9}
 # $$
 #
-# With $n$ the last restart before $e$, $T_{\text{cur}} = e - S_n$ and $\eta_e$ is (7.6) evaluated at
-# $(T_{\text{cur}}, T_n)$.
-#
-# **Cyclical rates** (`CyclicLR`, Smith 2017). A triangle wave between $\eta_{\text{base}}$ and
-# $\eta_{\max}$, rising for $u$ steps and falling for $d$. With the cycle number
-# $c = \lfloor 1 + e/(u+d) \rfloor$, the position in the cycle $x = 1 + e/(u+d) - c \in [0, 1)$ and
-# $r = u/(u+d)$, the triangle's height is $h = x/r$ on the way up and $(x-1)/(r-1)$ on the way down:
+# With $n$ the last restart before $e$, $T_{\text{cur}} = e - S_n$, and $\eta_e$ is (7.6) evaluated at
+# $(T_{\text{cur}}, T_n)$. The course finds $n$ by walking the series with integers rather than
+# with a floating-point logarithm (chapter 08 shows the restart torch's logarithm misses):
+
+# %%
+show_source(warm_restart_position)
+
+# %% [markdown]
+# **Cyclical rates** (`CyclicLR`, Smith 2017). A triangle wave between $\eta_{\text{base}}$
+# (torch's `base_lr`, the bottom of the cycle) and $\eta_{\max}$, rising for $u$ steps and falling
+# for $d$. With the cycle number $c = \lfloor 1 + e/(u+d) \rfloor$, the position in the cycle
+# $x = 1 + e/(u+d) - c \in [0, 1)$ and $r = u/(u+d)$, the triangle's height is $h = x/r$ on the
+# way up and $(x-1)/(r-1)$ on the way down:
 #
 # $$
 # \eta_e = \eta_{\text{base}} + (\eta_{\max} - \eta_{\text{base}})\,h\,g, \tag{7.10}
@@ -157,92 +213,81 @@ f64 = dict(dtype=torch.float64)
 # cycle) or $\gamma^e$ (`exp_range`). Momentum, if cycled, runs in opposite phase:
 #
 # $$
-# \mu_e = \mu_{\max} - (\mu_{\max} - \mu_{\text{base}})\,h\,g. \tag{7.11}
+# \beta_e = \beta_{\max} - (\beta_{\max} - \beta_{\text{base}})\,h\,g. \tag{7.11}
 # $$
 #
 # **One cycle** (`OneCycleLR`, Smith & Topin 2019). One rise and one long fall over the whole
-# run: from $\eta_{\max}/\text{div}$ up to $\eta_{\max}$ during the first fraction `pct_start` of the
-# steps, then down to $\eta_{\max}/(\text{div}\cdot\text{final\_div})$, each leg a cosine interpolation
-# between its end points $a \to b$ over its own fraction $\rho \in [0, 1]$:
+# run: from $\eta_{\max}/\text{div}$ up to $\eta_{\max}$ during the first fraction `pct_start` of
+# the steps, then down to $\eta_{\max}/(\text{div}\cdot\text{final\_div})$, each leg a cosine
+# interpolation from its start $a$ to its end $b$ over the fraction $\rho$ of the leg done:
 #
 # $$
 # \eta = b + \frac{a - b}{2}\,\bigl(1 + \cos\pi\rho\bigr), \tag{7.12}
 # $$
 #
-# and momentum does the opposite, $\mu_{\max} \to \mu_{\text{base}}$ on the way up and back on the way down:
+# and momentum does the opposite, by the same interpolation:
 #
 # $$
-# \mu = (7.12) \text{ with } a \to b \text{ replaced by } \mu_{\max} \to \mu_{\text{base}} \text{ (rise)},\ \mu_{\text{base}} \to \mu_{\max} \text{ (fall)}. \tag{7.13}
+# \beta = (7.12) \text{ with } a \to b \text{ replaced by } \beta_{\max} \to \beta_{\text{base}}
+# \text{ (rise)},\ \beta_{\text{base}} \to \beta_{\max} \text{ (fall)}. \tag{7.13}
 # $$
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Warmup–stable–decay, and joined schedules
 #
 # **Warmup–stable–decay** (no torch class; Hu et al. 2024, Hägele et al. 2024). Warm up for $W$
-# steps, hold $\eta_0$ for $S$ steps, then decay over the last $D$ steps along a shape $\varphi$
-# ($1 - u$, $(1 + \cos\pi u)/2$ or $1 - \sqrt u$) to $\eta_{\min}$:
+# steps (7.8), hold $\eta_0$ for $H$ steps, then decay over the last $D$ steps along a shape
+# $\varphi$ ($1 - \rho$, $(1 + \cos\pi\rho)/2$ or $1 - \sqrt\rho$) to $\eta_{\min}$:
 #
 # $$
-# \eta_e = \eta_{\min} + (\eta_0 - \eta_{\min})\,\varphi\!\left(\frac{e - W - S}{D}\right), \quad W + S \le e < W + S + D. \tag{7.14}
+# \eta_e = \eta_{\min} + (\eta_0 - \eta_{\min})\,\varphi\!\left(\frac{e - W - H}{D}\right),
+# \quad W + H \le e < W + H + D. \tag{7.14}
 # $$
 #
-# Its appeal is that the long plateau does not commit you to a horizon: you can branch off a
-# decay from any checkpoint.
+# The long plateau does not commit you to a horizon: a decay can branch off any checkpoint.
 #
-# **Joining schedules** (`SequentialLR`). Run schedule $f_k$ between boundaries $B_{k-1}$ and $B_k$,
-# restarted at 0 each time, with $k(e) = \#\{b \in B: b \le e\}$:
+# **Joining schedules** (`SequentialLR`). Run the $k$-th schedule $\eta^{(k)}$ between boundaries
+# $B_{k-1}$ and $B_k$, restarted at 0 each time, with $k(e) = \#\{b \in B: b \le e\}$ counted as in
+# (7.3):
 #
 # $$
-# \eta_e = f_{k(e)}\bigl(e - B_{k(e)-1}\bigr), \qquad B_{-1} = 0. \tag{7.15}
+# \eta_e = \eta^{(k(e))}_{\,e - B_{k(e)-1}}, \qquad B_{-1} = 0. \tag{7.15}
 # $$
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. The gallery, on two scales
 #
-# The code is the formulas. Two of them, with their equation numbers in the comments:
+# Every schedule over 90 steps from $\eta_0 = 0.1$ (read "90 epochs", the ImageNet budget of
+# chapter 06). `zoo(lr, T)` builds each one for a base rate and a horizon $T$, so the explorer of
+# section 7 can redraw it for any $T$.
 
 # %%
-from course_utils.schedules import cosine_annealing_lr, warm_restart_position
-from course_utils.verify import show_source
-
-show_source(cosine_annealing_lr)
-show_source(warm_restart_position)
-
-# %% [markdown]
-# `warm_restart_position` walks the geometric series (7.9) with integer arithmetic rather than
-# solving for $n$ with a floating-point logarithm; chapter 08 shows the restart that torch's
-# logarithm misses.
-#
-# The gallery below draws every schedule over 90 steps from $\eta_0 = 0.1$ (read "90 epochs",
-# the classic ImageNet budget of section 4). Every function has one signature, the step first
-# and torch's arguments by keyword, so `partial(step_lr, base_lr=0.1, step_size=30)` is a
-# schedule, a function of the step alone. `zoo(lr, T)` builds each one for a base rate and a
-# horizon $T$, so the explorer further down can redraw it for any $T$.
-
-# %%
-from functools import partial
-
-from course_utils.cyclic_schedules import cyclic_lr, cyclic_momentum, one_cycle_lr, one_cycle_momentum
-from course_utils.schedules import (
-    constant_lr, cosine_annealing_warm_restarts_lr, exponential_lr, join_schedules, linear_lr,
-    linear_warmup_lr, multi_step_lr, polynomial_lr, step_lr, warmup_stable_decay_lr,
-)
-
-
 def zoo_table(lr, T):
     """Every schedule as (function, its keyword arguments), for base rate `lr` and horizon `T`."""
     warm = T // 9
     return {  # name (equation): (function, keyword arguments)
         "ConstantLR (7.1)": (constant_lr, dict(base_lr=lr, factor=1 / 3, total_iters=T // 6)),
         "StepLR (7.2)": (step_lr, dict(base_lr=lr, step_size=T // 3, gamma=0.1)),
-        "MultiStepLR (7.3)": (multi_step_lr, dict(base_lr=lr, milestones=[T // 3, 2 * T // 3, 8 * T // 9])),
+        "MultiStepLR (7.3)": (multi_step_lr, dict(
+            base_lr=lr, milestones=[T // 3, 2 * T // 3, 8 * T // 9])),
         "ExponentialLR (7.4)": (exponential_lr, dict(base_lr=lr, gamma=0.01 ** (1 / T))),
         "PolynomialLR, p = 2 (7.5)": (polynomial_lr, dict(base_lr=lr, total_iters=T, power=2.0)),
-        "CosineAnnealingLR (7.6)": (cosine_annealing_lr, dict(base_lr=lr, T_max=T, eta_min=lr / 100)),
-        "LinearLR (7.7)": (linear_lr, dict(base_lr=lr, start_factor=1.0, end_factor=0.01, total_iters=T)),
+        "CosineAnnealingLR (7.6)": (cosine_annealing_lr, dict(
+            base_lr=lr, T_max=T, eta_min=lr / 100)),
+        "LinearLR (7.7)": (linear_lr, dict(
+            base_lr=lr, start_factor=1.0, end_factor=0.01, total_iters=T)),
         "linear warm-up (7.8)": (linear_warmup_lr, dict(base_lr=lr, warmup_steps=warm)),
-        "warm restarts (7.9)": (cosine_annealing_warm_restarts_lr, dict(base_lr=lr, T_0=warm, T_mult=2)),
-        "CyclicLR (7.10)": (cyclic_lr, dict(base_lr=lr / 10, max_lr=lr, step_size_up=T // 6, mode="triangular2")),
+        "warm restarts (7.9)": (cosine_annealing_warm_restarts_lr, dict(
+            base_lr=lr, T_0=warm, T_mult=2)),
+        "CyclicLR (7.10)": (cyclic_lr, dict(
+            base_lr=lr / 10, max_lr=lr, step_size_up=T // 6, mode="triangular2")),
         "OneCycleLR (7.12)": (one_cycle_lr, dict(max_lr=lr, total_steps=T)),
         "warmup–stable–decay (7.14)": (warmup_stable_decay_lr, dict(
             base_lr=lr, warmup_steps=warm, stable_steps=T // 2, decay_steps=T - warm - T // 2)),
         "warm-up then cosine (7.15)": (join_schedules, dict(
             schedules=[partial(linear_warmup_lr, base_lr=lr, warmup_steps=warm),
-                       partial(cosine_annealing_lr, base_lr=lr, T_max=T - warm)], boundaries=[warm])),
+                       partial(cosine_annealing_lr, base_lr=lr, T_max=T - warm)],
+            boundaries=[warm])),
     }
 
 
@@ -273,15 +318,17 @@ def draw_gallery(T=90, lr=0.1):
         ax.set_ylim(0, 1.1 * lr)
         if name in momentum:
             twin = ax.twinx()
-            twin.plot(range(T), [momentum[name](e) for e in range(T)], color=VERMILLION, linewidth=1)
-            twin.set_ylabel("momentum", color=VERMILLION, fontsize=8)
+            twin.plot(range(T), [momentum[name](e) for e in range(T)], color=VERMILLION,
+                      linewidth=1)
+            twin.set_ylabel("momentum β", color=VERMILLION, fontsize=8)
     for ax in axes.flat[len(schedules):]:
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("learning rate")
-    for ax in axes[-1]:
+    for ax in axes.flat[len(schedules) - 3:len(schedules)]:          # the lowest in each column
+        ax.xaxis.set_tick_params(labelbottom=True)
         ax.set_xlabel("step (epoch)")
-    fig.suptitle("The schedule zoo: start high, end low — or cycle (orange: momentum, opposite phase)")
+    fig.suptitle("The schedule zoo: start high, end low, or cycle (orange: momentum, opposite phase)")
     return fig
 
 
@@ -289,159 +336,250 @@ draw_gallery()
 plt.show()
 
 # %% [markdown]
-# Each derivation promised a landmark you can read off the plot; the next cell checks them all
+# Each derivation promised a landmark you can read off the plot; the next cell checks them
 # against the formulas, to $10^{-12}$ relative: where the step decays fall, the cosine's midpoint,
 # end and average, the restarts at $S_n = 10, 30, 70$ of (7.9), the one-cycle peak at step
 # $\lfloor 0.3\cdot 90\rfloor - 1 = 26$ and its momentum trough there, the exponential's factor of 100.
 
 # %%
 T, lr = 90, 0.1
-at = {name: [schedule(e) for e in range(T + 1)] for name, schedule in zoo(lr, T).items()}
+at = {name.split(" (")[0]: [schedule(e) for e in range(T + 1)]
+      for name, schedule in zoo(lr, T).items()}
 close = lambda a, b: math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)  # noqa: E731
-assert close(at["StepLR (7.2)"][29], lr) and close(at["StepLR (7.2)"][30], lr * 0.1) and close(at["StepLR (7.2)"][60], lr * 0.01)
-assert close(at["MultiStepLR (7.3)"][80], lr * 0.1**3) and close(at["MultiStepLR (7.3)"][79], lr * 0.1**2)
-assert close(at["ExponentialLR (7.4)"][T], lr / 100) and at["PolynomialLR, p = 2 (7.5)"][T] == 0.0
-assert close(at["CosineAnnealingLR (7.6)"][T // 2], (lr + lr / 100) / 2) and close(at["CosineAnnealingLR (7.6)"][T], lr / 100)
-assert close(sum(at["CosineAnnealingLR (7.6)"]) / (T + 1), (lr + lr / 100) / 2)          # its average over 0..T
-restarts = [e for e in range(1, T) if at["warm restarts (7.9)"][e] > at["warm restarts (7.9)"][e - 1]]
-assert restarts == [10 * (2**n - 1) for n in (1, 2, 3)], restarts                             # (7.9)
-one_cycle = at["OneCycleLR (7.12)"]
-assert max(one_cycle) == one_cycle[26] == lr and close(one_cycle[0], lr / 25)
-one_cycle_momentum_at = built(momentum_table(T))["OneCycleLR (7.12)"]
-assert min(one_cycle_momentum_at(e) for e in range(T)) == one_cycle_momentum_at(26) == 0.85
-print("landmarks of (7.2)–(7.12) verified; warm restarts at", restarts)
+assert close(at["StepLR"][29], lr) and close(at["StepLR"][30], lr * 0.1)
+assert close(at["StepLR"][60], lr * 0.01)                                          # (7.2)
+assert close(at["MultiStepLR"][79], lr * 0.1**2) and close(at["MultiStepLR"][80], lr * 0.1**3)
+assert close(at["ExponentialLR"][T], lr / 100) and at["PolynomialLR, p = 2"][T] == 0.0
+cosine = at["CosineAnnealingLR"]
+assert close(cosine[T // 2], (lr + lr / 100) / 2) and close(cosine[T], lr / 100)   # (7.6)
+assert close(sum(cosine) / (T + 1), (lr + lr / 100) / 2)                  # its average over 0..T
+restart = at["warm restarts"]
+restarts = [e for e in range(1, T) if restart[e] > restart[e - 1]]
+assert restarts == [10 * (2**n - 1) for n in (1, 2, 3)], restarts                  # (7.9)
+one_cycle = at["OneCycleLR"]
+assert max(one_cycle) == one_cycle[26] == lr and close(one_cycle[0], lr / 25)      # (7.12)
+one_cycle_beta = built(momentum_table(T))["OneCycleLR (7.12)"]
+assert min(one_cycle_beta(e) for e in range(T)) == one_cycle_beta(26) == 0.85      # (7.13)
+print("landmarks of (7.2)–(7.13) verified; warm restarts at", restarts)
 
 # %% [markdown]
-# ### Explore
+# On a linear axis every decay looks finished once it is near the bottom, yet the last tenth of
+# a decade and the last two decades look the same. A log scale shows what the noise floor (1.7)
+# feels, since the floor is proportional to the rate: how many decades each schedule falls, and
+# how many steps it spends in each. One panel per family:
+
+# %%
+families = {"held, stepped, geometric (7.1)–(7.4)": ["ConstantLR", "StepLR", "MultiStepLR",
+                                                    "ExponentialLR"],
+            "to a horizon (7.5)–(7.8)": ["PolynomialLR, p = 2", "CosineAnnealingLR",
+                                         "LinearLR", "linear warm-up"],
+            "restarts and cycles (7.9)–(7.12)": ["warm restarts", "CyclicLR", "OneCycleLR"],
+            "WSD and joined (7.14)–(7.15)": ["warmup–stable–decay", "warm-up then cosine"]}
+fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, sharey=True)
+for ax, (family, members) in zip(axes.flat, families.items()):
+    for name, color, style in zip(members, PALETTE, ["-", "--", "-.", ":"]):
+        rates = torch.tensor(at[name][:T], **f64)               # zero has no logarithm: not drawn
+        ax.step(range(T), torch.where(rates > 0, rates, math.nan), where="post", color=color,
+                linestyle=style, label=name)
+    ax.set(yscale="log", title=family, ylim=(1e-7, 0.2))
+    ax.legend(fontsize=7, loc="lower left")
+for ax in axes[:, 0]:
+    ax.set_ylabel("learning rate (log)")
+for ax in axes[-1]:
+    ax.set_xlabel("step (epoch)")
+fig.suptitle("The zoo on a log scale: exponential is a straight line, cosine and linear plunge "
+             "at the end")
+plt.show()
+
+# %% [markdown]
+# The log scale turns each shape into a budget, printed below: decades fallen from the peak to
+# the last step, and the share of the steps spent in the top decade, above a tenth of the peak.
+# The exponential
+# spends half its steps there (it has fallen one of its two decades at $T/2$); the cosine, by
+# (7.6), until $\cos\pi\rho = 2(0.1 - 0.01)/0.99 - 1$, about four fifths; then it falls its
+# remaining decade in the last fifth.
+
+# %%
+print(f"{'schedule':<22} {'decades':>8} {'share of steps in the top decade':>33}")
+share = {}
+for name, rates in at.items():
+    peak, rates = max(rates[:T]), rates[:T]
+    share[name] = sum(r > peak / 10 * (1 + 1e-12) for r in rates) / T   # a tenth exactly: out
+    decades = math.log10(peak / rates[-1]) if rates[-1] > 0 else math.inf
+    print(f"{name:<22} {decades:>8.2f} {share[name]:>33.2f}")
+cosine_share = math.acos(2 * (0.1 - 0.01) / 0.99 - 1) / math.pi       # (7.6) solved for ρ
+assert share["ExponentialLR"] == 0.5 and share["StepLR"] == 1 / 3
+assert abs(share["CosineAnnealingLR"] - cosine_share) < 1 / T           # to within a step
+print(f"cosine: (7.6) predicts {cosine_share:.3f}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7. Where each schedule lands
 #
-# With a live kernel, pick a schedule, a base rate and a horizon: the left panel draws the
-# schedule, the right one runs it on the noisy quadratic of section 1 (200 runs, against the
-# constant base rate). Without a kernel, the gallery above shows the schedules and the table
-# below shows where each one lands.
+# Now run them. The noisy quadratic of chapter 06, $f(w) = \tfrac12(w_1^2 + 10\,w_2^2)$ with
+# gradient noise $\sigma = 1$, and SGD (6.1) for 1,000 runs at once; the floor (1.7) of a constant
+# rate is the reference, both for the rate a schedule ends at and for the rate it has *now*.
+
+# %%
+def sgd_runs(lrs, curvatures=(1.0, 10.0), sigma=1.0, w0=3.0, runs=1000, seed=0):
+    """Mean excess loss of (6.1) at steps 0..T for every row of `lrs` (schedules, steps)."""
+    lrs = torch.atleast_2d(torch.as_tensor(lrs, **f64))
+    lam = torch.as_tensor(curvatures, **f64)
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.full((lrs.shape[0], runs, lam.numel()), w0, **f64)
+    loss = [0.5 * (lam * w**2).sum(-1).mean(-1)]
+    for lr in lrs.T:
+        noise = torch.randn(w.shape, generator=gen, **f64)
+        w = w - lr[:, None, None] * (lam * w + sigma * noise)            # (6.1)
+        loss.append(0.5 * (lam * w**2).sum(-1).mean(-1))
+    return torch.stack(loss, dim=1)
+
+
+def floor_17(lr, curvatures=(1.0, 10.0), sigma=1.0):
+    """The noise floor (1.7) of a constant rate `lr` (a float or a tensor of rates)."""
+    return sum(lr * sigma**2 / (2 * (2 - lr * lam)) for lam in curvatures)
+
+
+def draw_landing(schedule, lr=0.1, steps=600, axes=None, runs=1000):
+    """A schedule of the zoo (top) and its loss on the noisy quadratic (bottom), beside the
+    floor (1.7) of the rate it has at each step; returns the rates and the loss curve."""
+    axes = plt.subplots(2, 1, figsize=(5, 5), sharex=True)[1] if axes is None else axes
+    fn = zoo(lr, steps)[schedule]
+    rates = torch.tensor([fn(e) for e in range(steps)], **f64)
+    loss = sgd_runs(rates, runs=runs)[0]
+    axes[0].step(range(steps), torch.where(rates > 0, rates, math.nan), where="post")
+    axes[0].set(yscale="log", title=schedule, ylim=(1e-7, 0.3))
+    axes[1].plot(loss, color=GREY, linewidth=2, label="loss, 1,000 runs")
+    axes[1].plot(floor_17(rates), color=VERMILLION, linestyle="--", linewidth=1,
+                 label="floor (1.7) of the current rate")
+    axes[1].set(yscale="log", xlabel="step", ylim=(1e-4, 100))
+    return rates, loss
+
+# %% [markdown]
+# With a live kernel, pick a schedule, a base rate and a horizon. Without one, the small
+# multiples after it show the lesson for four schedules.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+# (widget views carry random ids; the static figure below is the tested version of this cell)
 from course_utils.widgets import explorer, log_slider
 
+explorer(lambda schedule, lr, steps: draw_landing(schedule, lr, int(steps), runs=200),
+         schedule=list(zoo(0.1, 90)), lr=log_slider("η₀", 0.1, 0.01, 0.19), steps=(30, 600, 30))
 
-def draw_explorer(schedule, lr, steps):
-    rates = [zoo(lr, steps)[schedule](e) for e in range(steps)]
-    loss, _ = sgd_runs(torch.tensor([rates, [lr] * steps], **f64), runs=200)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
-    left.plot(rates, drawstyle="steps-post")
-    left.set(xlabel="step", ylabel="learning rate", title=schedule)
-    right.plot(loss[0], label=schedule)
-    right.plot(loss[1], label=f"constant α = {lr:.3g}", color=GREY)
-    right.set(yscale="log", xlabel="step", ylabel="mean excess loss", title="on the noisy quadratic")
-    right.legend()
-    plt.show()
-
-
-explorer(draw_explorer, schedule=list(zoo(0.1, 90)), lr=log_slider("η₀", 0.1, 0.01, 0.19), steps=(30, 600, 30))
+# %%
+picked = ["StepLR (7.2)", "CosineAnnealingLR (7.6)", "OneCycleLR (7.12)",
+          "warmup–stable–decay (7.14)"]
+fig, grid = plt.subplots(2, 4, figsize=(13, 5.5), sharex=True, sharey="row")
+landing = {name: draw_landing(name, axes=grid[:, j]) for j, name in enumerate(picked)}
+grid[1, 0].legend(fontsize=7)
+fig.suptitle("600 steps from η₀ = 0.1: the loss follows the floor of the current rate down, "
+             "until the rate falls faster than it can follow")
+plt.show()
+for name, (rates, loss) in landing.items():
+    lag = float(loss[-1]) / float(floor_17(rates[-1]))
+    print(f"{name:<28} final rate {float(rates[-1]):.1e}: loss {float(loss[-1]):.2e}, "
+          f"{lag:.1f}x the floor of that rate")
+    assert lag > 1, "a decaying rate leaves the loss above the floor of its final rate"
+step_rates, step_loss = landing["StepLR (7.2)"]
+assert abs(float(step_loss[200]) / floor_17(0.1) - 1) < 0.1, "hovers at the floor before a drop"
 
 # %% [markdown]
-# The same experiment for every schedule at once, 600 steps from $\eta_0 = 0.1$ (1,000 runs):
-# the mean excess loss at the end, and the floor (1.7) that a constant rate equal to each
-# schedule's *final* rate would have.
+# Every schedule walks the loss down the staircase or slope of its own floor (dashed) while the
+# rate changes slowly, and leaves it behind when the rate changes faster than the iterate's
+# settling time $\sim 1/(2\eta\lambda_{\min})$ (chapter 06, section 5). The same experiment for
+# the whole zoo, each final loss against the floor of the schedule's final rate:
 
 # %%
 T = 600
 schedules = zoo(0.1, T)
-zoo_loss, _ = sgd_runs(schedule_table(schedules, T))
-constant_end = chapter01_floor(0.1)
+zoo_loss = sgd_runs(torch.tensor([[s(e) for e in range(T)] for s in schedules.values()], **f64))
+final_lr = {name: schedule(T - 1) for name, schedule in schedules.items()}
 print(f"{'schedule':<28} {'final lr':>9} {'final loss':>11} {'floor at final lr':>18}")
-for (name, schedule), row in zip(schedules.items(), zoo_loss):
-    final_lr = schedule(T - 1)
-    print(f"{name:<28} {final_lr:>9.2e} {float(row[-1]):>11.2e} {chapter01_floor(final_lr):>18.2e}")
-decays = [i for i, schedule in enumerate(schedules.values()) if schedule(T - 1) < 0.01]
-assert all(zoo_loss[i, -1] < constant_end / 3 for i in decays), "every decay ends well below the constant floor"
-for name in ("ConstantLR (7.1)", "linear warm-up (7.8)"):               # these end at η₀ itself
-    assert abs(float(zoo_loss[list(schedules).index(name), -1]) / constant_end - 1) < 0.15
-to_zero = [(i, schedule(T - 1)) for i, schedule in enumerate(schedules.values()) if schedule(T - 1) < 1e-5]
-assert len(to_zero) == 3 and all(zoo_loss[i, -1] > 100 * chapter01_floor(end_lr) for i, end_lr in to_zero)
+for (name, end_lr), row in zip(final_lr.items(), zoo_loss):
+    print(f"{name:<28} {end_lr:>9.2e} {float(row[-1]):>11.2e} {floor_17(end_lr):>18.2e}")
+constant_end = floor_17(0.1)
+index = {name: i for i, name in enumerate(schedules)}
+decays = [i for i, end_lr in enumerate(final_lr.values()) if end_lr < 0.01]
+assert all(zoo_loss[i, -1] < constant_end / 3 for i in decays), "decays end below η₀'s floor"
+for name in ("ConstantLR (7.1)", "linear warm-up (7.8)"):                  # these end at η₀
+    assert abs(float(zoo_loss[index[name], -1]) / constant_end - 1) < 0.15
+to_zero = [name for name, end_lr in final_lr.items() if end_lr < 1e-5]
+print("decay to (almost) zero:", ", ".join(to_zero))
+assert len(to_zero) == 3
+assert all(zoo_loss[index[n], -1] > 100 * floor_17(final_lr[n]) for n in to_zero)
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 4.5))
+for (name, end_lr), row, k in zip(final_lr.items(), zoo_loss, range(len(final_lr))):
+    ax.scatter(floor_17(end_lr), float(row[-1]), color=PALETTE[k % len(PALETTE)],
+               marker="os^"[k // len(PALETTE)], label=name)
+span = [1e-7, 0.2]
+ax.plot(span, span, color=GREY, linestyle="--", linewidth=0.8, label="loss = floor")
+ax.set(xscale="log", yscale="log", xlabel="floor (1.7) of the final rate",
+       ylabel="final loss (1,000 runs)",
+       title="Ending low is not landing low: decays to zero end far above their final floor")
+ax.legend(fontsize=7, ncol=2)
+plt.show()
 
 # %% [markdown]
-# Every schedule that ends at a small rate ends far below the constant rate's floor of 0.076;
-# the two that end at $\eta_0$ itself (hold-and-release, warm-up alone) end on that floor, and the
-# cyclic ones land wherever their cycle happens to stop. And the ones that decay all the way to zero do not reach zero loss: the
-# last column is the floor of the *final* rate, which a run cannot reach if the rate falls faster
-# than the iterate can follow. How fast is too fast is the subject of the next section.
+# The two that end at $\eta_0$ (hold-and-release, warm-up alone) sit on the diagonal at $\eta_0$'s
+# floor; the cyclic ones land wherever their cycle stops; and the three that decay to
+# (almost) zero, named under the table, end orders of magnitude above the floor of their final
+# rate. What they reach is set by how small the rate has been *lately, and for
+# how long* (exercise 2).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pitfalls
 #
-# * **A per-epoch decay stepped per batch.** `ExponentialLR(gamma=0.95)` meant per epoch but
-#   stepped after each of 100 batches has multiplied the rate by $0.95^{100} \approx 0.006$ by the end of
-#   the first epoch, and its whole budget $\sum\alpha = 20\,\eta_0$ is spent: by (6.4) training
-#   stalls. The next cell measures it. (Chapter 08 shows the same trap with `OneCycleLR`.)
-# * **Dropping before the plateau.** A drop divides the floor by 10 only once the iterate has
-#   settled, $\sim 1/(2\alpha\lambda_{\min})$ steps (section 4); dropping earlier wastes the large
-#   rate's progress.
-# * **Porting a recipe across momentum forms.** A step decay in PyTorch acts at once; in Caffe it
-#   acted over $\sim 1/(1-\mu)$ steps (section 5).
-# * **Trusting a loss of NaN to stop itself.** Past $2/L$ the run blows up silently; guard every
-#   loop (`course_utils.guards.check_finite`), as `optimize` does.
+# * **A per-epoch decay stepped per batch.** $e$ counts scheduler steps. `ExponentialLR(gamma=0.95)`
+#   meant per epoch but stepped after each of 100 batches has multiplied the rate by
+#   $0.95^{100}$ by the end of the first epoch and spent nearly all of its $\sum\eta_e =
+#   \eta_0/(1-\gamma)$: training stalls, as chapter 06's (6.4) says. The next cell measures it.
+# * **Running past the horizon.** (7.6) has no clamp: a cosine stepped for $2T$ steps climbs back
+#   to $\eta_0$ (measured below), and `OneCycleLR` raises one step past `total_steps` (chapter 08).
 
 # %%
 gamma_per_epoch = partial(exponential_lr, base_lr=0.1, gamma=0.95)
 per_epoch = [gamma_per_epoch(epoch) for epoch in range(10)]
 per_batch = [gamma_per_epoch(batch) for batch in range(10 * 100)]
 print(f"after epoch 1: per-epoch lr {per_epoch[1]:.4f}, per-batch lr {per_batch[100]:.2e}; "
-      f"Σα per batch {sum(per_batch):.2f} = η₀/(1−γ) = {0.1 / 0.05:.2f}")
-assert per_batch[100] < per_epoch[1] / 100 and abs(sum(per_batch) - 0.1 / 0.05) < 1e-9
+      f"Σ over its 100 batches {sum(per_batch[:100]):.3f} of η₀/(1−γ) = {0.1 / 0.05:.2f}")
+assert per_batch[100] < per_epoch[1] / 100 and sum(per_batch[:100]) > 0.99 * 0.1 / 0.05
+past = cosine_annealing_lr(2 * 90, base_lr=0.1, T_max=90)
+print(f"cosine with T = 90 at step 180: {past:.3f}")
+assert math.isclose(past, 0.1)
 
 # %% [markdown]
 # ## Summary
 #
-# 1. On a noisy quadratic a constant rate is fast (large $\alpha$) or precise (small $\alpha$); a
-#    decaying rate is as fast as the large one and ends below the small one's floor — measured in
-#    section 1. Past $2/L$ it diverges, and the guard names the step and the rate.
-# 2. Every standard schedule is a short closed form (7.1)–(7.15), derived from what it is meant to
-#    do; the gallery draws them and the landmark checks pin them down.
-# 3. The mean and variance obey (6.2) exactly; Robbins–Monro (6.3) asks $\sum\alpha_t = \infty$
-#    (reach the minimum) and $\sum\alpha_t^2 < \infty$ (kill the noise). A finite $\sum\alpha_t$
-#    stalls at a distance bounded by (6.4) — exponential decay, or $p > 1$ in (6.5); a constant
-#    rate hovers; $\tfrac12 < p \le 1$ converges.
-# 4. "×0.1 every 30 epochs" is AlexNet's and ResNet's "divide by 10 at the plateau" frozen into a
-#    calendar (fb.resnet.torch, the PyTorch ImageNet example); each drop divides the floor by 10
-#    after a settling time $\propto 1/\alpha$.
-# 5. In PyTorch's momentum form a rate drop applies to the whole velocity at once; in Sutskever's
-#    it fades in by $\mu$ per step, a difference of $(\gamma-\gamma')\mu/(1-\mu)^2$ in distance (4.12),
-#    removed by rescaling the buffer.
+# 1. A schedule is a pure function of the scheduler step $e$; every one in torch is a short closed
+#    form, (7.1)–(7.15), derived from what it is meant to do.
+# 2. Step decays (7.2)–(7.3) are staircases, the exponential (7.4) a straight line on a log scale;
+#    polynomial, cosine and linear (7.5)–(7.7) land at a horizon $T$; cosine is flat at both ends
+#    and averages what a straight line does.
+# 3. Warm restarts (7.9), cycles (7.10)–(7.11) and one cycle (7.12)–(7.13) move the rate up as well
+#    as down, momentum in opposite phase; warmup–stable–decay (7.14) defers the horizon, and
+#    (7.15) joins any schedules.
+# 4. On a log scale a schedule is a budget: decades fallen, and steps spent in each.
+# 5. On a noisy problem the loss follows the floor of the current rate down until the rate falls
+#    faster than the iterate settles: decays to zero end far above the floor of their last rate.
 
 # %% [markdown]
 # ## Exercises
 #
-# **1.** $p = \tfrac12$ in (6.5) violates $\sum\alpha_t^2 < \infty$. Run it in the Robbins–Monro
-# experiment: does it still converge? Faster or slower than $p = 0.75$?
+# **1.** Which power $p$ makes `PolynomialLR` (7.5) spend exactly half of its steps in the top
+# decade, above $\eta_0/10$? Derive it, then count on `polynomial_lr` with $T = 1000$.
 
 # %% tags=["solution"]
-half_lrs = schedule_table({"p = 0.5": lambda t: a0 / (1 + t / t0) ** 0.5}, RM_STEPS)
-half_loss, _ = sgd_runs(half_lrs, curvatures=(1.0,), w0=10.0, runs=400, seed=2)
-print(f"p = 0.5: loss {float(half_loss[0, 1000]):.2e} at 1e3, {float(half_loss[0, -1]):.2e} at 1e4; "
-      f"p = 0.75 ends at {float(rm_loss[4, -1]):.2e}")
-assert half_loss[0, -1] < half_loss[0, 1000] / 2, "still converging: (6.3) is sufficient, not necessary"
-assert half_loss[0, -1] > rm_loss[4, -1], "but more slowly: its variance tracks α_t, which decays slowly"
+# (1 − ρ)^p ≥ 0.1 for ρ ≤ 1 − 0.1^(1/p); half the steps: 0.1^(1/p) = 0.5, p = ln 0.1 / ln 0.5
+p_half = math.log(0.1) / math.log(0.5)
+counted = sum(polynomial_lr(e, base_lr=1.0, total_iters=1000, power=p_half) > 0.1
+              for e in range(1000)) / 1000
+print(f"p = {p_half:.3f}: {counted:.3f} of the steps above η₀/10")
+assert abs(counted - 0.5) <= 1e-3
 
 # %% [markdown]
-# **2.** Polyak–Ruppert averaging beats the floor without touching the rate: keep $\alpha = 0.1$
-# constant and report the excess loss of the *average* of the iterates of the last 1,000 of 2,000
-# steps. Compare with the floor (1.7).
-
-# %% tags=["solution"]
-gen = torch.Generator().manual_seed(4)
-lam = torch.tensor([1.0, 10.0], **f64)
-w, running = torch.full((1000, 2), 3.0, **f64), torch.zeros(1000, 2, **f64)
-for t in range(2000):
-    w = w - 0.1 * (lam * w + torch.randn(w.shape, generator=gen, **f64))          # (6.1)
-    if t >= 1000:
-        running += w / 1000
-averaged = float(0.5 * (lam * running**2).sum(-1).mean())
-print(f"averaged iterate: {averaged:.2e}; floor of α = 0.1: {chapter01_floor(0.1):.2e}")
-assert averaged < chapter01_floor(0.1) / 20
-
-# %% [markdown]
-# **3.** Give three schedules the same budget of 600 steps from $\eta_0 = 0.1$: `StepLR` with
+# **2.** Give three schedules the same budget of 600 steps from $\eta_0 = 0.1$: `StepLR` with
 # drops at 200 and 400, cosine to $10^{-3}$, and linear to $10^{-3}$. Which ends lowest on the
 # noisy quadratic? Does the ranking follow the floor (1.7) of each schedule's mean rate over its
 # last 100 steps?
@@ -449,46 +587,43 @@ assert averaged < chapter01_floor(0.1) / 20
 # %% tags=["solution"]
 budget = {"StepLR 200/400": partial(step_lr, base_lr=0.1, step_size=200),
           "cosine": partial(cosine_annealing_lr, base_lr=0.1, T_max=600, eta_min=1e-3),
-          "linear": partial(linear_lr, base_lr=0.1, start_factor=1.0, end_factor=0.01, total_iters=600)}
-budget_loss, _ = sgd_runs(schedule_table(budget, 600), runs=2000, seed=5)
-for (name, fn), row in zip(budget.items(), budget_loss):
-    mean_late_lr = sum(fn(t) for t in range(500, 600)) / 100
-    print(f"{name:<15} final loss {float(row[-1]):.2e}; floor of its mean late rate {chapter01_floor(mean_late_lr):.2e}")
-assert all(row[-1] < chapter01_floor(0.1) / 5 for row in budget_loss)
-late_floor = [chapter01_floor(sum(fn(t) for t in range(500, 600)) / 100) for fn in budget.values()]
-assert sorted(range(3), key=lambda i: float(budget_loss[i, -1])) == sorted(range(3), key=late_floor.__getitem__)
+          "linear": partial(linear_lr, base_lr=0.1, start_factor=1.0, end_factor=0.01,
+                            total_iters=600)}
+budget_loss = sgd_runs(torch.tensor([[fn(e) for e in range(600)] for fn in budget.values()],
+                                    **f64), runs=2000, seed=5)
+late_floor = [floor_17(sum(fn(e) for e in range(500, 600)) / 100) for fn in budget.values()]
+for name, row, late in zip(budget, budget_loss, late_floor):
+    print(f"{name:<15} final loss {float(row[-1]):.2e}; floor of its mean late rate {late:.2e}")
+assert all(row[-1] < floor_17(0.1) / 5 for row in budget_loss)
+by_loss = sorted(range(3), key=lambda i: float(budget_loss[i, -1]))
+assert by_loss == sorted(range(3), key=late_floor.__getitem__)
 # Yes: what a run ends at is set by how small the rate has been lately, and for how long.
+
+# %% [markdown]
+# **3.** Show that the gallery's "warm-up then cosine" (7.15) is a warmup–stable–decay (7.14)
+# with no stable phase and a cosine decay to $\eta_{\min} = 0$.
+
+# %% tags=["solution"]
+joined = zoo(0.1, 90)["warm-up then cosine (7.15)"]
+wsd = partial(warmup_stable_decay_lr, base_lr=0.1, warmup_steps=10, stable_steps=0,
+              decay_steps=80, decay="cosine")
+assert all(math.isclose(joined(e), wsd(e), rel_tol=1e-12, abs_tol=1e-15) for e in range(90))
+print("join(warm-up, cosine) == WSD(H = 0, cosine) at all 90 steps, rel 1e-12")
+# (7.14) with H = 0 and φ(ρ) = (1 + cos πρ)/2 is (7.6) restarted at e = W, which (7.15) joins.
 
 # %% [markdown]
 # ## References
 #
-# * H. Robbins and S. Monro, *A stochastic approximation method*, Annals of Mathematical
-#   Statistics 22(3), 1951 — conditions (6.3).
-# * L. Bottou, F. E. Curtis and J. Nocedal, *Optimization methods for large-scale machine
-#   learning*, SIAM Review 60(2), 2018 — §4: fixed steps converge to a neighbourhood,
-#   diminishing steps satisfying (6.3) converge (Theorems 4.6 and 4.7).
-# * A. Nemirovski, A. Juditsky, G. Lan and A. Shapiro, *Robust stochastic approximation approach to
-#   stochastic programming*, SIAM J. Optimization 19(4), 2009 — the $1/t$ step whose constant is
-#   too small.
-# * B. T. Polyak and A. B. Juditsky, *Acceleration of stochastic approximation by averaging*,
-#   SIAM J. Control and Optimization 30(4), 1992 — exercise 2.
-# * A. Krizhevsky, I. Sutskever and G. E. Hinton, *ImageNet classification with deep
-#   convolutional neural networks*, NeurIPS 2012 — ÷10 at the plateau, about 90 epochs, and an
-#   update with the rate inside the velocity.
-# * K. He, X. Zhang, S. Ren and J. Sun, *Deep residual learning for image recognition*, CVPR 2016
-#   — ÷10 at the plateau (ImageNet), at 32k and 48k of 64k iterations (CIFAR-10).
-# * S. Gross and M. Wilber, *Training and investigating residual nets*, 2016, and the
-#   `facebookarchive/fb.resnet.torch` code (`train.lua`, `opts.lua`); `pytorch/examples`,
-#   `imagenet/main.py` — the 30/60-epoch calendar over 90 epochs.
+# * PyTorch documentation, `torch.optim.lr_scheduler` — the classes whose closed forms are
+#   (7.1)–(7.13) and (7.15).
 # * P. Goyal et al., *Accurate, large minibatch SGD: training ImageNet in 1 hour*, 2017 — linear
-#   warm-up and drops at epochs 30, 60, 80.
-# * I. Sutskever, J. Martens, G. Dahl and G. Hinton, *On the importance of initialization and
-#   momentum in deep learning*, ICML 2013 — form (4.10) with the rate inside the velocity.
-# * I. Loshchilov and F. Hutter, *SGDR: stochastic gradient descent with warm restarts*, ICLR 2017.
-# * L. N. Smith, *Cyclical learning rates for training neural networks*, WACV 2017; L. N. Smith
-#   and N. Topin, *Super-convergence*, 2019 (arXiv 1708.07120).
-# * S. Hu et al., *MiniCPM*, 2024, and A. Hägele et al., *Scaling laws and compute-optimal training
-#   beyond fixed training durations*, NeurIPS 2024 — warmup–stable–decay (7.14).
-# * PyTorch issue #1099 and the note in the `torch.optim.SGD` documentation on the two momentum
-#   forms; Dive into Deep Learning, §12.4 "Stochastic Gradient Descent" (its dynamic learning
-#   rate), whose exponential-versus-polynomial experiment section 3 turns into a test of (6.3).
+#   warm-up (7.8).
+# * I. Loshchilov and F. Hutter, *SGDR: stochastic gradient descent with warm restarts*, ICLR 2017
+#   — cosine annealing and warm restarts (7.6), (7.9).
+# * L. N. Smith, *Cyclical learning rates for training neural networks*, WACV 2017 — (7.10).
+# * L. N. Smith and N. Topin, *Super-convergence: very fast training of neural networks using
+#   large learning rates*, 2019 (arXiv 1708.07120) — one cycle, with momentum in opposite phase,
+#   (7.12)–(7.13).
+# * S. Hu et al., *MiniCPM: unveiling the potential of small language models with scalable training
+#   strategies*, 2024, and A. Hägele et al., *Scaling laws and compute-optimal training beyond
+#   fixed training durations*, NeurIPS 2024 — warmup–stable–decay (7.14).
