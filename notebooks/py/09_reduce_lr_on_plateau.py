@@ -283,6 +283,63 @@ assert stuck <= 1e-8 / (1 - 0.1) < stuck / 0.1                                  
 print(f"patience 0, factor 0.1, eps 1e-8: the lr stops at {stuck:.3g} <= eps/(1-factor) = {1e-8 / 0.9:.3g}")
 
 # %% [markdown]
+# To *see* the rule decide, `decide` labels every epoch **better** (an improvement by (9.1)),
+# **bad** (counted), **cooldown** (not counted) or **reduce** (9.3), and `draw_plateau` draws
+# the labelled metric, the bar it had to beat (the right side of (9.1)) and the lr it leaves.
+# The pitfalls and the explorer of section 7 use both.
+
+# %%
+from course_utils.plotting import BLACK, BLUE, GREY, SKY, VERMILLION
+
+COLOURS = {"better": BLUE, "bad": GREY, "cooldown": SKY, "reduce": VERMILLION}
+
+
+def decide(metrics, *, lr=0.1, mode="min", threshold=1e-4, threshold_mode="rel",
+           patience=10, **rest):
+    """Per epoch: (label, the bar to beat, the PlateauState after the step)."""
+    state = PlateauState(math.inf if mode == "min" else -math.inf, 0, 0, (lr,))
+    rule = dict(mode=mode, threshold=threshold, threshold_mode=threshold_mode,
+                patience=patience, **rest)
+    rows = []
+    for metric in map(float, metrics):
+        better = improved(metric, state.best, mode, threshold, threshold_mode)    # (9.1)
+        scale = 1.0 - threshold if mode == "min" else threshold + 1.0
+        margin = -threshold if mode == "min" else threshold
+        to_beat = state.best * scale if threshold_mode == "rel" else state.best + margin
+        label = ("better" if better else "cooldown" if state.cool > 0
+                 else "reduce" if state.bad + 1 > patience else "bad")           # (9.2)-(9.3)
+        state = plateau_step(state, metric, **rule)
+        rows.append((label, to_beat, state))
+    return rows
+
+
+def draw_plateau(metrics, *, axes=None, legend=True, **rule):
+    """The metric coloured by decision over the lr it leaves; returns the cut epochs."""
+    if axes is None:
+        axes = plt.subplots(2, 1, sharex=True, figsize=(7, 4.2),
+                            gridspec_kw={"height_ratios": [2, 1]})[1]
+    ax_m, ax_lr = axes
+    rows = decide(metrics, **rule)
+    epochs = range(1, len(rows) + 1)
+    ax_m.plot(epochs, metrics, color=GREY, linewidth=0.8)
+    bars = [b if math.isfinite(b) else math.nan for _, b, _ in rows]
+    ax_m.plot(epochs, bars, drawstyle="steps-mid", color=BLACK, linestyle=":",
+              linewidth=1, label="to beat (9.1)")
+    for label, colour in COLOURS.items():
+        at = [e for e, row in zip(epochs, rows) if row[0] == label]
+        ax_m.scatter(at, [metrics[e - 1] for e in at], s=16, color=colour, zorder=3,
+                     label=label)
+    if min(metrics) > 0 and max(metrics) > 5 * min(metrics):
+        ax_m.set_yscale("log")
+    ax_lr.step(epochs, [s.lrs[0] for _, _, s in rows], where="post", color=BLACK)
+    ax_lr.set_yscale("log")
+    ax_lr.set(xlabel="epoch", ylabel="lr after")
+    ax_m.set_ylabel("metric")
+    if legend:
+        ax_m.legend(fontsize=8, ncol=3)
+    return cut_epochs([s for _, _, s in rows], start_lr=rule.get("lr", 0.1))
+
+# %% [markdown]
 # The course's class, `course_utils.lr_scheduler.ReduceLROnPlateau`, is the same rule with
 # torch's bookkeeping (param groups, `state_dict`, a tensor lr filled in place). Its `step`,
 # improvement test and reduction:
@@ -324,6 +381,10 @@ grid = dict(mode=["min", "max"], threshold_mode=["rel", "abs"], threshold=[1e-4,
 def two_groups():
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
     return torch.optim.SGD([{"params": params[:1], "lr": 0.1}, {"params": params[1:], "lr": 0.03}])
+
+
+def one_group(lr=0.1):
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
 
 
 checked = 0
@@ -407,16 +468,31 @@ def after_first_cut(seed):
     plateau, lrs = run(lambda opt: ReduceLROnPlateau(opt, **rule), seed=seed)
     cut = next(e for e, lr in enumerate(lrs) if lr < lrs[0])         # first epoch at the lower rate
     v_c, v_p = (sum(h.val_loss[cut:]) / (EPOCHS - cut) for h in (const, plateau))
-    return cut, (v_c - v_p) / v_c, plateau.epoch_loss[-1] / const.epoch_loss[-1]
+    gain, ratio = (v_c - v_p) / v_c, plateau.epoch_loss[-1] / const.epoch_loss[-1]
+    return cut, gain, ratio, (const, plateau)
 
 
-cuts, gains, ratios = zip(*(after_first_cut(seed) for seed in range(5)))
+cuts, gains, ratios, pairs = zip(*(after_first_cut(seed) for seed in range(5)))
 gain, half = mean_ci(gains)
 print("first cut after epoch:", cuts)
-print("validation-loss gain after it:", [f"{g:+.1%}" for g in gains], f"mean {gain:+.1%} ± {half:.1%}")
+print("validation-loss gain after it:", [f"{g:+.1%}" for g in gains],
+      f"mean {gain:+.1%} ± {half:.1%}")
 print("final training loss, plateau / constant:", [f"{r:.2f}" for r in ratios])
 assert gain - half < 0 < gain + half     # the interval holds 0: no detectable gain on validation
 assert min(ratios) > 1.3                 # every seed: the cuts slowed the fit of the training set
+
+# %%
+fig, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+for const, plateau in pairs:
+    for ax, key in ((ax_train, "epoch_loss"), (ax_val, "val_loss")):
+        ax.plot(epochs, getattr(const, key), color=BLUE, linewidth=1)
+        ax.plot(epochs, getattr(plateau, key), color=VERMILLION, linewidth=1)
+ax_train.set(yscale="log", xlabel="epoch", ylabel="loss",
+             title=f"training: cuts leave it {min(ratios):.1f}-{max(ratios):.1f}x higher")
+ax_val.set(xlabel="epoch", title=f"validation: mean gain {gain:+.1%} ± {half:.1%}")
+ax_val.legend(ax_val.get_lines()[:2], ["constant lr 0.1", "ReduceLROnPlateau"])
+fig.suptitle("Five seeds: the cuts slow the fit and do not lower the validation loss")
+plt.show()
 
 # %% [markdown]
 # The validation loss after the cut moves both ways from seed to seed and the interval of the
@@ -460,6 +536,25 @@ print("mode='max' on +accuracy: cuts", fixed_max.reductions, "| abs mode on -acc
 assert fixed_max.reductions == fixed_abs.reductions == flat_pos.reductions
 
 # %% [markdown]
+# On the worsening curve the difference is plain to see: the dotted bar of (9.1) sits *above*
+# the best in `rel` mode, so every worse epoch clears it, and *below* it in `abs` mode.
+
+# %%
+fig, grid = plt.subplots(2, 2, sharex=True, sharey="row", figsize=(10, 4.4),
+                         gridspec_kw={"height_ratios": [2, 1]})
+for col, threshold_mode in enumerate(("rel", "abs")):
+    rule_ = dict(threshold=0.01, threshold_mode=threshold_mode, patience=2)
+    cuts_ = draw_plateau(worsening, axes=grid[:, col], legend=col == 1, **rule_)
+    scheduler = torch_sched.ReduceLROnPlateau(one_group(), **rule_)
+    assert tuple(cuts_) == trace_plateau(scheduler, worsening).reductions  # as torch
+    grid[0, col].set_title(f"threshold_mode='{threshold_mode}': cuts after {cuts_}")
+grid[0, 0].set_ylabel("−accuracy")
+grid[0, 1].set_ylabel("")
+grid[1, 1].set_ylabel("")
+fig.suptitle("Accuracy falling 0.01 % an epoch, fed as −accuracy; threshold 0.01, patience 2")
+plt.show()
+
+# %% [markdown]
 # **The wrong mode.** `mode` defaults to `'min'`. Hand it an accuracy and every *improvement*
 # is a bad epoch: on our run, the default `mode` with `patience=3` cuts the rate while the
 # accuracy is still climbing:
@@ -480,13 +575,35 @@ assert right_mode.reductions[0] > 2 * first_cut
 # is never cut at all: with `lr=1e-8` every step of the scheduler leaves it alone.
 
 # %%
-tiny = trace_plateau(torch_sched.ReduceLROnPlateau(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-8),
-                                                   patience=0), [1.0] * 10)
-small_eps = trace_plateau(torch_sched.ReduceLROnPlateau(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-8),
-                                                        patience=0, eps=0.0), [1.0] * 10)
-print(f"lr 1e-8, eps 1e-8: cuts {tiny.reductions} | eps 0: final lr {small_eps.lr[-1]:.1e}")
-assert tiny.reductions == () and small_eps.reductions == tuple(range(2, 11))
+def flat_run(lr, **rule_):
+    """torch's ReduceLROnPlateau(patience=0) on 14 epochs of a flat metric."""
+    scheduler = torch_sched.ReduceLROnPlateau(one_group(lr), patience=0, **rule_)
+    return trace_plateau(scheduler, [1.0] * 14)
+
+
+floor_runs = {"lr 0.1, eps 1e-8 (default)": flat_run(0.1),
+              "lr 0.1, eps 0": flat_run(0.1, eps=0.0),
+              "lr 1e-8, eps 1e-8": flat_run(1e-8),
+              "lr 1e-8, eps 0": flat_run(1e-8, eps=0.0)}
+for name, trace in floor_runs.items():
+    print(f"{name:<27} cuts after {trace.reductions}, final lr {trace.lr[-1]:.1e}")
+stops = floor_runs["lr 0.1, eps 1e-8 (default)"].lr[-1]
+assert stops <= 1e-8 / (1 - 0.1) < stops / 0.1                                 # (9.6)
+assert floor_runs["lr 1e-8, eps 1e-8"].reductions == ()
+assert floor_runs["lr 1e-8, eps 0"].reductions == tuple(range(2, 15))
 assert math.isclose(naive_lrs[-1], 1e-8, rel_tol=1e-9)
+
+fig, ax = plt.subplots(figsize=(7, 3))
+for (name, trace), marker in zip(floor_runs.items(), " ^sv"):
+    wide = marker == " "                   # the default, drawn wide beneath the others
+    ax.plot(range(1, 15), trace.lr, marker=marker, markersize=4, label=name,
+            linewidth=7 if wide else 1.5, alpha=0.35 if wide else 1)
+ax.axhline(1e-8 / 0.9, color=GREY, linestyle=":", label="ε/(1−γ) (9.6)")
+ax.set(yscale="log", xlabel="epoch (flat metric, patience 0, factor 0.1)",
+       ylabel="lr after",
+       title=f"eps = 1e-8 stops the cuts at {stops:.2g} and never cuts a run started there")
+ax.legend(fontsize=8, loc="lower left")
+plt.show()
 
 # %% [markdown]
 # **Per-group floors.** `min_lr` may be one number per parameter group; each group stops at
@@ -518,24 +635,83 @@ except TypeError as err:
 print("get_last_lr():", torch_sched.ReduceLROnPlateau(two_groups()).get_last_lr())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 7. Choosing the arguments
+# ## 7. Choosing the arguments: explore them
 #
-# * **Which metric.** A validation metric, once per epoch, after evaluating: never the
-#   training loss (it keeps falling, so the rule rarely fires) and never the test split. A
-#   validation *loss* is smoother than an accuracy, which moves in steps of one image
-#   ($1/287$ here).
-# * **`threshold` against the noise.** The default $\theta = 10^{-4}$ (relative) is far below
-#   the epoch-to-epoch noise of a validation loss, so it behaves like $\theta = 0$: on our
-#   recorded curve both make exactly the same decisions (checked below). Set $\theta$ at about
-#   the size of the noise when you want only real progress to count.
-# * **`patience` against the noise.** With `patience=0`, the first cut on the recorded curve
-#   comes early, while the loss still has more than a third of its way to go; `patience=3` waits until
-#   the curve is really flat.
-# * **`factor` and `cooldown`.** The default 0.1 is a big step; with 0.5 the rule is gentler
-#   and can afford to be wrong. A cooldown of one or two epochs lets the metric react before
-#   the next judgement.
-# * **Checkpoint it.** `best`, `num_bad_epochs` and `cooldown_counter` are state; a resumed
-#   run without them restarts its patience from scratch (chapter 10 checks this).
+# With a live kernel, move the arguments over the curves recorded in section 1 (open loop, as
+# in section 4) and watch each epoch's decision. Try `threshold` from $10^{-4}$ to 0.1 on the
+# loss; `patience` from 0 to 5; the accuracy with `mode='min'` (the wrong mode); the negative
+# accuracy in `rel` mode, then in `abs`.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (widget views carry random ids; the small multiples below are this cell, tested)
+import ipywidgets as w
+
+from course_utils.widgets import explorer, log_slider, slider
+
+CURVES = {"validation loss": val_curve, "validation accuracy": constant.val_acc,
+          "−accuracy": [-a for a in constant.val_acc]}
+
+
+def explore(curve, min_lr, **rule_):
+    draw_plateau(CURVES[curve], min_lrs=(min_lr,), **rule_)
+
+
+explorer(explore, curve=w.Dropdown(options=list(CURVES), description="metric"),
+         mode=w.Dropdown(options=["min", "max"], description="mode"),
+         threshold_mode=w.Dropdown(options=["rel", "abs"], description="thr. mode"),
+         threshold=log_slider("threshold", 1e-4, 1e-5, 0.3),
+         patience=w.IntSlider(3, 0, 10, description="patience"),
+         cooldown=w.IntSlider(0, 0, 5, description="cooldown"),
+         factor=slider("factor", 0.5, 0.05, 0.95, 0.05),
+         min_lr=log_slider("min_lr", 1e-8, 1e-8, 0.1))
+
+# %% [markdown]
+# Without a kernel, the same lesson as small multiples on the validation loss, `factor=0.5`:
+# `patience` 0 and 3 (rows) against `threshold` $10^{-4}$ or 0.1 and `cooldown` 0 or 2
+# (columns). Each panel's cuts are checked against torch's scheduler on the same metrics.
+
+# %%
+fig, axes = plt.subplots(4, 4, figsize=(12, 7), sharex=True, sharey="row",
+                         layout="constrained", gridspec_kw={"height_ratios": [2, 1, 2, 1]})
+panels = {}
+for i, patience in enumerate((0, 3)):
+    for j, (threshold, cooldown) in enumerate(itertools.product((1e-4, 0.1), (0, 2))):
+        ax_m, ax_lr = axes[2 * i, j], axes[2 * i + 1, j]
+        rule_ = dict(patience=patience, threshold=threshold, cooldown=cooldown,
+                     factor=0.5)
+        cuts_ = draw_plateau(val_curve, axes=(ax_m, ax_lr), legend=False, **rule_)
+        scheduler = torch_sched.ReduceLROnPlateau(one_group(), **rule_)
+        assert tuple(cuts_) == trace_plateau(scheduler, val_curve).reductions  # as torch
+        panels[patience, threshold, cooldown] = cuts_
+        ax_m.set_title(f"P={patience}, θ={threshold:g}, C={cooldown}: "
+                       f"{len(cuts_)} cuts, first after {cuts_[0]}", fontsize=9)
+        ax_m.set(yscale="linear", ylim=(0.06, 0.16), ylabel="" if j else "val. loss")
+        ax_lr.set(ylim=(1e-9, 0.3), ylabel="" if j else "lr",
+                  xlabel="epoch" if i else "")
+fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=5)
+fig.suptitle("Patience and cooldown thin the cuts; a threshold at the noise's size "
+             "brings the first one forward")
+plt.show()
+for key, value in panels.items():
+    print("patience {}, threshold {:g}, cooldown {}: cuts after {}".format(*key, value))
+assert len(panels[3, 1e-4, 0]) < len(panels[0, 1e-4, 2]) < len(panels[0, 1e-4, 0]) / 2
+for P in (0, 3):
+    assert panels[P, 0.1, 0][0] < panels[P, 1e-4, 0][0]     # θ = 0.1: the first cut earlier
+
+# %% [markdown]
+# * **Which metric.** A validation metric, once per epoch: never the training loss (it keeps
+#   falling, so the rule rarely fires) nor the test split. A loss is smoother than an accuracy,
+#   which moves in steps of one image ($1/287$ here).
+# * **`threshold` and `patience` against the noise.** The default $\theta = 10^{-4}$ is far
+#   below the epoch-to-epoch noise, so it acts like $\theta = 0$ (checked below); a $\theta$
+#   near the noise lets only real progress count. `patience=0` cuts while the loss still has
+#   far to go; `patience=3` waits for a flat curve.
+# * **`factor` and `cooldown`.** 0.5 is gentler than the default 0.1 and can afford a wrong
+#   cut; a cooldown of one or two epochs lets the metric react before the next judgement.
+#
+# And checkpoint it: `best`, `num_bad_epochs` and `cooldown_counter` are state, which a resumed
+# run without them loses (chapter 10 saves it in a full checkpoint).
 
 # %%
 default_theta = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=0), val_curve)
