@@ -16,10 +16,10 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 06 · Why decay the learning rate
 #
-# *On a noisy problem a constant learning rate is fast or precise, never both. A rate that
-# shrinks is both, if it shrinks at the right speed: this chapter measures the dilemma, derives
-# from the mean and variance of SGD the two conditions of Robbins and Monro, shows the schedules
-# that stall and the $1/t$ schedule that crawls, and takes apart "×0.1 every 30 epochs".*
+# *On a noisy problem a constant learning rate is fast or precise, never both; a rate that
+# shrinks at the right speed is both. This chapter measures the dilemma, derives the
+# Robbins–Monro conditions from the mean and variance of SGD, and takes apart "×0.1 every 30
+# epochs".*
 #
 # **Prerequisites:** chapter 01 (the stability limit (1.3) and the noise floor (1.7) of a
 # constant rate). Chapter 07 then derives every schedule torch offers; this one uses three.
@@ -65,8 +65,7 @@ device = setup(seed=0)
 f64 = dict(dtype=torch.float64)
 
 # %% [markdown]
-# Every experiment is a small quadratic with simulated gradient noise, run in float64 on the
-# CPU whatever device you have, so that each printed digit is the same on every machine.
+# Every experiment runs in float64 on the CPU, so each printed digit is the same everywhere.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The failing example: fast or precise, pick one
@@ -206,7 +205,7 @@ assert abs(blown_at - predicted) < 2
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Mean and variance under a schedule
 #
-# So the rate must be large early, to cover ground, and small late, to average the noise away.
+# The rate must be large early, to cover ground, and small late, to average the noise away.
 # How fast may it shrink? Take one eigen-direction of (6.1) (drop the index $i$) and average
 # over the noise. Since $\xi_t$ has mean 0, variance 1 and is independent of $w_t$, the mean
 # $m_t = \mathbb E\,w_t$ and the variance $v_t = \operatorname{Var} w_t$ obey
@@ -450,9 +449,8 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# The $p = 1$ schedule of section 3 has $\theta\lambda = \alpha_0 t_0 = 1$, on the good side. On
-# a real network $\lambda_{\min}$ is unknown, which is one reason practice prefers schedules
-# that hold a large rate for a while and then drop it — the subject of the next section.
+# The $p = 1$ schedule of section 3 has $\theta\lambda = \alpha_0 t_0 = 1$, on the good side. On a
+# network $\lambda_{\min}$ is unknown: one reason practice holds a large rate, then drops it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. "×0.1 every 30 epochs": where the classic recipe comes from
@@ -474,10 +472,9 @@ plt.show()
 # epochs" is that rule frozen once people knew when ImageNet plateaued.
 #
 # On the noisy quadratic a plateau is the floor of the current rate, and (1.7) says what a drop
-# buys: a floor about 10 times lower (more when the old rate was near the stability limit, through
-# the factor $2 - \alpha\lambda$). It takes time to get there: by (6.2) the excess variance contracts
-# by $(1 - \alpha\lambda)^2$ per step at the *new* rate. The next cell measures both, with stages of
-# 3,000 steps, and runs (6.2) beside the runs to predict how long each drop takes to settle.
+# buys: a floor about 10 times lower (more near the stability limit, through $2 - \alpha\lambda$).
+# Getting there takes time: by (6.2) the excess variance contracts by $(1 - \alpha\lambda)^2$ per
+# step at the *new* rate. The next cell measures both, with stages of 3,000 steps, beside (6.2).
 
 # %%
 STAGE, RATES = 3000, (0.1, 0.01, 0.001)
@@ -518,40 +515,35 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The picture is the familiar ImageNet staircase, and the drop is not immediate: the smaller
-# the new rate, the longer the descent to the next floor, ten times longer after the second drop
-# than after the first. Practical recipes nonetheless often make later stages *shorter*
-# (Goyal et al.: 30, 30, 20 and 10 epochs; ResNet on CIFAR-10: 32k, 16k and 16k iterations):
-# a stage only has to last until the loss that matters stops improving, and on a network that
-# is not the quadratic's floor. Here, a last stage shorter than its settling time would stop
-# above its floor.
+# The familiar ImageNet staircase, and the drop is not immediate: the smaller the new rate,
+# the longer the descent, ten times longer after the second drop than after the first. Recipes
+# nonetheless often make later stages *shorter* (Goyal et al.: 30, 30, 20 and 10 epochs; ResNet
+# on CIFAR-10: 32k, 16k and 16k iterations): a stage need only last until the loss that matters
+# stops improving. Here, a last stage shorter than its settling time would stop above its floor.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pitfalls
 #
 # * **Dropping before the plateau.** A drop pays off only after $\sim 1/(2\alpha\lambda_{\min})$
-#   steps at the new rate (section 5); dropping again sooner wastes the larger rate's progress.
-# * **A $1/t$ schedule with too small a constant.** It meets (6.3) and crawls like
-#   $T^{-2\theta\lambda}$ (section 4).
-# * **A decay that spends its budget early.** Exponential decay, or $p > 1$, stalls at the
-#   distance (6.4) allows; a per-epoch $\gamma$ stepped per batch is the usual way to get there.
+#   steps at the new rate (section 5).
+# * **A $1/t$ schedule with too small a constant** meets (6.3) and crawls (section 4).
+# * **A decay that spends its budget early** (exponential, $p > 1$, a per-epoch $\gamma$ stepped
+#   per batch) stalls within (6.4).
 # * **Trusting a NaN to stop itself.** Past $2/L$ the run blows up silently; guard every loop
 #   (`course_utils.guards.check_finite`), as `optimize` does.
 
 # %% [markdown]
 # ## Summary
 #
-# 1. On a noisy quadratic a constant rate is fast (large $\alpha$) or precise (small $\alpha$); a
-#    decaying rate is as fast as the large one and ends below the small one's floor. Past $2/L$
-#    it diverges, and the guard names the step and the rate.
-# 2. The mean and variance of SGD obey (6.2) exactly: the mean shrinks by $1 - \alpha_t\lambda$
-#    per step, the variance gains $\alpha_t^2\sigma^2$.
-# 3. Robbins–Monro (6.3) asks $\sum\alpha_t = \infty$ (reach the minimum) and
-#    $\sum\alpha_t^2 < \infty$ (kill the noise). A finite $\sum\alpha_t$ stalls at a distance
-#    bounded by (6.4); a constant rate hovers; $\tfrac12 < p \le 1$ in (6.5) converges.
+# 1. A constant rate is fast (large $\alpha$) or precise (small $\alpha$); a decaying rate is
+#    both. Past $2/L$ it diverges, and the guard names the step.
+# 2. Mean and variance obey (6.2) exactly: the mean shrinks by $1 - \alpha_t\lambda$ per step,
+#    the variance gains $\alpha_t^2\sigma^2$.
+# 3. Robbins–Monro (6.3): $\sum\alpha_t = \infty$ reaches the minimum, $\sum\alpha_t^2 < \infty$
+#    kills the noise. A finite $\sum\alpha_t$ stalls within (6.4); a constant rate hovers.
 # 4. (6.3) is not a speed: $\theta/(t_0 + t)$ reaches $1/T$ only if $2\theta\lambda > 1$.
 # 5. "×0.1 every 30 epochs" is "divide by 10 at the plateau" frozen into a calendar; each drop
-#    lowers the floor about tenfold, after a settling time $\propto 1/\alpha$ that (6.2) predicts.
+#    lowers the floor tenfold, after a settling time $\propto 1/\alpha$.
 
 # %% [markdown]
 # ## Exercises
