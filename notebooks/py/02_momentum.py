@@ -21,7 +21,7 @@
 #
 # **Prerequisites:** chapter 00 (notation); chapter 01 (gradient descent on a quadratic, the
 # saddle, local minima).
-# **Runtime:** about 10 seconds on a laptop CPU.
+# **Runtime:** about 15 seconds on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. unroll the momentum recurrence into a weighted sum of past gradients and compute its
@@ -273,7 +273,7 @@ assert torch.all((ratio[:18] >= 1 - 1e-12) & (ratio[:18] <= 1.1))  # tracks the 
 assert 1 / (1 - beta) <= multiplier[59] <= 1.3 / (1 - beta)      # settles near 1/(1−β)
 
 # %% [markdown]
-# Confirmed, with a refinement: the multiplier overshoots 10 a little, because the *older*
+# Confirmed, with a refinement: the multiplier overshoots 10 (the last value printed), as the *older*
 # gradients in the sum were larger than today's. The claim also needs the gradient to keep its
 # sign over the $\sim 1/(1-\beta)$ steps the buffer remembers. On a milder valley
 # ($\mu = 0.01$) that fails: the shallow coordinate overshoots the minimum, its gradient
@@ -325,8 +325,8 @@ band = (aL > 0.3) & (aL < 3.5)
 plateau = rate[band, 2]
 print(f"β = 0.9 is slower than GD for {aL[slower].min():.2f} ≤ αL ≤ "
       f"{aL[slower].max():.2f}, faster outside; for 0.3 < αL < 3.5 its rate stays in "
-      f"[{plateau.min():.3f}, "
-      f"{plateau.max():.3f}]; it converges up to αL = {aL[rate[:, 2] < 1].max():.2f}")
+      f"[{plateau.min():.3f}, {plateau.max():.3f}]; it converges up to "
+      f"αL = {aL[rate[:, 2] < 1].max():.2f}")
 assert plateau.max() - plateau.min() < 0.02
 assert abs(plateau.median() - beta**0.5) < 0.005          # chapter 03: the level is √β
 assert not slower[aL > 2].any() and (rate[(aL > 2) & (aL < 3.7), 2] < 1).all()
@@ -385,7 +385,8 @@ plt.show()
 # $$
 #
 # Momentum escapes faster than gradient descent, but never faster than gradient descent with the
-# effective step (2.3) would, and no $\beta$ beats a ceiling of about $1 + \sqrt\alpha$. Measured,
+# effective step (2.3) would, and no $\beta$, however close to 1, passes the ceiling
+# $(r-1)^2 = \alpha r$: roughly $1 + \sqrt\alpha$ against gradient descent's $1 + \alpha$. Measured,
 # for $\alpha = 0.1$, with "left the plateau" meaning $|y| > 0.5$ and "settled" meaning
 # $f - f^\star < 10^{-8}$ from then on:
 
@@ -603,8 +604,8 @@ assert not torch.allclose(mom[0] + lr * total, mom[t_end + 1], rtol=1e-3)
 print("w_{t+1} = w_0 − α Σ (1 − β^{t+1−k})/(1 − β) ∇f(w_k): the minus sign is right")
 
 # %% [markdown]
-# **2. "Momentum damps oscillations."** Only where the oscillating direction's $|1-\alpha\lambda|$
-# is close to 1. With $\beta = 0.9$ and a step that gradient descent already handles, momentum
+# **2. "Momentum damps oscillations."** Only where gradient descent barely contracts the
+# oscillating direction ($|1-\alpha\lambda|$ near 1). With $\beta = 0.9$ and a step that gradient descent already handles, momentum
 # *prolongs* the ringing (the damping figure).
 #
 # **3. "Momentum escapes saddles and local minima."** It leaves a saddle's plateau sooner, by a
