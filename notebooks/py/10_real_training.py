@@ -58,6 +58,7 @@ import numpy as np
 import torch
 
 from course_utils.device import setup
+from course_utils.plotting import BLACK, GREY, VERMILLION
 
 device = setup(seed=0, threads=1)  # models of a few thousand weights: one CPU thread is fastest
 
@@ -116,14 +117,18 @@ assert abs(quiet.loss[0] - np.log(10)) < 0.1             # an untrained net: L_1
 
 # %%
 from course_utils.guards import DivergenceError
+from course_utils.train import History
 
-for lr, loop in [(10.0, {}), (1e8, {"max_loss_ratio": None})]:
+guarded = History(steps_per_epoch=-(-len(digits.y_train) // 128))   # keeps the steps run
+for lr, loop in [(10.0, {"history": guarded}), (1e8, {"max_loss_ratio": None})]:
     try:
         mlp_run(lr, **loop)
     except DivergenceError as err:
         print(f"lr {lr:g}: {err}")
     else:
         raise AssertionError("this run was meant to diverge")
+stop = guarded.steps + 1                                 # the step whose loss tripped (10.1)
+assert stop == next(t for t, L in enumerate(quiet.loss, 1) if L > 10 * quiet.loss[0])
 
 # %% [markdown]
 # (10.1) is a net for explosions, not a substitute for looking at the validation accuracy. At
@@ -132,8 +137,22 @@ for lr, loop in [(10.0, {}), (1e8, {"max_loss_ratio": None})]:
 
 # %%
 milder = mlp_run(3.0)
-print(f"lr 3: largest step loss {max(milder.loss):.3g}, test accuracy {milder.test_acc[-1]:.2f}, no DivergenceError")
+print(f"lr 3: largest step loss {max(milder.loss):.3g}, "
+      f"test accuracy {milder.test_acc[-1]:.2f}, no DivergenceError")
 assert max(milder.loss) < 10 * milder.loss[0] and milder.test_acc[-1] < 0.3
+
+healthy = mlp_run(0.4)
+fig, ax = plt.subplots(figsize=(7, 3.4))
+for h, name in ((quiet, "η = 10, NaN check only"), (milder, "η = 3"), (healthy, "η = 0.4")):
+    ax.plot(range(1, h.steps + 1), h.loss, linewidth=1,
+            label=f"{name}: test accuracy {h.test_acc[-1]:.2f}")
+ax.axhline(10 * quiet.loss[0], color=GREY, linestyle=":", label="c·L₁ with c = 10 (10.1)")
+ax.axvline(stop, color=VERMILLION, linewidth=1)
+ax.text(stop + 1, 0.05, f"(10.1) stops η = 10 at step {stop}", color=VERMILLION)
+ax.set(yscale="log", xlabel="step", ylabel="mini-batch loss",
+       title="Divergence without a NaN: η = 10 climbs past c·L₁, η = 3 dies below it")
+ax.legend(fontsize=8, loc="upper right")
+plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Models and the training loop
@@ -168,7 +187,7 @@ show_source(train)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Whole runs, proven equal to torch
 #
-# Chapters 02–09 proved each optimizer and scheduler equal to torch's on small problems.
+# Chapters 04–09 proved each optimizer and scheduler equal to torch's on small problems.
 # The same must hold for a full training run, where thousands of tiny differences could
 # compound. Two runs per model, the course's classes against torch's, same initial weights,
 # same batches:
@@ -213,13 +232,29 @@ runs = {
 
 # %%
 exact = device.type == "cpu"       # bitwise on the CPU; assert_close's float32 tolerance on a GPU
+whole_runs = {}
 for name, (model_fn, make_opt, make_sched) in runs.items():
     ours, h_ours = one_run(model_fn, our_optim, our_sched, make_opt, make_sched)
     theirs, h_theirs = one_run(model_fn, torch.optim, torch_sched, make_opt, make_sched)
     assert parameters_equal(ours, theirs, exact=exact)
     assert h_ours.lr == h_theirs.lr and (h_ours.loss == h_theirs.loss or not exact)
+    whole_runs[name] = h_ours, h_theirs
     print(f"{name}: {h_ours.steps} steps, same lr at every step, same parameters at the end"
           f" (test accuracy {h_ours.test_acc[-1]:.3f})")
+
+# %%
+fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(10, 3.4))
+for (name, (h_ours, h_theirs)), colour in zip(whole_runs.items(), ("C0", "C1")):
+    ax_loss.plot(h_ours.loss, color=colour, linewidth=3, alpha=0.5, label=f"{name}, ours")
+    ax_loss.plot(h_theirs.loss, color="k", linewidth=0.7, linestyle="--")
+    ax_lr.plot(h_ours.lr, color=colour, linewidth=3, alpha=0.5)
+    ax_lr.plot(h_theirs.lr, color="k", linewidth=0.7, linestyle="--")
+ax_loss.plot([], color="k", linewidth=0.7, linestyle="--", label="torch.optim (both)")
+ax_loss.set(yscale="log", xlabel="step", ylabel="mini-batch loss")
+ax_loss.legend(fontsize=8)
+ax_lr.set(yscale="log", xlabel="step", ylabel="learning rate (group 0)")
+fig.suptitle("Whole runs: the course's classes (wide) and torch's (dashed) step for step")
+plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Choosing the learning rate: the range test, from scratch
@@ -307,7 +342,8 @@ plt.show()
 # **Reading the curves.** Each has three parts: on the left the rate is too small to move the
 # loss in a few steps; in the middle the loss falls, fastest where the curve is steepest; on
 # the right it turns up and explodes. Momentum and Nesterov explode at a rate more than ten
-# times smaller than plain SGD's: their effective step is $\eta/(1-\mu) = 10\,\eta$ (chapter 02), and
+# times smaller than plain SGD's: their effective step is $\eta/(1-\mu) = 10\,\eta$ (chapter 02's
+# $\alpha/(1-\beta)$, with torch's $\mu$ for the momentum: $\beta$ is the smoothing here), and
 # a range test measures the rate that the *effective* step can stand. Adam's explosion comes
 # earlier still, since its step is about $\eta$ per coordinate whatever the gradient's size.
 #
@@ -322,21 +358,36 @@ EPOCHS = 25
 STEPS = EPOCHS * -(-len(digits.y_train) // BATCH)
 
 
-def final_val_loss(name, lr, seed=0):
+def constant_run(name, lr, seed=0):
     model = make_mlp(seed=seed, device=device)
-    h = train(model, OPTIMIZERS[name](model.parameters(), lr), digits, epochs=EPOCHS, batch_size=BATCH,
-              validation=validation, generator=torch.Generator().manual_seed(seed))
-    return h.val_loss[-1]
+    return train(model, OPTIMIZERS[name](model.parameters(), lr), digits, epochs=EPOCHS,
+                 batch_size=BATCH, validation=validation,
+                 generator=torch.Generator().manual_seed(seed))
 
 
-PEAK = {}
+PEAK, candidate_runs = {}, {}
 for name, r in range_tests.items():
     candidates = {d: r.lr_at_min / d for d in (10, 3)}
-    losses = {d: final_val_loss(name, lr) for d, lr in candidates.items()}
+    candidate_runs[name] = {d: constant_run(name, lr) for d, lr in candidates.items()}
+    losses = {d: h.val_loss[-1] for d, h in candidate_runs[name].items()}
     best_d = min(losses, key=losses.get)
     PEAK[name] = candidates[best_d]
-    print(f"{name:9s} validation loss with d=10: {losses[10]:.4f}, d=3: {losses[3]:.4f} -> lr {PEAK[name]:.3g}")
+    print(f"{name:9s} validation loss with d=10: {losses[10]:.4f}, d=3: {losses[3]:.4f} "
+          f"-> lr {PEAK[name]:.3g}")
 assert round(PEAK["momentum"], 1) == 0.4                  # the η ≈ 0.4 of section 1
+
+# %%
+fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharey=True)
+for ax, (name, by_d) in zip(axes, candidate_runs.items()):
+    for d, h in by_d.items():
+        lr = range_tests[name].lr_at_min / d
+        ax.plot(range(1, EPOCHS + 1), h.val_loss, label=f"d = {d}: η = {lr:.2g}",
+                linewidth=2.5 if lr == PEAK[name] else 1)
+    ax.set(title=name, xlabel="epoch", yscale="log")
+    ax.legend(fontsize=8)
+axes[0].set_ylabel("validation loss")
+fig.suptitle("The back-off d chosen on the validation split (thick: the rate kept)")
+plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. What this data set cannot tell us
@@ -351,22 +402,32 @@ assert round(PEAK["momentum"], 1) == 0.4                  # the η ≈ 0.4 of se
 # $$
 #
 # At $p = 0.96$ that is about one point, and two points is one image in fifty. A mean over
-# three seeds carries a 95 % interval $\pm t_{0.975,2}\, s/\sqrt 3 = \pm 2.48\, s$ (chapter
-# 10's (12.1)), so the seed-to-seed spread $s$ of a few tenths of a point becomes an
-# interval wider than the differences between tuned schedules. Fair tuning is a second
-# problem: a plain-SGD rate and a momentum rate found by one range test each are not tuned
-# the same way (momentum's effective step is $\eta/(1-\mu)$, chapter 02). Chapter 12 does
-# the comparison on Fashion-MNIST with a tuning grid per optimizer, five seeds per
-# configuration and 95 % intervals.
+# three seeds carries a 95 % interval $\pm t_{0.975,2}\, s/\sqrt 3 \approx \pm 2.5\, s$
+# (chapter 12's (12.1)) with $s$ the seed-to-seed spread; three seeds of momentum at its
+# chosen rate, below, put that interval at more than a point either side, so configurations
+# closer than a couple of points cannot be told apart. Fair tuning is a second problem: a
+# plain-SGD rate and a momentum rate found by one range test each are not tuned the same way
+# (momentum's effective step is $\eta/(1-\mu)$, chapter 02). Chapter 12 does the comparison on
+# Fashion-MNIST with a tuning grid per optimizer, five seeds per configuration and 95 %
+# intervals.
 
 # %%
+import statistics
+
 n_test = len(digits.y_test)
 se = math.sqrt(0.96 * 0.04 / n_test)                                         # (10.7)
 q = 0.975
-t_2 = (2 * q - 1) / math.sqrt(2 * q * (1 - q))         # Student's t quantile for 2 degrees of freedom
+t_2 = (2 * q - 1) / math.sqrt(2 * q * (1 - q))      # Student's t quantile, 2 degrees of freedom
 print(f"{n_test} test images: standard error of an accuracy near 96 % is {se:.2%}; "
       f"3 seeds: 95% interval ± {t_2 / math.sqrt(3):.2f} × (seed spread)")
 assert 0.009 < se < 0.011
+seed_acc = [constant_run("momentum", PEAK["momentum"], seed=seed).test_acc[-1]
+            for seed in range(3)]
+spread = statistics.stdev(seed_acc)
+print(f"momentum, η = {PEAK['momentum']:.2g}, seeds 0-2: test accuracy "
+      f"{[round(a, 3) for a in seed_acc]}, s = {spread:.2%}, "
+      f"95% interval of the mean ± {t_2 * spread / math.sqrt(3):.2%}")
+assert t_2 * spread / math.sqrt(3) > 0.01
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Checkpoint and resume, exactly
@@ -419,9 +480,9 @@ def fresh(seed=0):
 def straight():
     torch.manual_seed(1)
     model, optimizer, scheduler, gen = fresh()
-    train(model, optimizer, digits, epochs=RESUME_EPOCHS, batch_size=64, scheduler=scheduler, generator=gen,
-          progress=True, desc="straight run")
-    return model
+    history = train(model, optimizer, digits, epochs=RESUME_EPOCHS, batch_size=64,
+                    scheduler=scheduler, generator=gen, progress=True, desc="straight run")
+    return model, history
 
 # %%
 def resumed(path, **restore):
@@ -429,26 +490,49 @@ def resumed(path, **restore):
     ``restore`` may switch off a piece: scheduler=False, rng=False or data=False."""
     torch.manual_seed(1)
     model, optimizer, scheduler, gen = fresh()
-    train(model, optimizer, digits, epochs=SPLIT, batch_size=64, scheduler=scheduler, generator=gen)
+    history = train(model, optimizer, digits, epochs=SPLIT, batch_size=64, scheduler=scheduler,
+                    generator=gen)
     save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler, generator=gen)
     torch.manual_seed(99)                                  # a new process: another RNG state
     model, optimizer, scheduler, gen = fresh(seed=7)       # and other initial weights
     load_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler if restore.get("scheduler", True) else None,
                     generator=gen if restore.get("data", True) else None, rng=restore.get("rng", True))
-    train(model, optimizer, digits, epochs=RESUME_EPOCHS - SPLIT, batch_size=64, scheduler=scheduler, generator=gen)
-    return model
+    train(model, optimizer, digits, epochs=RESUME_EPOCHS - SPLIT, batch_size=64,
+          scheduler=scheduler, generator=gen, history=history)       # the steps continue
+    return model, history
 
 # %%
-reference = straight()
+reference, reference_history = straight()
 with tempfile.TemporaryDirectory() as tmp:
     checks = {"nothing (full checkpoint)": {}, "the scheduler": {"scheduler": False},
               "the torch RNG": {"rng": False}, "the data-order generator": {"data": False}}
-    same = {left_out: parameters_equal(reference, resumed(Path(tmp) / "ckpt.pt", **restore), exact=exact)
-            for left_out, restore in checks.items()}
+    resumes = {left_out: resumed(Path(tmp) / "ckpt.pt", **restore)
+               for left_out, restore in checks.items()}
+same = {left_out: parameters_equal(reference, model, exact=exact)
+        for left_out, (model, _) in resumes.items()}
 for left_out, equal in same.items():
     print(f"left out: {left_out:26s} resumed == straight: {equal}")
 assert same["nothing (full checkpoint)"]
 assert not any(equal for left_out, equal in same.items() if left_out != "nothing (full checkpoint)")
+
+# %%
+fig, (ax_lr, ax_gap) = plt.subplots(1, 2, figsize=(10, 3.4))
+steps = range(1, reference_history.steps + 1)
+ax_lr.plot(steps, reference_history.lr, color=GREY, linewidth=5, label="straight run")
+for left_out, (_, h) in resumes.items():
+    gap = [abs(a - b) for a, b in zip(h.loss, reference_history.loss)]
+    ax_lr.plot(steps, h.lr, linewidth=1)
+    ax_gap.plot(steps, gap, label=f"left out: {left_out}", linewidth=2 if not max(gap) else 1)
+    assert (max(gap) == 0) == same[left_out] or not exact    # a gap exactly where the models differ
+split_step = SPLIT * reference_history.steps_per_epoch
+for ax in (ax_lr, ax_gap):
+    ax.axvline(split_step + 0.5, color=BLACK, linestyle=":", linewidth=1)
+ax_lr.set(xlabel="step", ylabel="learning rate", title="lr: only the scheduler's state matters")
+ax_gap.set_yscale("symlog", linthresh=1e-6)
+ax_gap.set(ylim=(-3e-7, 1), xlabel="step", ylabel="|loss − straight run's loss|",
+           title="loss: 0 with every piece, apart without any one")
+ax_gap.legend(fontsize=8, loc="center left")
+plt.show()
 
 # %% [markdown]
 # Bitwise equal with the full checkpoint (on a GPU: within float32 tolerance), and different
