@@ -289,8 +289,8 @@ print(f"Sutskever vs torch under StepLR: ≤ 1e-12 through step 10, "
 # PyTorch applies the **new** rate to the whole buffer, gradients gathered at the old rate
 # included, so its step shrinks at once. Sutskever's velocity keeps each gradient at the rate
 # it was taken with, so its step's excess over the new one fades by $\mu$ per step. On a slope
-# of constant gradient $g$,
-# with the velocity saturated, a drop $\gamma \to \gamma'$ lets Sutskever's form travel an extra
+# of constant gradient $g$, with the velocity saturated, a drop $\gamma \to \gamma'$ lets
+# Sutskever's form travel an extra
 #
 # $$
 # \Delta = \sum_{k\ge 1}\mu^{k}\,\frac{\gamma - \gamma'}{1-\mu}\,g = \frac{(\gamma - \gamma')\,\mu}{(1-\mu)^2}\,g . \tag{4.8}
@@ -613,7 +613,9 @@ plt.show()
 i = points.index(0.6)
 print(f"γh = 0.6: heavy ball {measured[False][i]:.3f} (√μ = {MU_N ** 0.5:.3f}), "
       f"Nesterov {measured[True][i]:.3f} (√(μ(1 − γh)) = {(MU_N * 0.4) ** 0.5:.3f})")
-assert measured[True][i] < measured[False][i]
+assert measured[True][i] < measured[False][i]                      # faster where complex
+assert abs(measured[True][0] - measured[False][0]) < 1e-3          # alike at γh = 0.001
+assert largest_root(*predicted(1.0, True)) == 0                    # both roots 0 at γh = 1
 
 # %% [markdown]
 # On shallow directions ($\gamma h \ll 1$) the two are nearly the same; on steeper ones Nesterov
@@ -699,6 +701,7 @@ print("decay on weights only, via two parameter groups: ours equals torch to 1e-
 
 # %%
 LR_WD, LAMBDA, STEPS_WD = 0.1, 5e-4, 5000
+assert LR_WD * LAMBDA < (1 - 0.9**0.5) ** 2 / 50          # deep in the over-damped band
 thetas = {mu: torch.ones(3, **f64, requires_grad=True) for mu in (0.0, 0.9)}
 opt = torch.optim.SGD([{"params": [thetas[0.0]], "momentum": 0.0},    # two groups, one
                        {"params": [thetas[0.9]], "momentum": 0.9}],   # optimizer
@@ -777,8 +780,9 @@ for name, optimizer_class in (("torch.optim.SGD", torch.optim.SGD),
 #    float64 for every argument.
 # 2. Heavy ball (4.4) and Sutskever (4.5) are one method for any schedule; PyTorch's form equals
 #    them at a constant rate and is the heavy ball with momentum $\mu\gamma_t/\gamma_{t-1}$ (4.6).
-# 3. At a drop, PyTorch's step shrinks at once; Sutskever's fades by $\mu$ per step and coasts
-#    $(\gamma-\gamma')\mu/(1-\mu)^2$ further (4.8). Rescaling the buffer converts one into the other.
+# 3. At a drop, PyTorch's step shrinks at once; Sutskever's excess step fades by $\mu$ per
+#    step and coasts $(\gamma-\gamma')\mu/(1-\mu)^2$ further (4.8). Rescaling the buffer
+#    converts one form into the other.
 # 4. Dampening scales the steady step by $1-\tau$; torch skips it on the first step, so
 #    $\tau = \mu$ is an unbiased average from step 1 (4.9).
 # 5. `nesterov=True` is Nesterov's look-ahead (4.10) stored as parameters (4.11): it contracts
