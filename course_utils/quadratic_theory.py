@@ -1,6 +1,6 @@
 """Momentum on a quadratic in closed form: iteration matrix, spectral radius, optimal α and β.
 
-Chapter: 03_quadratic_model (the theory), 02_momentum (the 1/(1 − β) and 1/(1 + β) gains).
+Chapter: 03_quadratic_model (the theory), 02_momentum (measured rates against ``geometric_rate``).
 
 On f(w) = ½ (w − w*)ᵀ A (w − w*) with A = Q diag(λ) Qᵀ, momentum in PyTorch's form with a
 constant learning rate, z_{t+1} = β z_t + ∇f(w_t), w_{t+1} = w_t − α z_{t+1}, splits into one

@@ -244,20 +244,19 @@ print(f"start at y=1e-6: |y| passes 0.5 after {escape} steps (linearised predict
 assert abs(escape - predicted) < 0.1 * predicted and abs(float(saddle(nudged[-1])) + 0.25) < 1e-9
 
 # %% [markdown]
-# Momentum (chapter 02) keeps a running sum of past gradients, $v_{t+1} = \beta v_t + \nabla f(w_t)$,
-# $w_{t+1} = w_t - \alpha v_{t+1}$. Near the saddle its $y$ coordinate obeys
-# $y_{t+1} = (1+\alpha+\beta)\,y_t - \beta\,y_{t-1}$, which grows like $r^t$ with $r$ the larger root
-# of $r^2 - (1+\alpha+\beta)\,r + \beta = 0$ — larger than gradient descent's $1+\alpha$ whenever
-# $\beta > 0$. The same start, the same $\alpha$, with $\beta = 0.9$ (the loop is checked against
+# A preview of chapter 02. Momentum keeps a running sum of past gradients, $z_{t+1} = \beta z_t + \nabla f(w_t)$,
+# $w_{t+1} = w_t - \alpha z_{t+1}$ (0.2). Chapter 02 derives that near the saddle its $y$ coordinate
+# grows like $r^t$ with $r$ *larger* than gradient descent's $1+\alpha$ whenever $\beta > 0$; here is
+# only the measurement. The same start, the same $\alpha$, with $\beta = 0.9$ (the loop is checked against
 # `torch.optim.SGD(momentum=0.9)`):
 
 # %%
 def heavy_ball(f, w0, lr, beta, steps):
-    """Momentum in torch's form, v ← βv + ∇f(w), w ← w − αv; returns all iterates."""
-    w, v, path = w0.clone(), torch.zeros_like(w0), [w0.clone()]
+    """Momentum (0.2), z ← βz + ∇f(w), w ← w − αz; returns all iterates."""
+    w, z, path = w0.clone(), torch.zeros_like(w0), [w0.clone()]
     for _ in range(steps):
-        v = beta * v + f.grad(w)
-        w = w - lr * v
+        z = beta * z + f.grad(w)
+        w = w - lr * z
         path.append(w)
     return torch.stack(path)
 
@@ -266,7 +265,7 @@ beta = 0.9
 rolled = heavy_ball(saddle, torch.tensor([1.0, 1e-6], **f64), lr, beta, steps=300)
 by_torch = optimize(saddle, torch.tensor([1.0, 1e-6], **f64), lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta), 300)
 torch.testing.assert_close(rolled, by_torch, rtol=1e-12, atol=1e-15)
-r = ((1 + lr + beta) + math.sqrt((1 + lr + beta) ** 2 - 4 * beta)) / 2
+r = ((1 + lr + beta) + math.sqrt((1 + lr + beta) ** 2 - 4 * beta)) / 2   # chapter 02, (2.5)
 escape_momentum = int(torch.nonzero(rolled[:, 1].abs() > 0.5)[0])
 predicted_momentum = math.log(0.5 / 1e-6) / math.log(r)
 print(f"momentum β = {beta}: growth factor {r:.3f} per step (gradient descent: {1 + lr:.3f}); |y| passes 0.5 "
