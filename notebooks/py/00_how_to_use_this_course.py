@@ -20,7 +20,7 @@
 # notation, and how every piece of code is proven equal to `torch.optim`.*
 #
 # **Prerequisites:** Python, a first look at PyTorch tensors and autograd.
-# **Runtime:** a few seconds on a laptop CPU.
+# **Runtime:** about 10 s on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. open the course in JupyterLab, Colab or Binder, and say which device your kernel uses;
@@ -99,11 +99,11 @@ def part(number):
 
 
 def prerequisites(chapter):
-    """Chapter numbers in the first sentence of a chapter's Prerequisites (06–09: a range)."""
+    """Chapter numbers in the first sentence of its Prerequisites (06–09: a range)."""
     text = (root / chapter.py_file).read_text(encoding="utf-8")
     line = text.split("**Prerequisites:**", 1)[1].split("**", 1)[0].replace("\n# ", " ")
     line = re.split(r"\.\s+(?=[A-Z])", line)[0]                # its first sentence
-    line = re.sub(r"\$[^$]*\$|\(\d+\.\d+\)", " ", line)     # drop formulas, equation numbers
+    line = re.sub(r"\$[^$]*\$|\(\d+\.\d+\)", " ", line)     # no formulas, equations
     named = {int(n) for n in re.findall(r"\b\d\d\b", line)}
     for first, last in re.findall(r"\b(\d\d)\s*[–-]\s*(\d\d)\b", line):
         named |= set(range(int(first), int(last) + 1))
@@ -113,7 +113,7 @@ def prerequisites(chapter):
 needs = {int(ch.number): prerequisites(ch) for ch in book.chapters}
 assert all(p < n for n, ps in needs.items() for p in ps), "a prerequisite comes later"
 assert all(n - 1 in needs[n] for n in range(1, 6))                  # 01-05: a chain
-assert all(p in (1, 4) or p >= 6 for n in range(6, 10) for p in needs[n])   # decay: 01, 04
+assert all(p in (1, 4) or p >= 6 for n in range(6, 10) for p in needs[n])  # decay
 assert all({4, 5} & set(needs[n]) for n in range(10, 15))           # practice: 04 or 05
 
 fig, ax = plt.subplots(figsize=(9, 7))
@@ -124,9 +124,10 @@ for ch in book.chapters:
     ax.text(1.3, -n, f"{ch.number}  {ch.title}" + (" (a GPU helps)" if ch.gpu else ""),
             va="center", fontsize=9)
     for p in needs[n]:
-        ax.add_patch(FancyArrowPatch((0, -p), (0, -n), connectionstyle="arc3,rad=0.5",
-                                     arrowstyle="-|>", mutation_scale=8, lw=0.8, color=color,
-                                     alpha=0.7, shrinkA=5, shrinkB=5))
+        arc = FancyArrowPatch((0, -p), (0, -n), connectionstyle="arc3,rad=0.5",
+                              arrowstyle="-|>", mutation_scale=8, lw=0.8, color=color,
+                              alpha=0.7, shrinkA=5, shrinkB=5)
+        ax.add_patch(arc)
 for name, (_, color) in PARTS.items():
     ax.plot([], [], "o", color=color, label=name)
 ax.set(xlim=(-4.2, 9), ylim=(-len(book.chapters), 1), xticks=[], yticks=[])
@@ -235,9 +236,9 @@ assert torch.allclose(w + coast + push, w_next, rtol=1e-12, atol=1e-15)
 
 ax = plot_contours(valley, xlim=(-2, 0), ylim=(-0.7, 0.7), levels=12)
 plot_trajectory(torch.stack(path + [w]), ax=ax, color=GREY, label="$w_0, \\dots, w_t$")
-for start, arrow, color, label in ((w, coast, BLUE, "$-\\alpha\\beta z_t$: keep going"),
-                                   (w + coast, push, VERMILLION,
-                                    "$-\\alpha \\nabla f(w_t)$: the new gradient step")):
+arrows = ((w, coast, BLUE, "$-\\alpha\\beta z_t$: keep going"),
+          (w + coast, push, VERMILLION, "$-\\alpha \\nabla f(w_t)$: new gradient step"))
+for start, arrow, color, label in arrows:
     ax.annotate("", xy=(start + arrow).tolist(), xytext=start.tolist(),
                 arrowprops=dict(arrowstyle="-|>", color=color, lw=2))
     ax.plot([], [], color=color, lw=2, label=label)
@@ -295,8 +296,9 @@ def least_squares(params):
 
 
 ours_vs_torch = compare_optimizers(lambda ps: PlainGD(ps, lr=0.1),
-                                   lambda ps: torch.optim.SGD(ps, lr=0.1), least_squares, w0,
-                                   steps=50, names=("PlainGD", "torch SGD"))
+                                   lambda ps: torch.optim.SGD(ps, lr=0.1),
+                                   least_squares, w0, steps=50,
+                                   names=("PlainGD", "torch SGD"))
 print(ours_vs_torch)
 assert ours_vs_torch.exact
 
@@ -321,8 +323,9 @@ assert ours_vs_torch.exact
 
 # %%
 different = compare_optimizers(lambda ps: PlainGD(ps, lr=0.1),
-                               lambda ps: torch.optim.SGD(ps, lr=0.11), least_squares, w0,
-                               steps=50, names=("PlainGD lr=0.1", "torch SGD lr=0.11"))
+                               lambda ps: torch.optim.SGD(ps, lr=0.11),
+                               least_squares, w0, steps=50,
+                               names=("PlainGD lr=0.1", "torch SGD lr=0.11"))
 print(different)
 assert not different.allclose
 
@@ -339,7 +342,7 @@ ax.set_ylim(floor / 10, 10)
 ax.set_xlabel("step")
 ax.set_ylabel("largest relative difference")
 ax.set_title("A compare_optimizers report, step by step (0 drawn at 1e-18)")
-ax.legend(loc="center left", bbox_to_anchor=(0, 0.35), fontsize=8)
+ax.legend(loc="center left", bbox_to_anchor=(0, 0.62), fontsize=8)
 plt.show()
 first, least = different.rel_diff_per_step[0], min(different.rel_diff_per_step)
 print(f"lr 0.1 vs 0.11: {first:.1%} after step 1 (0.01/0.11 = {0.01 / 0.11:.1%}), "
@@ -396,8 +399,8 @@ except RuntimeError as err:
 # %% tags=["solution"]
 class DecayGD(PlainGD):
     def __init__(self, params, lr, weight_decay):
-        torch.optim.Optimizer.__init__(self, params,
-                                       defaults={"lr": lr, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "weight_decay": weight_decay}
+        torch.optim.Optimizer.__init__(self, params, defaults=defaults)
 
     def step(self):
         with torch.no_grad():
