@@ -21,14 +21,14 @@
 # closed form and then measured.*
 #
 # **Prerequisites:** chapter 01 (gradient descent's rate $(\kappa-1)/(\kappa+1)$), chapter 02
-# (momentum in PyTorch's form, (2.1)), eigenvalues of a symmetric matrix.
-# **Runtime:** about 15 seconds on a laptop CPU.
+# (the momentum recurrence (2.1)), eigenvalues of a symmetric matrix.
+# **Runtime:** about 20 seconds on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. reduce momentum on a quadratic to one 2×2 iteration per eigenvalue and compute its
 #    eigenvalues;
 # 2. state and check the stability region $0 < \alpha\lambda < 2 + 2\beta$, the $\sqrt\beta$ rate of
-#    the complex regime and critical damping;
+#    the complex regime and critical damping, and read them off a phase portrait;
 # 3. derive the optimal $\alpha^*$, $\beta^*$ and the rate $(\sqrt\kappa-1)/(\sqrt\kappa+1)$, and
 #    measure it against gradient descent's $(\kappa-1)/(\kappa+1)$;
 # 4. predict how much a larger $\beta$ amplifies gradient noise;
@@ -53,7 +53,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
-from course_utils.plotting import BLACK, BLUE, GREY, VERMILLION, WHITE
+from course_utils.plotting import BLACK, BLUE, GREY, ORANGE, VERMILLION, WHITE
 
 device = setup(seed=0)
 
@@ -109,9 +109,7 @@ assert gd_1000[-1] / gd_1000[0] > 0.1 and mom_1000[-1] / mom_1000[0] < 1e-10
 # z_{i,t+1} = \beta\, z_{i,t} + \lambda_i\, x_{i,t}, \qquad x_{i,t+1} = x_{i,t} - \alpha\, z_{i,t+1}. \tag{3.2}
 # $$
 #
-# (Note the $\alpha$ in the second equation: dropping it, as one widely read derivation does,
-# silently sets $\alpha = 1$.) Substituting the first equation into the second gives a linear map
-# of the pair $(z, x)$:
+# Substituting the first equation into the second gives a linear map of the pair $(z, x)$:
 #
 # $$
 # \begin{pmatrix} z_{i,t+1} \\ x_{i,t+1} \end{pmatrix} = R(\lambda_i)
@@ -170,11 +168,47 @@ for a_lam, b in grid:
     assert abs(complex(closed.prod()) - b) < 1e-12                          # σ₁σ₂ = det R = β
 print(f"(3.4) matches torch.linalg.eigvals on {len(grid)} (αλ, β) pairs; σ₁σ₂ = β every time")
 
+# %% [markdown]
+# Where the roots go as $\beta$ grows: at $\beta = 0$ they are $0$ and $1 - \alpha\lambda$, gradient
+# descent's factor. Raising $\beta$ pushes them together along the real axis until they collide;
+# then they leave it as a conjugate pair on the circle of radius $\sqrt\beta$, since their product
+# is $\beta$. The unit circle is the stability limit. Left, a small step; right, a step beyond
+# gradient descent's limit, whose root at $-1.5$ momentum pulls back inside.
+
+# %%
+from course_utils.quadratic_theory import critical_momentum
+
+betas = torch.linspace(0, 0.99, 397, dtype=torch.float64)
+turn = torch.linspace(0, 2 * math.pi, 200)
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), layout="constrained")
+for ax, a_lam in zip(axes, (0.1, 2.5)):
+    roots = iteration_eigenvalues(a_lam, 1.0, betas)                       # (3.4), (397, 2)
+    meet = float(critical_momentum(a_lam, 1.0))                            # the roots collide
+    paired = roots[:, 0].imag.abs() > 1e-12
+    assert torch.equal(paired, betas > meet)                               # complex past it
+    assert torch.allclose(roots[paired].abs(), betas[paired][:, None].sqrt())  # |σ| = √β
+    for k in range(2):
+        dots = ax.scatter(roots[:, k].real, roots[:, k].imag, c=betas, s=5, vmin=0, vmax=1)
+    ax.plot(turn.cos(), turn.sin(), color=GREY, lw=0.8, label=r"$|\sigma| = 1$")
+    ax.plot(roots[0].real, [0, 0], "o", color=BLACK, ms=5, label=r"$\beta = 0$")
+    double = (1 + meet - a_lam) / 2                                        # σ₁ = σ₂ there
+    ax.plot(double, 0, "*", color=VERMILLION, ms=12, label=f"collision, β = {meet:.3f}")
+    ax.set(aspect="equal", xlim=(-1.6, 1.1), ylim=(-1.05, 1.05), xlabel=r"Re $\sigma$",
+           ylabel=r"Im $\sigma$", title=f"αλ = {a_lam}: the roots of (3.4) as β grows")
+    ax.legend(loc="lower left", fontsize=8)
+fig.colorbar(dots, ax=axes, label=r"momentum $\beta$")
+inside = iteration_eigenvalues(2.5, 1.0, betas).abs().amax(dim=1) < 1
+entry = float(betas[inside][0])
+print(f"αλ = 2.5: both roots inside the unit circle from β = {entry:.3f} on "
+      f"((3.5): αλ < 2 + 2β ⇔ β > {2.5 / 2 - 1})")
+assert torch.equal(inside, betas > 2.5 / 2 - 1)
+plt.show()
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Stability: $0 < \alpha\lambda < 2 + 2\beta$
 #
-# A quadratic $p(\sigma) = \sigma^2 - s\sigma + \beta$ has both roots inside the unit circle exactly
-# when $|\beta| < 1$, $p(1) > 0$ and $p(-1) > 0$ (the Jury conditions for degree 2). Here
+# The polynomial $p(\sigma)$ of (3.4) has both roots inside the unit circle exactly when
+# $|\beta| < 1$, $p(1) > 0$ and $p(-1) > 0$ (the Jury conditions for degree 2). Here
 # $p(1) = 1 - (1 + \beta - \alpha\lambda) + \beta = \alpha\lambda$ and
 # $p(-1) = 1 + (1 + \beta - \alpha\lambda) + \beta = 2 + 2\beta - \alpha\lambda$, so
 #
@@ -219,16 +253,13 @@ for b in (-0.5, 0.0, 0.5, 0.9, 0.99):
 # \qquad (\alpha\lambda \le 1), \tag{3.7}
 # $$
 #
-# *critical damping*, the fastest momentum for that one direction. (Distill's article gives the
-# band's rate as $2\sqrt\beta$; with $\beta = 0.81$ that would be 1.8, divergence.) The next cell
-# *measures* the rate: it runs the iteration (3.3) for 400 steps at seven values of $\alpha\lambda$
-# across the band, fits the decay of the state $(x_t, x_{t-1})$ with `geometric_rate`, and
-# compares $-\ln\rho$, the quantity that sets the number of steps.
+# *critical damping*, the fastest momentum for that one direction. The next cell *measures* the
+# rate: it runs the iteration (3.3) for 400 steps at seven values of $\alpha\lambda$ across the
+# band, fits the decay of the state $(x_t, x_{t-1})$ with `geometric_rate`, and compares
+# $-\ln\rho$, the quantity that sets the number of steps.
 
 # %%
-from course_utils.quadratic_theory import complex_interval, critical_momentum
-
-from course_utils.quadratic_theory import geometric_rate
+from course_utils.quadratic_theory import complex_interval, geometric_rate
 
 b = 0.81
 low, high = (float(v) for v in complex_interval(b))
@@ -239,51 +270,115 @@ for a_lam in torch.linspace(low, high, 9, dtype=torch.float64)[1:-1].tolist():
     print(f"  αλ = {a_lam:.2f}: measured rate {measured:.4f}, −ln ρ {-math.log(measured):.4f} "
           f"(√β: {-math.log(b ** 0.5):.4f})")
     assert abs(math.log(measured) / math.log(b ** 0.5) - 1) < 0.03               # (3.6), on −ln ρ
-a_lam = 0.05
-betas = torch.linspace(0, 0.99, 9901, dtype=torch.float64)
-fastest = float(betas[spectral_radius(a_lam, 1.0, betas).argmin()])
-b_crit = float(critical_momentum(a_lam, 1.0))                                             # (3.7)
-print(f"αλ = {a_lam}: critical β = {b_crit:.4f} (grid's fastest β {fastest:.4f}), rate {float(spectral_radius(a_lam, 1.0, b_crit)):.4f} = 1 − √(αλ)")
-assert abs(fastest - b_crit) < 2e-4 and abs(float(spectral_radius(a_lam, 1.0, b_crit)) - (1 - a_lam**0.5)) < 1e-6
 
 # %% [markdown]
-# ### Phase diagrams
+# ### The √β floor
 #
-# What the regimes look like: one eigen-direction with $\alpha\lambda = 0.05$, its position $x_t$
-# against its velocity $x_t - x_{t-1} = -\alpha z_t$, started at rest at $x_0 = 1$, for a momentum
-# below, at and above the critical $\beta = 0.6028$. The fourth panel shows the rate as a function of
-# $\beta$: falling through the over-damped regime, bottoming out at critical damping, then
-# following $\sqrt\beta$ back up.
+# Since $|\sigma_1\sigma_2| = \beta$, the larger root has modulus at least $\sqrt\beta$: **no step
+# size converges faster than $\sqrt\beta$**, and inside the band the rate sits exactly on that
+# floor. The figure draws $\rho$ against $\beta$ for four values of $\alpha\lambda$. Each curve falls
+# while its direction is over-damped, meets the floor where the roots collide, and rides it from
+# there. For a shallow direction the best momentum replaces gradient descent's $1 - \alpha\lambda$
+# by $1 - \sqrt{\alpha\lambda}$ (3.7): the square root is momentum's whole speed-up.
 
 # %%
-from course_utils.quadratic_theory import geometric_rate, plot_phase_portrait
-
-cases = {"over-damped, β = 0.2": 0.2, f"critical, β = {b_crit:.3f}": b_crit, "under-damped, β = 0.9": 0.9}
-fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
-for ax, (name, b) in zip(axes, cases.items()):
-    plot_phase_portrait(a_lam, 1.0, b, steps=80, ax=ax, color=BLUE)
-    ax.set_title(f"{name}: ρ = {float(spectral_radius(a_lam, 1.0, b)):.3f}")
-axes[3].plot(betas, spectral_radius(a_lam, 1.0, betas), label=r"$\rho(\beta)$")
-axes[3].plot(betas, betas.sqrt(), ls=":", color=GREY, label=r"$\sqrt{\beta}$")
-axes[3].axvline(b_crit, color=VERMILLION, lw=0.8, ls="--", label="critical β")
-axes[3].set(xlabel=r"momentum $\beta$", ylabel="rate per step", title=r"Rate vs $\beta$ at $\alpha\lambda = 0.05$")
-axes[3].legend()
-fig.suptitle("Over-damped: creeps in. Critical: fastest, no overshoot. Under-damped: spirals at rate √β")
+betas = torch.linspace(0, 0.999, 4000, dtype=torch.float64)
+fig, ax = plt.subplots(figsize=(7.5, 4))
+ax.plot(betas, betas.sqrt(), color=GREY, lw=3, alpha=0.5, label=r"floor $\sqrt{\beta}$")
+for a_lam in (0.01, 0.05, 0.5, 2.5):
+    rho = spectral_radius(a_lam, 1.0, betas)
+    best = int(rho.argmin())
+    assert (rho >= betas.sqrt() - 1e-12).all()                             # σ₁σ₂ = β
+    assert abs(float(betas[best]) - float(critical_momentum(a_lam, 1.0))) < 1e-3   # (3.7)
+    assert abs(float(rho[best]) - abs(1 - a_lam ** 0.5)) < 1e-3
+    line = ax.plot(betas, rho, label=f"αλ = {a_lam}")[0]
+    ax.plot(betas[best], rho[best], "o", color=line.get_color(), ms=6)
+gd, tuned = float(spectral_radius(0.01, 1.0, 0.0)), float(spectral_radius(0.01, 1.0, 0.81))
+ax.set(xlabel=r"momentum $\beta$", ylabel=r"rate $\rho$ per step", ylim=(0, 1.05),
+       title=f"αλ = 0.01: gradient descent {gd:.2f}, critical momentum {tuned:.2f}; "
+             "none below √β")
+ax.legend(loc="lower right", fontsize=8)
 plt.show()
+b_crit = float(critical_momentum(0.05, 1.0))                               # for αλ = 0.05, below
+print(f"αλ = 0.05: critical β = {b_crit:.4f}, rate {float(spectral_radius(0.05, 1.0, b_crit)):.4f} "
+      f"= 1 − √(αλ) (gradient descent: {1 - 0.05:.2f})")
 
 # %% [markdown]
-# The pictures make two claims the next cell checks: the over-damped and critically damped
-# directions approach zero without ever crossing it, while the under-damped one crosses it again
-# and again; and each contracts at its predicted $\rho$.
+# ### Phase portraits, to explore
+#
+# The regimes as pictures: one eigen-direction's position $x_t$ against its velocity
+# $x_t - x_{t-1} = -\alpha z_t$, started at rest at $x_0 = 1$. With a live kernel, move $\alpha\lambda$
+# and $\beta$; the title names the regime and its rate. Try $\alpha\lambda = 0.05$ with $\beta$
+# rising from 0 to 0.9, then $\alpha\lambda = 2.1$ with $\beta$ from 0 up.
 
 # %%
-for name, b in cases.items():
+from course_utils.quadratic_theory import plot_phase_portrait
+from course_utils.widgets import explorer, log_slider, slider, small_multiples
+
+
+def regime(a_lam, b):
+    """Which regime of (3.4)–(3.7) one eigen-direction is in, and its rate ρ."""
+    rho = float(spectral_radius(a_lam, 1.0, b))
+    low, high = (float(v) for v in complex_interval(b))
+    if rho >= 1:
+        return "diverges", rho
+    if abs(a_lam - low) < 1e-9:
+        return "critical", rho
+    return ("over-damped" if a_lam < low else "under-damped" if a_lam < high else "flips sign"), rho
+
+
+def draw_phase(a_lam=0.05, momentum=0.6, steps=80, ax=None):
+    """Phase portrait of one eigen-direction (3.3), titled with its regime; returns the regime."""
+    ax = plt.subplots(figsize=(5, 4))[1] if ax is None else ax
+    name, rho = regime(a_lam, momentum)
+    x_t = eigen_trajectory(a_lam, 1.0, momentum, steps=steps)[:, 1]
+    far = (x_t.abs() > 4).nonzero()                                        # a divergent run:
+    steps = int(far[0]) if len(far) else steps                             # stop it in view
+    plot_phase_portrait(a_lam, 1.0, momentum, steps=steps, ax=ax, color=BLUE)
+    ax.set_title(f"αλ = {a_lam:.3g}, β = {momentum:.3g}: {name}, ρ = {rho:.3f}", fontsize=9)
+    return name, rho
+
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (widget views carry random ids; the static figure below is the tested version of this cell)
+explorer(draw_phase, a_lam=log_slider("αλ", 0.05, 0.001, 4.0),
+         momentum=slider("β", 0.6, 0.0, 0.99, 0.01))
+
+# %% [markdown]
+# Without a kernel, six cases. Top, a shallow direction ($\alpha\lambda = 0.05$): over-damped,
+# critical, under-damped. Bottom, a steep one ($\alpha\lambda = 2.1$, past gradient descent's
+# limit 2): gradient descent diverges, a little momentum converges while flipping sign every
+# step, more momentum spirals in.
+
+# %%
+phase_cases = {0.05: (0.2, b_crit, 0.9), 2.1: (0.0, 0.1, 0.5)}
+fig, axes, shown = small_multiples(
+    lambda a_lam, k, ax: draw_phase(a_lam, phase_cases[a_lam][k], ax=ax),
+    rows=("a_lam", phase_cases), cols=("k", range(3)), panel=(4.0, 3.2))
+fig.suptitle("Phase portraits: over-damped creeps in, critical is fastest without overshoot, "
+             "under-damped spirals at √β")
+plt.show()
+assert [name for name, _ in shown.values()] == ["over-damped", "critical", "under-damped",
+                                                "diverges", "flips sign", "under-damped"]
+
+# %% [markdown]
+# The pictures make claims the next cell checks: the over-damped and critical directions never
+# cross zero, the under-damped ones cross again and again, the flipping one at nearly every
+# step; and each converging one contracts at its predicted $\rho$.
+
+# %%
+for (a_lam, k), (name, predicted) in shown.items():
+    b = phase_cases[a_lam][k]
     x_t = eigen_trajectory(a_lam, 1.0, b, steps=300)[:, 1]
     crossings = int((x_t[1:].sign() * x_t[:-1].sign() < 0).sum())
-    state = (x_t[1:] ** 2 + x_t[:-1] ** 2).sqrt()
-    measured, predicted = geometric_rate(state, 100, 299), float(spectral_radius(a_lam, 1.0, b))
-    print(f"{name:<24} zero crossings: {crossings:>2}   rate measured {measured:.4f}, predicted {predicted:.4f}")
-    assert (crossings == 0) == (b <= b_crit) and abs(measured - predicted) < 0.01 * predicted
+    measured = geometric_rate((x_t[1:] ** 2 + x_t[:-1] ** 2).sqrt(), 100, 299)
+    print(f"αλ = {a_lam}, β = {b:.3f}, {name:<12}  zero crossings: {crossings:>3}   "
+          f"rate measured {measured:.4f}, predicted {predicted:.4f}")
+    assert (crossings == 0) == (name in ("over-damped", "critical"))
+    if name in ("flips sign", "diverges"):
+        assert crossings > 290
+    assert abs(measured - predicted) < 0.01 * predicted
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The best α and β
@@ -298,8 +393,19 @@ for name, b in cases.items():
 # through the over-damped range, stays flat at $\sqrt\beta$ across the band, and rises beyond it —
 # `tests/test_quadratic_theory.py` checks this on a dense grid.)
 #
-# Now the optimum. One bound does the work: **for every $\lambda$, $\rho(R(\lambda)) \ge |1 - \sqrt{\alpha\lambda}|$**,
-# whatever $\beta$. Write $s = \sqrt{\alpha\lambda}$ and evaluate the polynomial of (3.4) at $1 - s$:
+# Now the optimum, stated first and proved after:
+#
+# $$
+# \sqrt{\beta^*} = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}, \qquad
+# \alpha^* = \left(\frac{2}{\sqrt L + \sqrt\mu}\right)^2, \qquad
+# \rho^* = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}. \tag{3.9}
+# $$
+#
+# It puts $\mu$ exactly at critical damping and $L$ exactly at the band's upper edge,
+# $(1-\sqrt{\beta^*})^2 = \alpha^*\mu$ and $\alpha^* L = (1+\sqrt{\beta^*})^2$, so every direction
+# ripples at $\sqrt{\beta^*}$. Why nothing does better: **for every $\lambda$,
+# $\rho(R(\lambda)) \ge |1 - \sqrt{\alpha\lambda}|$**, whatever $\beta$. Write $s = \sqrt{\alpha\lambda}$
+# and evaluate the polynomial of (3.4) at $1 - s$:
 #
 # $$
 # p(1 - s) = (1-s)^2 - (1 + \beta - s^2)(1 - s) + \beta = -s\,\big((1-s)^2 - \beta\big). \tag{3.9a}
@@ -316,17 +422,8 @@ for name, b in cases.items():
 # $$
 #
 # because the first term falls and the second rises with $\alpha$, and they are equal at
-# $\sqrt\alpha = 2/(\sqrt L + \sqrt\mu)$. This holds for *every* $(\alpha, \beta)$, in or out of the band.
-# Equality needs both bounds tight: $\mu$ exactly at the band's lower edge and $L$ at its upper
-# edge, $(1-\sqrt\beta)^2 = \alpha\mu$ and $\alpha L = (1+\sqrt\beta)^2$, which fixes
-#
-# $$
-# \sqrt{\beta^*} = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}, \qquad
-# \alpha^* = \left(\frac{2}{\sqrt L + \sqrt\mu}\right)^2, \qquad
-# \rho^* = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}. \tag{3.9}
-# $$
-#
-# At the optimum, $\mu$ sits exactly at critical damping and $L$ exactly at the band's upper edge.
+# $\sqrt\alpha = 2/(\sqrt L + \sqrt\mu)$. The bound holds for *every* $(\alpha, \beta)$, in or out of
+# the band, and (3.9) attains it.
 # Compare gradient descent's best (chapter 01): balancing $1 - \alpha\mu = -(1 - \alpha L)$ gives
 #
 # $$
@@ -362,14 +459,14 @@ assert all(g > 1e-6 for g, edge in gaps if edge > 1e-3)                   # tigh
 # geometrically from $\mu = 1$ to $L = \kappa$, and the course's SGD at (3.9) and at (3.10). Each
 # run goes on until $\|e_t\| \le 10^{-6}\|e_0\|$ — that step count is measured, next to the
 # $\lceil \ln 10^{-6} / \ln\rho \rceil$ the rate predicts — and the rate is measured as the geometric
-# mean contraction over the second half of the run, $\big(\|e_n\| / \|e_{n/2}\|\big)^{2/n}$.
+# mean contraction over the second half of a run of $T$ steps, $\big(\|e_T\| / \|e_{T/2}\|\big)^{2/T}$.
 
 # %%
 def steps_to(errs, tol=1e-6):
     return int((errs <= tol * errs[0]).nonzero()[0])
 
 
-rows = []
+rows, curves = [], {}
 for kappa in (10.0, 100.0, 1000.0):
     q = Quadratic.with_condition(kappa, dim=10, rotate=True, seed=0)
     for method, tuning in (("gradient descent", optimal_gd(q.mu, q.L)), ("momentum", optimal_momentum(q.mu, q.L))):
@@ -377,6 +474,7 @@ for kappa in (10.0, 100.0, 1000.0):
         n = max(500, 2 * math.ceil(0.6 * predicted_steps))                  # even, and past 1e-6
         errs = errors(q, tuning, n)
         rows.append((kappa, method, tuning, geometric_rate(errs, n // 2, n), predicted_steps, steps_to(errs), n))
+        curves[(kappa, method)] = errs / errs[0]
 print(f"{'κ':>6}  {'method':<17} {'α':>8} {'β':>7}  {'ρ predicted':>11} {'measured':>9}   steps to 1e-6: predicted, measured")
 for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
     print(f"{kappa:>6.0f}  {method:<17} {tuning.lr:>8.5f} {tuning.momentum:>7.4f}  {tuning.rate:>11.5f} {measured:>9.5f}"
@@ -390,7 +488,7 @@ for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
 #
 # Momentum needs one correction. At the optimum, $\mu$ and $L$ sit exactly on the band's edges,
 # where $R$ has a repeated eigenvalue, a Jordan block, and the error decays like $t\,\rho^t$ rather
-# than $\rho^t$. Over a window from $n/2$ to $n$ that factor adds exactly $\ln 2/(n/2)$ to the measured
+# than $\rho^t$. Over a window from $T/2$ to $T$ that factor adds exactly $\ln 2/(T/2)$ to the measured
 # $\ln\rho$; once it is added to the prediction, the measurement must agree within 1% of $-\ln\rho^*$:
 
 # %%
@@ -413,13 +511,38 @@ assert all(0.9 * k ** 0.5 < x < 1.1 * k ** 0.5 for x, k in zip(predicted_speedup
 assert all(0.5 * k ** 0.5 < x < k ** 0.5 for x, k in zip(measured_speedup, (10, 100, 1000)))
 
 # %% [markdown]
-# Gradient descent's step count grows like $\kappa$ and momentum's like $\sqrt\kappa$, measured. The
-# rates alone predict a speed-up of about $\sqrt\kappa$, since
-# $\ln\frac{\kappa-1}{\kappa+1} / \ln\frac{\sqrt\kappa-1}{\sqrt\kappa+1} \approx \sqrt\kappa$; the measured step
-# counts give less, because the same $t\,\rho^t$ costs momentum extra steps, about
-# $\ln t / (-\ln\rho^*)$, while gradient descent's measured count comes in slightly *under* its
-# prediction (its slowest directions hold only part of $\|e_0\|$). The printed ratios are the
-# honest answer to "how many times fewer steps".
+# The figure puts the measurements beside the predictions. Left, $\kappa = 100$: the measured
+# errors (solid) against $\rho^t$ (dotted). Right, the steps to $10^{-6}$ for all three $\kappa$
+# (dots) against $\lceil \ln 10^{-6}/\ln\rho \rceil$ (lines), on log axes where $\kappa$ and
+# $\sqrt\kappa$ are slopes 1 and ½. Gradient descent's counts come in slightly *under* the
+# prediction (its slowest directions hold only part of $\|e_0\|$); momentum's come in over it,
+# because the $t\,\rho^t$ of the Jordan block costs about $\ln t/(-\ln\rho^*)$ extra steps. So the
+# measured speed-up is below $\sqrt\kappa$, and the printed ratios are the honest answer to "how
+# many times fewer steps".
+
+# %%
+kappas = torch.logspace(0.7, 3.3, 60, dtype=torch.float64).tolist()
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.9), layout="constrained")
+for (method, tune), color in zip((("gradient descent", optimal_gd), ("momentum", optimal_momentum)),
+                                 (GREY, BLUE)):
+    rate = tune(1.0, 100.0).rate
+    t = torch.arange(len(curves[(100.0, method)]), dtype=torch.float64)
+    left.plot(t, curves[(100.0, method)], color=color, label=f"{method}, measured")
+    left.plot(t, rate ** t, color=color, ls=":", label=rf"$\rho^t$, $\rho$ = {rate:.3f}")
+    right.plot(kappas, [math.log(1e-6) / math.log(tune(1.0, k).rate) for k in kappas], color=color,
+               label=f"{method}, predicted")
+    right.plot([r[0] for r in rows if r[1] == method], [r[5] for r in rows if r[1] == method], "o",
+               color=color, label=f"{method}, measured")
+left.set(yscale="log", ylim=(1e-7, 2), xlim=(0, 700), xlabel="step t",
+         ylabel=r"$\|e_t\| / \|e_0\|$", title="κ = 100: measured errors and predicted rates")
+right.set(xscale="log", yscale="log", xlabel=r"condition number $\kappa$", ylabel="steps to 1e-6",
+          title=f"Steps grow like κ and like √κ (measured ratio at κ = 1000: "
+                f"{measured_speedup[-1]:.1f})")
+left.legend(loc="lower center", fontsize=8)
+right.legend(fontsize=8)
+plt.show()
+for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
+    assert (measured_steps <= predicted_steps) == (method == "gradient descent"), (kappa, method)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The map of all (α, β)
@@ -464,6 +587,51 @@ print(f"grid minimum {float(rates.min()):.4f} at αL = {float(A.flatten()[cell])
 assert best.rate - 1e-12 <= float(rates.min()) < best.rate + 0.005
 assert abs(float(A.flatten()[cell]) - best.lr) * L < 0.02 and abs(float(B.flatten()[cell]) - best.momentum) < 0.01
 
+# %% [markdown]
+# ### Explore the map
+#
+# With a live kernel, choose $\kappa$ and a point $(\alpha L, \beta)$: the map is redrawn, the
+# point marked, and the title compares its rate with the best. Only $\kappa$ is needed: by (3.8)
+# the rate depends on the spectrum only through $\mu$ and $L$.
+
+# %%
+def draw_map(kappa=30.0, lr_L=2.0, momentum=0.5, ax=None):
+    """The rate map (3.8) for μ = 1, L = κ with the point (αL, β) marked; returns its rate."""
+    ax = plt.subplots(figsize=(6.5, 4.6), layout="constrained")[1] if ax is None else ax
+    plot_rate_map(1.0, kappa, ax=ax)
+    rate = float(convergence_rate([1.0, kappa], lr_L / kappa, momentum))
+    ax.plot(lr_L, momentum, "X", mfc=WHITE, mec=BLACK, ms=12)
+    here = f"rate {rate:.3f} here" if rate < 1 else "diverges here"
+    ax.set_title(f"κ = {kappa:.0f}: {here}, {optimal_momentum(1.0, kappa).rate:.3f} at best",
+                 fontsize=10)
+    return rate
+
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (widget views carry random ids; the static figure below is the tested version of this cell)
+explorer(draw_map, kappa=log_slider("κ", 30.0, 2.0, 1e4),
+         lr_L=slider("αL", 2.0, 0.01, 4.0, 0.01), momentum=slider("β", 0.5, 0.0, 0.99, 0.01))
+
+# %% [markdown]
+# Without a kernel: $L$ is easy to estimate (power iteration) but $\mu$ is not. Tune for
+# $\kappa = 100$ and the point $(\alpha^* L, \beta^*)$ is fixed; below it lands on problems whose
+# true $\kappa$ is 10, 100 and 1000. Overestimating $\kappa$ leaves everything in the band at a
+# needlessly slow $\sqrt{\beta^*}$; underestimating it leaves $\mu$ over-damped, which costs more.
+
+# %%
+guess = optimal_momentum(1.0, 100.0)
+fig, axes, at = small_multiples(draw_map, cols=("kappa", (10.0, 100.0, 1000.0)), panel=(4.3, 3.4),
+                                fixed={"lr_L": guess.lr * 100.0, "momentum": guess.momentum})
+plt.show()
+cost = {kappa: math.log(optimal_momentum(1.0, kappa).rate) / math.log(rate)
+        for kappa, rate in at.items()}                                    # steps / best steps
+for kappa, rate in at.items():
+    print(f"true κ = {kappa:>6.0f}: rate {rate:.4f} (3.8), best {optimal_momentum(1.0, kappa).rate:.4f}"
+          f" (3.9): {cost[kappa]:.1f}x the steps of the right tuning")
+assert abs(at[100.0] - guess.rate) < 1e-6 and abs(at[10.0] - guess.momentum ** 0.5) < 1e-9   # √eps: a double root
+assert cost[1000.0] > cost[10.0] > 1
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## With noisy gradients, β amplifies the noise
 #
@@ -496,14 +664,14 @@ from course_utils.optim import sgd_step
 from course_utils.quadratic_theory import stationary_variance
 
 
-def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=1500, seed=0):
+def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=1000, seed=0):
     """x_t of `chains` independent 1-D momentum runs on gradient λx + σξ: a (steps + 1, chains) tensor."""
     gen = torch.Generator().manual_seed(seed)
     x, buf = torch.full((chains,), x0, dtype=torch.float64), None
     out = [x.clone()]
     for _ in range(steps):
         g = lam * x + sigma * torch.randn(chains, generator=gen, dtype=torch.float64)
-        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)            # (4.2)–(4.3), in place
+        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)            # (2.1), in place
         out.append(x.clone())
     return torch.stack(out)
 
@@ -512,7 +680,7 @@ def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=15
 print(f"{'α':>6} {'β':>4}  {'α/(1−β)':>7}  {'Var x measured':>14}  {'(3.11)':>8}")
 variance = {}
 for lr, b in [(0.05, 0.0), (0.05, 0.5), (0.05, 0.8), (0.05, 0.9), (0.1, 0.0), (0.01, 0.9)]:
-    measured = float(noisy_chains(lr, b)[500:].pow(2).mean())           # after a burn-in of 500 steps
+    measured = float(noisy_chains(lr, b)[200:].pow(2).mean())           # after a burn-in of 200 steps
     predicted = float(stationary_variance(1.0, lr, b, 1.0))
     variance[(lr, b)] = measured
     print(f"{lr:>6} {b:>4}  {lr / (1 - b):>7.2f}  {measured:>14.4f}  {predicted:>8.4f}")
@@ -526,8 +694,8 @@ assert abs(0.5 * float(stationary_variance(1.0, 0.05, 0.0, 1.0)) - 0.05 / (2 * (
 # %% [markdown]
 # Distill's article splits the expected loss into a *transient* part, which the analysis above
 # shrinks at rate $\rho^t$, and a *stochastic* part, the floor (3.11). Momentum trades one for the
-# other. Started at $x_0 = 1$ with $\alpha\lambda = 0.05$: critical damping ($\beta = 0.60$) finishes
-# the transient phase about three times sooner than gradient descent and pays 2.5× the floor;
+# other. Started at $x_0 = 1$ with $\alpha\lambda = 0.05$: critical damping ($\beta = 0.60$) ends
+# the transient more than three times sooner than gradient descent and pays about 2.5× the floor;
 # $\beta = 0.9$ is no faster here (its rate $\sqrt{0.9} = 0.949$ barely beats gradient descent's
 # $0.95$) and pays ten times the floor. (By linearity the average over chains, $E[x_t]$, follows the
 # noiseless iteration (3.3) exactly, so the transient can be read off `eigen_trajectory`.)
@@ -561,31 +729,29 @@ transient = {b: transient_steps(b) for b in loss_curves}
 for b in loss_curves:
     print(f"β = {b:.2f}: transient over after {transient[b]:>3} steps; late mean loss {late[b]:.4f} "
           f"({late[b] / late[0.0]:.1f}x gradient descent's; (3.11) predicts {floors[b]:.4f})")
-assert 2.5 * transient[b_crit] < transient[0.0] and abs(transient[0.9] / transient[0.0] - 1) < 0.25
-assert late[0.0] < late[b_crit] < late[0.9] and late[0.9] > 8 * late[0.0]
+assert 3 * transient[b_crit] < transient[0.0] and abs(transient[0.9] / transient[0.0] - 1) < 0.25
+assert abs(late[b_crit] / late[0.0] - 2.5) < 0.25 and abs(late[0.9] / late[0.0] - 10) < 1
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Is momentum "approximately second-order"?
 #
-# The claim is common in tutorials and lecture notes. It mixes a true statement with a false one,
-# and the numbers separate them.
+# The claim, common in tutorials, mixes a true statement with a false one.
 #
 # **What is true.**
 #
-# * *Second-order in time.* The heavy ball (4.4) is a discretisation of the damped oscillator
-#   $\ddot w + a\,\dot w + \nabla f(w) = 0$, a *second-order differential equation* (Polyak 1964;
-#   hence the phase diagrams and the "damping" vocabulary). That is the physics reading of
-#   "second-order".
-# * *An accelerated dependence on κ.* On quadratics, tuned momentum needs $O(\sqrt\kappa \log 1/\varepsilon)$
-#   steps where gradient descent needs $O(\kappa \log 1/\varepsilon)$ — the same $\sqrt\kappa$ as the
-#   worst-case bound of conjugate gradients (CG), and, by Nesterov's lower bound, the best
-#   possible order for any method that only combines gradients.
+# * *Second-order in time.* Eliminating the buffer from (2.1) gives the heavy ball
+#   $w_{t+1} = w_t - \alpha\nabla f(w_t) + \beta\,(w_t - w_{t-1})$, a discretisation of the damped
+#   oscillator $\ddot w + a\,\dot w + \nabla f(w) = 0$, a second-order *differential equation*
+#   (Polyak 1964; hence the phase portraits and the "damping" vocabulary).
+# * *Accelerated in κ.* On quadratics tuned momentum needs $O(\sqrt\kappa \log 1/\varepsilon)$ steps
+#   where gradient descent needs $O(\kappa \log 1/\varepsilon)$: the $\sqrt\kappa$ of conjugate
+#   gradients' (CG) worst case and, by Nesterov's lower bound, the best order any method that
+#   only combines gradients can reach.
 #
 # **What is not.** A second-order *optimizer* uses curvature: Newton's method multiplies the
-# gradient by $A^{-1}$ and lands on the minimum of any quadratic in one step, whatever $\kappa$.
-# Momentum never forms, estimates or inverts the Hessian; its step count still grows with
-# $\sqrt\kappa$; it needs $\mu$ and $L$ to be tuned; and CG, which is also built from gradients
-# alone, adapts to the actual spectrum and does better still. Measured on a 200-dimensional
+# gradient by $A^{-1}$ and solves any quadratic in one step. Momentum never forms or inverts the
+# Hessian, its steps still grow with $\sqrt\kappa$, it must be tuned to $\mu$ and $L$, and CG, also
+# built from gradients alone, adapts to the actual spectrum and does better. Measured on a 200-dimensional
 # quadratic with eigenvalues spread evenly over $[1, \kappa]$:
 
 # %%
@@ -637,7 +803,7 @@ tuned = optimal_momentum(1.0, 25.0)                                      # α* =
 x_prev = x_now = 3.3
 history = []
 for _ in range(3000):
-    x_prev, x_now = x_now, x_now - tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)   # (4.4)
+    x_prev, x_now = x_now, x_now - tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)   # heavy ball
     history.append(x_now)
 print(f"α* = {tuned.lr:.4f}, β* = {tuned.momentum:.4f}; last six iterates:", [round(v, 4) for v in history[-6:]])
 assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:]) > 0.5   # a 3-cycle, not 0
@@ -645,23 +811,20 @@ assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pitfalls
 #
-# * **The √β rate, not 2√β.** Distill's article states the complex-regime rate as $2\sqrt\beta$;
-#   (3.6) and the cell above give $\sqrt\beta$, because the product of the roots is $\det R = \beta$.
-#   The same article's closed form for $R^k$ also has an open erratum (distill issue #102), and its
-#   error formula misses the ½ of $f$ (issue #98).
+# * **The √β rate, not 2√β.** Distill's article gives the complex-regime rate as $2\sqrt\beta$
+#   (1.8 at $\beta = 0.81$: divergence); it is $\sqrt\beta$ (3.6), since $\sigma_1\sigma_2 = \det R = \beta$.
+#   The article also has open errata on $R^k$'s closed form (distill issue #102) and on the ½ of
+#   $f$ (issue #98).
 # * **Keep α in the eigenbasis.** (3.2) has $x_{t+1} = x_t - \alpha z_{t+1}$; a derivation that
 #   writes $z_t = (I - \Lambda) z_{t-1}$ for gradient descent has set $\alpha = 1$ without saying so.
-# * **Measuring a rate over a short window** picks up transients and, at the optimum, the $t\rho^t$
-#   of the double root; use a long window late in the run, and expect the measurement to sit slightly
-#   above $\rho^*$.
-# * **β = 0.9 is optimal only for one κ.** Solving (3.9) backwards, $\beta^* = 0.9$ corresponds to
-#   $\kappa \approx 1.4 \times 10^3$ and $\beta^* = 0.99$ to $\kappa \approx 1.6 \times 10^5$ (next cell).
-#   The default is a good guess for badly conditioned problems, not a law.
+# * **A short window mismeasures a rate**: it picks up transients and, at the optimum, the
+#   $t\rho^t$ of the double root.
+# * **β = 0.9 is optimal only for one κ**, about $1.4 \times 10^3$ ($\beta^* = 0.99$: about
+#   $1.6 \times 10^5$; next cell). A good guess for badly conditioned problems, not a law.
 # * **The optimum sits at a cliff edge.** At $\beta^*$ the divergence boundary $2 + 2\beta^*$ exceeds
 #   $\alpha^* L = (1+\sqrt{\beta^*})^2$ by only $(1-\sqrt{\beta^*})^2$, a relative margin of exactly
-#   $1/\kappa$ (next cell). With $\kappa = 1000$, overestimating $\alpha$ — or underestimating $L$ — by
-#   more than 0.1% diverges. In practice one stays a little below $\alpha^*$ (or $\beta^*$); exercise 3 measures
-#   both mistakes.
+#   $1/\kappa$ (next cell): at $\kappa = 1000$, an $\alpha$ 0.1% too large diverges. Stay a little
+#   below $\alpha^*$; exercise 3 measures both mistakes.
 # * **Quadratic results are local at best** on other functions (the 3-cycle above).
 
 # %%
@@ -679,16 +842,14 @@ for kappa in (10.0, 100.0, 1000.0):
 # ## Summary
 #
 # 1. On a quadratic, momentum is one 2×2 linear iteration $R(\lambda)$ per eigenvalue (3.3), with
-#    eigenvalues (3.4) whose product is $\beta$.
+#    eigenvalues (3.4) whose product is $\beta$: no rate beats $\sqrt\beta$.
 # 2. It is stable iff $0 < \alpha\lambda < 2 + 2\beta$ (3.5); inside the band
 #    $(1\mp\sqrt\beta)^2$ it converges at exactly $\sqrt\beta$ (3.6); at its lower edge it is
 #    critically damped, with rate $1 - \sqrt{\alpha\lambda}$ (3.7).
-# 3. Fitting the whole spectrum into the band gives $\alpha^* = (2/(\sqrt L + \sqrt\mu))^2$,
-#    $\beta^* = ((\sqrt\kappa - 1)/(\sqrt\kappa + 1))^2$ and the rate $(\sqrt\kappa - 1)/(\sqrt\kappa + 1)$
-#    (3.9), against gradient descent's $(\kappa - 1)/(\kappa + 1)$ (3.10); no $(\alpha, \beta)$ does better,
-#    since $\rho \ge |1 - \sqrt{\alpha\lambda}|$ for every $\lambda$ (3.9b). Measured for $\kappa$ = 10, 100, 1000:
-#    the rates agree on $-\ln\rho$ within 1% (momentum's after the $t\rho^t$ correction), and the step
-#    counts grow like $\kappa$ and $\sqrt\kappa$.
+# 3. The best $\alpha^*, \beta^*$ put $\mu$ and $L$ on the band's edges and give the rate
+#    $(\sqrt\kappa - 1)/(\sqrt\kappa + 1)$ (3.9), against gradient descent's $(\kappa - 1)/(\kappa + 1)$
+#    (3.10); no $(\alpha, \beta)$ does better (3.9b). Measured: the rates agree on $-\ln\rho$ within
+#    1%, and the step counts grow like $\kappa$ and $\sqrt\kappa$.
 # 4. With gradient noise the stationary variance is (3.11), growing like $1/(1-\beta)$ at a fixed
 #    $\alpha$ (3.12) and roughly constant at a fixed $\alpha/(1-\beta)$.
 # 5. Momentum is "second-order" as a differential equation and "accelerated" in its $\sqrt\kappa$;
@@ -708,7 +869,7 @@ print(f"1 − 1/κ = {1 - 1 / 100:.4f}, convergence_rate {predicted:.4f}, measur
 assert abs(predicted - 0.99) < 1e-12 and abs(geometric_rate(safe, 300, 600) / 0.99 - 1) < 1e-3
 
 # %% [markdown]
-# **2.** Nesterov's momentum on a quadratic. From (4.8), one eigen-direction obeys
+# **2.** Nesterov's momentum (chapter 04) on a quadratic: one eigen-direction obeys
 # $x_{t+1} = (1+\beta)(1-\alpha\lambda)\,x_t - \beta(1-\alpha\lambda)\,x_{t-1}$. With the common choice
 # $\alpha = 1/L$, $\beta = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)$, compute the rate on $[\mu, L]$ for
 # $\kappa = 100$ and compare it with $1 - 1/\sqrt\kappa$, then measure it with
@@ -745,7 +906,7 @@ low, high = (float(convergence_rate([1.0, 100.0], f * opt100.lr, opt100.momentum
 assert opt100.rate < low < 1 < high
 
 # %% [markdown]
-# **4.** Dampening $\tau = \beta$ (chapter 02) scales each new gradient in the buffer by $1-\beta$ (from the
+# **4.** Dampening $\tau = \beta$ (chapter 04) scales each new gradient in the buffer by $1-\beta$ (from the
 # second step on: torch's first step stores $g_1$ undamped). Predict the stationary
 # variance of damped momentum at $\alpha = 0.05$, $\beta = 0.9$ from (3.11), and check with
 # `sgd_step(..., dampening=0.9)`.
@@ -754,7 +915,7 @@ assert opt100.rate < low < 1 < high
 # torch's first step sets the buffer to g₁ in both forms (no dampening then); afterwards the damped
 # buffer adds (1 − β)g_t instead of g_t, so it approaches (1 − β) times the undamped one as the
 # first gradient's weight β^(t−1) fades. In the stationary regime damped momentum at α is therefore
-# undamped momentum at α(1 − β): Var ≈ α(1 − β)σ²/(2λ(1 − β)) = ασ²/(2λ), as without momentum.
+# undamped momentum at α(1 − β): Var ≈ α(1 − β)σ_g²/(2λ(1 − β)) = ασ_g²/(2λ), as without momentum.
 gen = torch.Generator().manual_seed(3)
 x, buf, samples = torch.zeros(4000, dtype=torch.float64), None, []
 for t in range(1500):
@@ -784,4 +945,4 @@ assert abs(measured / predicted - 1) < 0.03
 #   quadratic constraints*, SIAM Journal on Optimization 26(1), 2016 — the heavy ball's 3-cycle.
 # * M. R. Hestenes, E. Stiefel, *Methods of conjugate gradients for solving linear systems*, Journal
 #   of Research of the National Bureau of Standards 49(6), 1952.
-# * D2L, *Momentum* (the eigenbasis argument and the $0 < \eta\lambda < 2 + 2\beta$ condition).
+# * D2L, *Momentum* (the eigenbasis argument and the stability condition (3.5)).
