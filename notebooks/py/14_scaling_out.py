@@ -194,9 +194,10 @@ for idx, big_params in zip(global_batches, big_path):
     for _, opt in grad_replicas:
         opt.step()
     grad_avg_gaps.append(max_rel_diff(grad_replicas[0][0].parameters(), big_params))
-print(f"after 10 steps: weight averaging {weight_avg_gaps[-1]:.1e}, "
-      f"gradient averaging {grad_avg_gaps[-1]:.1e} from the one-batch run")
 assert max(grad_avg_gaps) < 1e-12 and min(weight_avg_gaps) > 1e-3
+print(f"largest difference from the one-batch run over 10 steps: weight averaging "
+      f"{max(weight_avg_gaps):.2f}; gradient averaging below 1e-12 at every step "
+      "(rounding: the figure shows it)")
 
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 steps = range(1, len(global_batches) + 1)
