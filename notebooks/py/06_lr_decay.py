@@ -83,7 +83,7 @@ f64 = dict(dtype=torch.float64)
 
 # %%
 def sgd_runs(lrs, curvatures=(1.0, 10.0), sigma=1.0, w0=3.0, runs=1000, seed=0):
-    """Run (6.1) on f(w) = ½ Σ λ_i w_i² for every row of `lrs` (shape (schedules, steps)).
+    """Run (6.1) on f(w) = ½ Σ λ_i w_i² for each row of `lrs`, shape (schedules, steps).
 
     Returns the mean excess loss at steps 0..T, shape (schedules, T + 1), and the final
     iterates, shape (schedules, runs, dimensions).
@@ -93,7 +93,7 @@ def sgd_runs(lrs, curvatures=(1.0, 10.0), sigma=1.0, w0=3.0, runs=1000, seed=0):
     gen = torch.Generator().manual_seed(seed)
     w = torch.full((lrs.shape[0], runs, lam.numel()), w0, **f64)
     loss = [0.5 * (lam * w**2).sum(-1).mean(-1)]
-    for lr in lrs.T:                                    # this step's rate, one per schedule
+    for lr in lrs.T:                                # this step's rate, one per schedule
         noise = torch.randn(w.shape, generator=gen, **f64)
         w = w - lr[:, None, None] * (lam * w + sigma * noise)            # (6.1)
         loss.append(0.5 * (lam * w**2).sum(-1).mean(-1))
@@ -102,7 +102,8 @@ def sgd_runs(lrs, curvatures=(1.0, 10.0), sigma=1.0, w0=3.0, runs=1000, seed=0):
 
 def schedule_table(schedules, steps):
     """The learning rates of named schedules `fn(t)` at t = 0..steps-1, one row each."""
-    return torch.tensor([[fn(t) for t in range(steps)] for fn in schedules.values()], **f64)
+    rows = [[fn(t) for t in range(steps)] for fn in schedules.values()]
+    return torch.tensor(rows, **f64)
 
 
 def chapter01_floor(lr, curvatures=(1.0, 10.0), sigma=1.0):
@@ -122,7 +123,7 @@ noisy = NoisyGradient(Quadratic([1.0, 10.0]), sigma=1.0,
 path = optimize(noisy, [3.0, 3.0], lambda ps: SGD(ps, lr=0.05), steps=200)
 loss_by_recursion, _ = sgd_runs(torch.full((1, 200), 0.05, **f64), runs=1, seed=0)
 torch.testing.assert_close(loss_by_recursion[0], noisy(path), rtol=1e-12, atol=1e-15)
-print("recursion (6.1) == course_utils.optim.SGD on NoisyGradient, 200 steps, rtol 1e-12")
+print("recursion (6.1) == course_utils.optim.SGD on NoisyGradient, 200 steps, 1e-12")
 
 # %% [markdown]
 # Now the dilemma: three constant rates, $\alpha = 0.01$, $0.1$ and $0.19$ (just under the
@@ -131,7 +132,8 @@ print("recursion (6.1) == course_utils.optim.SGD on NoisyGradient, 200 steps, rt
 
 # %%
 STEPS = 2000
-dilemma = {"α = 0.01": lambda t: 0.01, "α = 0.1": lambda t: 0.1, "α = 0.19": lambda t: 0.19,
+dilemma = {"α = 0.01": lambda t: 0.01, "α = 0.1": lambda t: 0.1,
+           "α = 0.19": lambda t: 0.19,
            "α_t = 0.1/(1 + t/50)": lambda t: 0.1 / (1 + t / 50)}
 dilemma_loss, _ = sgd_runs(schedule_table(dilemma, STEPS))
 
@@ -144,10 +146,11 @@ def first_below(row, level):
 
 speed = {name: first_below(row, 0.1) for name, row in zip(dilemma, dilemma_loss)}
 final = {name: float(row[-500:].mean()) for name, row in zip(dilemma, dilemma_loss)}
-print(f"{'schedule':<22} {'steps to 0.1':>12} {'last 500 steps':>15} {'floor (1.7)':>12}")
+print(f"{'schedule':<22} {'steps to 0.1':>12} {'last 500':>10} {'floor (1.7)':>12}")
 for name, fn in dilemma.items():
     floor = f"{chapter01_floor(fn(0)):.2e}" if name.startswith("α =") else "—"
-    print(f"{name:<22} {str(speed[name] or 'never'):>12} {final[name]:>15.2e} {floor:>12}")
+    hit = str(speed[name] or "never")
+    print(f"{name:<22} {hit:>12} {final[name]:>10.2e} {floor:>12}")
 
 # %% [markdown]
 # The table is the dilemma in numbers, and the next cell asserts each part of it:
@@ -163,13 +166,14 @@ for name, fn in dilemma.items():
 assert speed["α = 0.1"] <= 30 and speed["α = 0.01"] >= 6 * speed["α = 0.1"]
 assert speed["α = 0.19"] is None
 for lr in (0.01, 0.1, 0.19):
-    assert abs(final[f"α = {lr}"] / chapter01_floor(lr) - 1) < 0.1, "constant rates hover at (1.7)"
+    assert abs(final[f"α = {lr}"] / chapter01_floor(lr) - 1) < 0.1, "hovers at (1.7)"
 decay = "α_t = 0.1/(1 + t/50)"
 assert speed[decay] <= speed["α = 0.1"] + 5
 assert dilemma_loss[3, -1] < 0.5 * chapter01_floor(0.01)
 assert dilemma_loss[3, -1] < dilemma_loss[3, 1000], "still going down"
-print(f"decay ends at {float(dilemma_loss[3, -1]):.2e}: "
-      f"{chapter01_floor(0.01) / float(dilemma_loss[3, -1]):.1f}x below the floor of α = 0.01")
+end = float(dilemma_loss[3, -1])
+below = chapter01_floor(0.01) / end
+print(f"decay ends at {end:.2e}, {below:.1f}x below the floor of α = 0.01")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -177,8 +181,9 @@ for (name, fn), row, color in zip(dilemma.items(), dilemma_loss, PALETTE):
     ax.plot(row, label=name, color=color, linewidth=1.2)
     if name.startswith("α ="):
         ax.axhline(chapter01_floor(fn(0)), color=color, linestyle="--", linewidth=0.8)
-ax.set(xscale="log", yscale="log", xlabel="step", ylabel=r"mean $f(w_t) - f^\star$ (1,000 runs)",
-       title="A constant rate is fast or precise (dashed: its floor 1.7); a decay is both")
+ax.set(xscale="log", yscale="log", xlabel="step",
+       ylabel=r"mean $f(w_t) - f^\star$ (1,000 runs)",
+       title="A constant rate is fast or precise (dashed: floor 1.7); a decay is both")
 ax.legend()
 plt.show()
 
@@ -199,7 +204,7 @@ except DivergenceError as err:
     print(f"DivergenceError: {err}")
     blown_at = int(str(err).split("step ")[1].split(" ")[0])
 predicted = math.log(torch.finfo(torch.float64).max / 30) / math.log(4)
-print(f"predicted overflow after {predicted:.1f} steps; the guard stopped the run at {blown_at}")
+print(f"overflow predicted after {predicted:.1f} steps; the guard stopped: {blown_at}")
 assert abs(blown_at - predicted) < 2
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -230,11 +235,12 @@ def moments(lrs, lam, sigma=1.0, w0=3.0):
 
 
 def sample_moments(lrs, lam, runs, sigma=1.0, w0=3.0, seed=1):
-    """Sample mean and variance of `runs` runs of (6.1) along one direction, t = 0..T."""
+    """Sample mean and variance of `runs` runs of (6.1) on one direction, t = 0..T."""
     gen = torch.Generator().manual_seed(seed)
     w, m, v = torch.full((runs,), w0, **f64), [w0], [0.0]
     for a in lrs:
-        w = w - a * (lam * w + sigma * torch.randn(runs, generator=gen, **f64))   # (6.1)
+        noise = torch.randn(runs, generator=gen, **f64)
+        w = w - a * (lam * w + sigma * noise)                               # (6.1)
         m.append(float(w.mean()))
         v.append(float(w.var()))
     return torch.tensor(m, **f64), torch.tensor(v, **f64)
@@ -246,21 +252,22 @@ m_seen, v_seen = sample_moments(decay_lrs, lam=1.0, runs=10_000)
 z_mean = (m_seen - m_exact)[1:] / (v_exact[1:] / 10_000).sqrt()   # in standard errors
 z_var = (v_seen / v_exact - 1)[1:] / math.sqrt(2 / 10_000)
 for t in (10, 100, STEPS):
-    print(f"step {t:>4}: mean {float(m_seen[t]):+.4f} (6.2: {float(m_exact[t]):+.4f}),  "
+    print(f"step {t:>4}: mean {float(m_seen[t]):+.4f} (6.2: {float(m_exact[t]):+.4f}), "
           f"variance {float(v_seen[t]):.5f} (6.2: {float(v_exact[t]):.5f})")
-print(f"largest gap over all {STEPS} steps: {float(z_mean.abs().max()):.1f} standard errors "
-      f"(mean), {float(z_var.abs().max()):.1f} (variance)")
-assert z_mean.abs().max() < 5 and z_var.abs().max() < 5
+z_max = float(z_mean.abs().max()), float(z_var.abs().max())
+print(f"largest gap over all {STEPS} steps, in standard errors: "
+      f"{z_max[0]:.1f} (mean), {z_max[1]:.1f} (variance)")
+assert max(z_max) < 5
 
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
 for ax, seen, exact, what in ((left, m_seen, m_exact, "mean $m_t$"),
                               (right, v_seen, v_exact, "variance $v_t$")):
-    ax.plot(range(1, STEPS + 1), seen[1:], color=GREY, linewidth=3, label="10,000 runs of (6.1)")
-    ax.plot(range(1, STEPS + 1), exact[1:], color=VERMILLION, linewidth=1, linestyle="--",
-            label="(6.2)")
+    steps = range(1, STEPS + 1)
+    ax.plot(steps, seen[1:], color=GREY, linewidth=3, label="10,000 runs of (6.1)")
+    ax.plot(steps, exact[1:], color=VERMILLION, linestyle="--", label="(6.2)")
     ax.set(xscale="log", xlabel="step", title=what)
-right.set_yscale("log")                      # the sample mean crosses zero: linear y on the left
+right.set_yscale("log")             # the sample mean crosses zero: linear y on the left
 left.legend()
 fig.suptitle(r"(6.2) is exact: the mean shrinks by $(1-\alpha_t\lambda)$, "
              r"the variance gains $\alpha_t^2\sigma^2$ per step")
@@ -319,7 +326,8 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
 for name, s, q in zip(rm, sums, squares):
     left.plot(range(1, RM_STEPS + 1), s, label=name)
     right.plot(range(1, RM_STEPS + 1), q, label=name)
-left.set(xscale="log", yscale="log", xlabel="step T", title=r"$\sum_{t<T}\alpha_t$: must grow")
+left.set(xscale="log", yscale="log", xlabel="step T",
+         title=r"$\sum_{t<T}\alpha_t$: must grow")
 right.set(xscale="log", yscale="log", xlabel="step T",
           title=r"$\sum_{t<T}\alpha_t^2$: must level off")
 left.legend(fontsize=8)
@@ -342,12 +350,12 @@ def window(row, t, width=100):
     return float(row[t - width + 1:t + 1].mean())
 
 
-print("losses averaged over the 100 steps up to 1e3 and 1e4")
-print(f"{'schedule':<22} {'Σα':>8} {'Σα²':>8} {'loss @ 1e3':>11} {'loss @ 1e4':>11} {'ratio':>6}")
+print("losses averaged over the 100 steps up to step 1e3 and step 1e4")
+print(f"{'schedule':<22} {'Σα':>6} {'Σα²':>6} {'@ 1e3':>9} {'@ 1e4':>9} {'ratio':>6}")
 for i, name in enumerate(rm):
     early, late = window(rm_loss[i], 1000), window(rm_loss[i], 10_000)
-    print(f"{name:<22} {float(sums[i, -1]):>8.3g} {float(squares[i, -1]):>8.3g} "
-          f"{early:>11.2e} {late:>11.2e} {late / early:>6.2f}")
+    print(f"{name:<22} {float(sums[i, -1]):>6.3g} {float(squares[i, -1]):>6.3g} "
+          f"{early:>9.2e} {late:>9.2e} {late / early:>6.2f}")
 
 # %% [markdown]
 # Three verdicts, each asserted below:
@@ -365,7 +373,8 @@ for i, name in enumerate(rm):
 names = list(rm)
 ratio = [window(row, 10_000) / window(row, 1000) for row in rm_loss]
 floor_1 = chapter01_floor(a0, (1.0,))
-assert abs(ratio[0] - 1) < 0.1 and abs(float(rm_loss[0, 1000:].mean()) / floor_1 - 1) < 0.05
+assert abs(ratio[0] - 1) < 0.1
+assert abs(float(rm_loss[0, 1000:].mean()) / floor_1 - 1) < 0.05
 sum_forever = {1: a0 / (1 - 0.98), 2: a0 + a0 * t0 / (1.5 - 1)}     # Σα over all t ≥ 0
 for i, total in sum_forever.items():                                 # stalled: Σα < ∞
     bound = 10 * math.exp(-total / (1 - a0))                           # (6.4), T → ∞
@@ -374,10 +383,10 @@ for i, total in sum_forever.items():                                 # stalled: 
     print(f"{names[i]:<22} Σα = {total:.2f}: mean iterate {mean:.4f} ≈ exact product "
           f"{exact:.4f} ≥ bound forever (6.4) {bound:.4f}")
     assert exact >= bound and abs(mean - exact) < 4 * float(rm_w[i, :, 0].std()) / 20
-    assert bool((rm_loss[i] >= 0.5 * bound**2).all()), "the loss never goes below ½ bound²"
+    assert bool((rm_loss[i] >= 0.5 * bound**2).all()), "never below ½ bound²"
 assert ratio[1] > 0.9, "the exponential has stopped moving"
 stalled_end = min(window(rm_loss[j], 10_000) for j in (1, 2))
-for i in (3, 4):                                                     # Robbins–Monro holds
+for i in (3, 4):                                                 # Robbins–Monro holds
     assert ratio[i] < 1 / 3 and window(rm_loss[i], 10_000) < stalled_end / 10
 
 # %%
@@ -414,10 +423,10 @@ plt.show()
 
 # %%
 def exact_loss(lrs, lam=1.0, sigma=1.0, w0=10.0):
-    """E f(w_t) − f* = ½λ(m_t² + v_t) of (6.2) for t = 1..T, vectorised with cumprod/cumsum."""
-    shrink = torch.cumprod(1 - lrs * lam, dim=0)                      # Π_{s≤t}(1 − α_s λ)
+    """E f(w_t) − f* = ½λ(m_t² + v_t) of (6.2) for t = 1..T, with cumprod and cumsum."""
+    shrink = torch.cumprod(1 - lrs * lam, dim=0)                  # Π_{s≤t}(1 − α_s λ)
     m = w0 * shrink                                                   # (6.2), mean
-    v = shrink**2 * torch.cumsum(lrs**2 * sigma**2 / shrink**2, dim=0)   # (6.2), variance
+    v = shrink**2 * torch.cumsum(lrs**2 * sigma**2 / shrink**2, dim=0)   # (6.2), var
     return 0.5 * lam * (m**2 + v)
 
 
@@ -425,14 +434,15 @@ T_TRAP = 1_000_000
 t_axis = torch.arange(T_TRAP, **f64)
 thetas = (0.1, 0.2, 1.0, 2.0)                                         # θλ, with λ = 1
 trap = {th: exact_loss(th / (t0 + t_axis)) for th in thetas}
-check = [0.2 / (t0 + t) for t in range(2000)]                        # against the loop of (6.2)
-m_loop, v_loop = moments(check, lam=1.0, w0=10.0)
-torch.testing.assert_close(trap[0.2][:2000], 0.5 * (m_loop**2 + v_loop)[1:], rtol=1e-9, atol=0)
+m_loop, v_loop = moments([0.2 / (t0 + t) for t in range(2000)], lam=1.0, w0=10.0)
+loop_loss = 0.5 * (m_loop**2 + v_loop)[1:]                   # the loop of (6.2) agrees
+torch.testing.assert_close(trap[0.2][:2000], loop_loss, rtol=1e-9, atol=0)
 slopes = {}
 for th, loss in trap.items():
     slopes[th] = math.log(loss[-1] / loss[99_999]) / math.log(10)   # log-log, 1e5 → 1e6
-    print(f"θλ = {th:<4}: loss {float(loss[9_999]):.2e} at 1e4, {float(loss[-1]):.2e} at 1e6;"
-          f" slope {slopes[th]:+.2f} (predicted {-min(1, 2 * th):+.1f})")
+    print(f"θλ = {th:<4}: loss {float(loss[9_999]):.2e} at 1e4, "
+          f"{float(loss[-1]):.2e} at 1e6; slope {slopes[th]:+.2f} "
+          f"(predicted {-min(1, 2 * th):+.1f})")
     assert abs(slopes[th] + min(1, 2 * th)) < 0.06
 mean_left = (t0 / (t0 + T_TRAP)) ** 0.1
 print(f"θλ = 0.1: after a million steps the mean keeps {mean_left:.2f} of its start")
@@ -440,11 +450,13 @@ print(f"θλ = 0.1: after a million steps the mean keeps {mean_left:.2f} of its 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 for th, loss in trap.items():
-    ax.plot(t_axis[99::100] + 1, loss[99::100], label=f"θλ = {th}  (slope {slopes[th]:+.2f})")
+    ax.plot(t_axis[99::100] + 1, loss[99::100],
+            label=f"θλ = {th}  (slope {slopes[th]:+.2f})")
 ax.plot(t_axis[99::100] + 1, 1 / (t_axis[99::100] + 1), color=GREY, linestyle="--",
         label="1/T")
 ax.set(xscale="log", yscale="log", xlabel="step T", ylabel="E f − f* by (6.2)",
-       title=r"$\alpha_t = \theta/(t_0+t)$ meets (6.3) for every θ; only $2\theta\lambda > 1$ gives 1/T")
+       title=r"$\alpha_t = \theta/(t_0+t)$ meets (6.3) for every θ; "
+             r"only $2\theta\lambda > 1$ gives 1/T")
 ax.legend(fontsize=8)
 plt.show()
 
@@ -478,9 +490,10 @@ plt.show()
 
 # %%
 STAGE, RATES = 3000, (0.1, 0.01, 0.001)
-stair_lrs = [step_lr(t, base_lr=0.1, step_size=STAGE, gamma=0.1) for t in range(3 * STAGE)]
+stair_lrs = [step_lr(t, base_lr=0.1, step_size=STAGE, gamma=0.1)
+             for t in range(3 * STAGE)]
 stair_loss = sgd_runs(torch.tensor([stair_lrs], **f64), runs=1000, seed=3)[0][0]
-stair_exact = sum(0.5 * lam * (m**2 + v)                                  # (6.2), both directions
+stair_exact = sum(0.5 * lam * (m**2 + v)                        # (6.2), both directions
                   for lam in (1.0, 10.0) for m, v in [moments(stair_lrs, lam)])
 floors, settle = [], {}
 for k, lr in enumerate(RATES):
@@ -488,9 +501,10 @@ for k, lr in enumerate(RATES):
     print(f"stage {k + 1}: α = {lr:<6} floor measured {floors[k]:.3e}, "
           f"(1.7) {chapter01_floor(lr):.3e}")
     assert abs(floors[k] / chapter01_floor(lr) - 1) < 0.1
-    if k:                                   # steps after the drop to within 1.5x the new floor
+    if k:                          # steps after the drop to within 1.5x the new floor
         level = 1.5 * chapter01_floor(lr)
-        settle[k] = [first_below(curve[k * STAGE:], level) for curve in (stair_loss, stair_exact)]
+        settle[k] = [first_below(curve[k * STAGE:], level)
+                     for curve in (stair_loss, stair_exact)]
         print(f"  settled after {settle[k][0]} steps ((6.2) predicts {settle[k][1]})")
         assert abs(settle[k][0] / settle[k][1] - 1) < 0.1
 drops = [floors[k] / floors[k + 1] for k in range(2)]
@@ -505,9 +519,11 @@ fig, ax = plt.subplots(figsize=(7, 3.8))
 ax.plot(stair_loss, linewidth=3, color=GREY, label="1,000 runs of (6.1)")
 ax.plot(stair_exact, linewidth=1, color=PALETTE[0], label="(6.2)")
 for k, lr in enumerate(RATES):
-    ax.hlines(chapter01_floor(lr), k * STAGE, (k + 1) * STAGE, color=VERMILLION, linestyle="--")
+    ax.hlines(chapter01_floor(lr), k * STAGE, (k + 1) * STAGE, color=VERMILLION,
+              linestyle="--")
     if k:
-        ax.axvline(k * STAGE + settle[k][0], color=VERMILLION, linewidth=0.8, linestyle=":")
+        ax.axvline(k * STAGE + settle[k][0], color=VERMILLION, linewidth=0.8,
+                   linestyle=":")
 ax.set(yscale="log", xlabel="step", ylabel="mean excess loss",
        title=f"StepLR: each ÷10 buys a lower floor (dashed), reached {settle[1][0]} "
              f"and {settle[2][0]} steps after the drop (dotted)")
@@ -556,9 +572,9 @@ plt.show()
 power = {p: exact_loss(a0 / (1 + t_axis[:RM_STEPS] / t0) ** p) for p in (0.5, 0.75)}
 for p, loss in power.items():
     print(f"p = {p}: loss {float(loss[999]):.2e} at 1e3, {float(loss[-1]):.2e} at 1e4")
-assert power[0.5][-1] < power[0.5][999] / 2, "still converging: (6.3) is only sufficient"
+assert power[0.5][-1] < power[0.5][999] / 2, "converging: (6.3) is only sufficient"
 assert power[0.5][-1] > power[0.75][-1], "but more slowly: its variance tracks α_t"
-# The variance injected, α_t²σ², is still damped by the contraction (1 − α_t λ)² of (6.2).
+# The variance injected, α_t²σ², is still damped by the factor (1 − α_t λ)² of (6.2).
 
 # %% [markdown]
 # **2.** Polyak–Ruppert averaging beats the floor without touching the rate: keep $\alpha = 0.1$
@@ -570,7 +586,7 @@ gen = torch.Generator().manual_seed(4)
 lam = torch.tensor([1.0, 10.0], **f64)
 w, running = torch.full((1000, 2), 3.0, **f64), torch.zeros(1000, 2, **f64)
 for t in range(2000):
-    w = w - 0.1 * (lam * w + torch.randn(w.shape, generator=gen, **f64))          # (6.1)
+    w = w - 0.1 * (lam * w + torch.randn(w.shape, generator=gen, **f64))    # (6.1)
     if t >= 1000:
         running += w / 1000
 averaged = float(0.5 * (lam * running**2).sum(-1).mean())

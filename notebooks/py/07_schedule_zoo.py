@@ -62,11 +62,11 @@ from course_utils.cyclic_schedules import (cyclic_lr, cyclic_momentum, one_cycle
                                            one_cycle_momentum)
 from course_utils.device import setup
 from course_utils.plotting import GREY, PALETTE, VERMILLION, plot_lr_schedule
-from course_utils.schedules import (constant_lr, cosine_annealing_lr,
-                                    cosine_annealing_warm_restarts_lr, exponential_lr,
-                                    join_schedules, linear_lr, linear_warmup_lr, multi_step_lr,
-                                    polynomial_lr, step_lr, warm_restart_position,
-                                    warmup_stable_decay_lr)
+from course_utils.schedules import (
+    constant_lr, cosine_annealing_lr, cosine_annealing_warm_restarts_lr, exponential_lr,
+    join_schedules, linear_lr, linear_warmup_lr, multi_step_lr, polynomial_lr, step_lr,
+    warm_restart_position, warmup_stable_decay_lr,
+)
 from course_utils.verify import show_source
 
 device = setup(seed=0)
@@ -169,7 +169,7 @@ for (name, y), color in zip(shapes.items(), PALETTE):
     if "cosine" in name:
         assert max(abs(s) for s in slopes) < 1e-3, "zero slope at both ends"
 ax.set(xlabel="ρ = e / T", ylabel="(η − η_min) / (η₀ − η_min)",
-       title="Cosine: flat at both ends, same average as linear; p = 2 spends longer low")
+       title="Cosine: flat at both ends, average of linear; p = 2 spends longer low")
 ax.legend()
 plt.show()
 
@@ -263,15 +263,17 @@ show_source(warm_restart_position)
 
 # %%
 def zoo_table(lr, T):
-    """Every schedule as (function, its keyword arguments), for base rate `lr` and horizon `T`."""
+    """Every schedule as (function, keyword arguments), for base rate lr, horizon T."""
     warm = T // 9
     return {  # name (equation): (function, keyword arguments)
-        "ConstantLR (7.1)": (constant_lr, dict(base_lr=lr, factor=1 / 3, total_iters=T // 6)),
+        "ConstantLR (7.1)": (constant_lr, dict(
+            base_lr=lr, factor=1 / 3, total_iters=T // 6)),
         "StepLR (7.2)": (step_lr, dict(base_lr=lr, step_size=T // 3, gamma=0.1)),
         "MultiStepLR (7.3)": (multi_step_lr, dict(
             base_lr=lr, milestones=[T // 3, 2 * T // 3, 8 * T // 9])),
-        "ExponentialLR (7.4)": (exponential_lr, dict(base_lr=lr, gamma=0.01 ** (1 / T))),
-        "PolynomialLR, p = 2 (7.5)": (polynomial_lr, dict(base_lr=lr, total_iters=T, power=2.0)),
+        "ExponentialLR (7.4)": (exponential_lr, dict(base_lr=lr, gamma=0.01 ** (1/T))),
+        "PolynomialLR, p = 2 (7.5)": (polynomial_lr, dict(
+            base_lr=lr, total_iters=T, power=2.0)),
         "CosineAnnealingLR (7.6)": (cosine_annealing_lr, dict(
             base_lr=lr, T_max=T, eta_min=lr / 100)),
         "LinearLR (7.7)": (linear_lr, dict(
@@ -283,7 +285,8 @@ def zoo_table(lr, T):
             base_lr=lr / 10, max_lr=lr, step_size_up=T // 6, mode="triangular2")),
         "OneCycleLR (7.12)": (one_cycle_lr, dict(max_lr=lr, total_steps=T)),
         "warmup–stable–decay (7.14)": (warmup_stable_decay_lr, dict(
-            base_lr=lr, warmup_steps=warm, stable_steps=T // 2, decay_steps=T - warm - T // 2)),
+            base_lr=lr, warmup_steps=warm, stable_steps=T // 2,
+            decay_steps=T - warm - T // 2)),
         "warm-up then cosine (7.15)": (join_schedules, dict(
             schedules=[partial(linear_warmup_lr, base_lr=lr, warmup_steps=warm),
                        partial(cosine_annealing_lr, base_lr=lr, T_max=T - warm)],
@@ -292,24 +295,25 @@ def zoo_table(lr, T):
 
 
 def momentum_table(T):
-    """The momentum schedules that cycle with the lr, as (function, keyword arguments)."""
-    return {"CyclicLR (7.10)": (cyclic_momentum, dict(step_size_up=T // 6, mode="triangular2")),
+    """The momentum schedules that cycle with the lr, as (function, keyword args)."""
+    return {"CyclicLR (7.10)": (cyclic_momentum, dict(
+                step_size_up=T // 6, mode="triangular2")),
             "OneCycleLR (7.12)": (one_cycle_momentum, dict(total_steps=T))}
 
 
 def built(table):
-    """Each (function, kwargs) of a table as a schedule of the step alone; a combinator is called."""
+    """Each (function, kwargs) as a schedule of the step alone; combinators called."""
     return {name: fn(**kwargs) if fn is join_schedules else partial(fn, **kwargs)
             for name, (fn, kwargs) in table.items()}
 
 
 def zoo(lr, T):
-    """Every schedule of the gallery, for base rate `lr` and horizon `T`, as a function of the step."""
+    """Every schedule of the gallery, for base rate `lr` and horizon T, as e -> η_e."""
     return built(zoo_table(lr, T))
 
 # %%
 def draw_gallery(T=90, lr=0.1):
-    """Every schedule of zoo(lr, T) over T steps, momentum on a twin axis where it cycles."""
+    """Every schedule of zoo(lr, T) over T steps; momentum on a twin axis if cycled."""
     fig, axes = plt.subplots(5, 3, figsize=(10, 11), sharex=True)
     schedules, momentum = zoo(lr, T), built(momentum_table(T))
     for ax, (name, schedule) in zip(axes.flat, schedules.items()):
@@ -325,10 +329,11 @@ def draw_gallery(T=90, lr=0.1):
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("learning rate")
-    for ax in axes.flat[len(schedules) - 3:len(schedules)]:          # the lowest in each column
+    for ax in axes.flat[len(schedules) - 3:len(schedules)]:     # lowest in each column
         ax.xaxis.set_tick_params(labelbottom=True)
         ax.set_xlabel("step (epoch)")
-    fig.suptitle("The schedule zoo: start high, end low, or cycle (orange: momentum, opposite phase)")
+    fig.suptitle("The schedule zoo: start high, end low, or cycle "
+                 "(orange: momentum, opposite phase)")
     return fig
 
 
@@ -347,19 +352,21 @@ at = {name.split(" (")[0]: [schedule(e) for e in range(T + 1)]
       for name, schedule in zoo(lr, T).items()}
 close = lambda a, b: math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)  # noqa: E731
 assert close(at["StepLR"][29], lr) and close(at["StepLR"][30], lr * 0.1)
-assert close(at["StepLR"][60], lr * 0.01)                                          # (7.2)
-assert close(at["MultiStepLR"][79], lr * 0.1**2) and close(at["MultiStepLR"][80], lr * 0.1**3)
+assert close(at["StepLR"][60], lr * 0.01)                                     # (7.2)
+assert close(at["MultiStepLR"][79], lr * 0.1**2)                              # (7.3)
+assert close(at["MultiStepLR"][80], lr * 0.1**3)
 assert close(at["ExponentialLR"][T], lr / 100) and at["PolynomialLR, p = 2"][T] == 0.0
 cosine = at["CosineAnnealingLR"]
-assert close(cosine[T // 2], (lr + lr / 100) / 2) and close(cosine[T], lr / 100)   # (7.6)
-assert close(sum(cosine) / (T + 1), (lr + lr / 100) / 2)                  # its average over 0..T
+assert close(cosine[T // 2], (lr + lr / 100) / 2)                             # (7.6)
+assert close(cosine[T], lr / 100)
+assert close(sum(cosine) / (T + 1), (lr + lr / 100) / 2)           # average over 0..T
 restart = at["warm restarts"]
 restarts = [e for e in range(1, T) if restart[e] > restart[e - 1]]
-assert restarts == [10 * (2**n - 1) for n in (1, 2, 3)], restarts                  # (7.9)
+assert restarts == [10 * (2**n - 1) for n in (1, 2, 3)], restarts             # (7.9)
 one_cycle = at["OneCycleLR"]
-assert max(one_cycle) == one_cycle[26] == lr and close(one_cycle[0], lr / 25)      # (7.12)
+assert max(one_cycle) == one_cycle[26] == lr and close(one_cycle[0], lr / 25)  # (7.12)
 one_cycle_beta = built(momentum_table(T))["OneCycleLR (7.12)"]
-assert min(one_cycle_beta(e) for e in range(T)) == one_cycle_beta(26) == 0.85      # (7.13)
+assert min(one_cycle_beta(e) for e in range(T)) == one_cycle_beta(26) == 0.85  # (7.13)
 print("landmarks of (7.2)–(7.13) verified; warm restarts at", restarts)
 
 # %% [markdown]
@@ -369,26 +376,27 @@ print("landmarks of (7.2)–(7.13) verified; warm restarts at", restarts)
 # how many steps it spends in each. One panel per family:
 
 # %%
-families = {"held, stepped, geometric (7.1)–(7.4)": ["ConstantLR", "StepLR", "MultiStepLR",
-                                                    "ExponentialLR"],
-            "to a horizon (7.5)–(7.8)": ["PolynomialLR, p = 2", "CosineAnnealingLR",
-                                         "LinearLR", "linear warm-up"],
-            "restarts and cycles (7.9)–(7.12)": ["warm restarts", "CyclicLR", "OneCycleLR"],
-            "WSD and joined (7.14)–(7.15)": ["warmup–stable–decay", "warm-up then cosine"]}
+families = {
+    "held, stepped, geometric (7.1)–(7.4)": [
+        "ConstantLR", "StepLR", "MultiStepLR", "ExponentialLR"],
+    "to a horizon (7.5)–(7.8)": [
+        "PolynomialLR, p = 2", "CosineAnnealingLR", "LinearLR", "linear warm-up"],
+    "restarts and cycles (7.9)–(7.12)": ["warm restarts", "CyclicLR", "OneCycleLR"],
+    "WSD and joined (7.14)–(7.15)": ["warmup–stable–decay", "warm-up then cosine"]}
 fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, sharey=True)
 for ax, (family, members) in zip(axes.flat, families.items()):
     for name, color, style in zip(members, PALETTE, ["-", "--", "-.", ":"]):
-        rates = torch.tensor(at[name][:T], **f64)               # zero has no logarithm: not drawn
-        ax.step(range(T), torch.where(rates > 0, rates, math.nan), where="post", color=color,
-                linestyle=style, label=name)
+        rates = torch.tensor(at[name][:T], **f64)
+        drawn = torch.where(rates > 0, rates, math.nan)        # zero has no logarithm
+        ax.step(range(T), drawn, where="post", color=color, linestyle=style, label=name)
     ax.set(yscale="log", title=family, ylim=(1e-7, 0.2))
     ax.legend(fontsize=7, loc="lower left")
 for ax in axes[:, 0]:
     ax.set_ylabel("learning rate (log)")
 for ax in axes[-1]:
     ax.set_xlabel("step (epoch)")
-fig.suptitle("The zoo on a log scale: exponential is a straight line, cosine and linear plunge "
-             "at the end")
+fig.suptitle("The zoo on a log scale: exponential is a straight line, "
+             "cosine and linear plunge at the end")
 plt.show()
 
 # %% [markdown]
@@ -404,12 +412,13 @@ print(f"{'schedule':<22} {'decades':>8} {'share of steps in the top decade':>33}
 share = {}
 for name, rates in at.items():
     peak, rates = max(rates[:T]), rates[:T]
-    share[name] = sum(r > peak / 10 * (1 + 1e-12) for r in rates) / T   # a tenth exactly: out
+    top = peak / 10 * (1 + 1e-12)               # a rate of exactly a tenth is out
+    share[name] = sum(r > top for r in rates) / T
     decades = math.log10(peak / rates[-1]) if rates[-1] > 0 else math.inf
     print(f"{name:<22} {decades:>8.2f} {share[name]:>33.2f}")
-cosine_share = math.acos(2 * (0.1 - 0.01) / 0.99 - 1) / math.pi       # (7.6) solved for ρ
+cosine_share = math.acos(2 * (0.1 - 0.01) / 0.99 - 1) / math.pi    # (7.6) solved for ρ
 assert share["ExponentialLR"] == 0.5 and share["StepLR"] == 1 / 3
-assert abs(share["CosineAnnealingLR"] - cosine_share) < 1 / T           # to within a step
+assert abs(share["CosineAnnealingLR"] - cosine_share) < 1 / T        # to within a step
 print(f"cosine: (7.6) predicts {cosine_share:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -421,7 +430,7 @@ print(f"cosine: (7.6) predicts {cosine_share:.3f}")
 
 # %%
 def sgd_runs(lrs, curvatures=(1.0, 10.0), sigma=1.0, w0=3.0, runs=1000, seed=0):
-    """Mean excess loss of (6.1) at steps 0..T for every row of `lrs` (schedules, steps)."""
+    """Mean excess loss of (6.1) at steps 0..T, one row per schedule (row of `lrs`)."""
     lrs = torch.atleast_2d(torch.as_tensor(lrs, **f64))
     lam = torch.as_tensor(curvatures, **f64)
     gen = torch.Generator().manual_seed(seed)
@@ -440,8 +449,8 @@ def floor_17(lr, curvatures=(1.0, 10.0), sigma=1.0):
 
 
 def draw_landing(schedule, lr=0.1, steps=600, axes=None, runs=1000):
-    """A schedule of the zoo (top) and its loss on the noisy quadratic (bottom), beside the
-    floor (1.7) of the rate it has at each step; returns the rates and the loss curve."""
+    """A schedule of the zoo (top) and its loss on the noisy quadratic (bottom), beside
+    the floor (1.7) of the rate it has at each step; returns the rates and the loss."""
     axes = plt.subplots(2, 1, figsize=(5, 5), sharex=True)[1] if axes is None else axes
     fn = zoo(lr, steps)[schedule]
     rates = torch.tensor([fn(e) for e in range(steps)], **f64)
@@ -460,11 +469,12 @@ def draw_landing(schedule, lr=0.1, steps=600, axes=None, runs=1000):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (widget views carry random ids; the static figure below is the tested version of this cell)
+# (widget views carry random ids; the static figure below is the tested version)
 from course_utils.widgets import explorer, log_slider
 
 explorer(lambda schedule, lr, steps: draw_landing(schedule, lr, int(steps), runs=200),
-         schedule=list(zoo(0.1, 90)), lr=log_slider("η₀", 0.1, 0.01, 0.19), steps=(30, 600, 30))
+         schedule=list(zoo(0.1, 90)), lr=log_slider("η₀", 0.1, 0.01, 0.19),
+         steps=(30, 600, 30))
 
 # %%
 picked = ["StepLR (7.2)", "CosineAnnealingLR (7.6)", "OneCycleLR (7.12)",
@@ -472,8 +482,8 @@ picked = ["StepLR (7.2)", "CosineAnnealingLR (7.6)", "OneCycleLR (7.12)",
 fig, grid = plt.subplots(2, 4, figsize=(13, 5.5), sharex=True, sharey="row")
 landing = {name: draw_landing(name, axes=grid[:, j]) for j, name in enumerate(picked)}
 grid[1, 0].legend(fontsize=7)
-fig.suptitle("600 steps from η₀ = 0.1: the loss follows the floor of the current rate down, "
-             "until the rate falls faster than it can follow")
+fig.suptitle("600 steps from η₀ = 0.1: the loss follows the floor of the current rate "
+             "down, until the rate falls faster than it can follow")
 plt.show()
 for name, (rates, loss) in landing.items():
     lag = float(loss[-1]) / float(floor_17(rates[-1]))
@@ -481,7 +491,7 @@ for name, (rates, loss) in landing.items():
           f"{lag:.1f}x the floor of that rate")
     assert lag > 1, "a decaying rate leaves the loss above the floor of its final rate"
 step_rates, step_loss = landing["StepLR (7.2)"]
-assert abs(float(step_loss[200]) / floor_17(0.1) - 1) < 0.1, "hovers at the floor before a drop"
+assert abs(float(step_loss[200]) / floor_17(0.1) - 1) < 0.1, "on the floor, pre-drop"
 
 # %% [markdown]
 # Every schedule walks the loss down the staircase or slope of its own floor (dashed) while the
@@ -492,16 +502,18 @@ assert abs(float(step_loss[200]) / floor_17(0.1) - 1) < 0.1, "hovers at the floo
 # %%
 T = 600
 schedules = zoo(0.1, T)
-zoo_loss = sgd_runs(torch.tensor([[s(e) for e in range(T)] for s in schedules.values()], **f64))
+zoo_rates = [[schedule(e) for e in range(T)] for schedule in schedules.values()]
+zoo_loss = sgd_runs(torch.tensor(zoo_rates, **f64))
 final_lr = {name: schedule(T - 1) for name, schedule in schedules.items()}
-print(f"{'schedule':<28} {'final lr':>9} {'final loss':>11} {'floor at final lr':>18}")
+print(f"{'schedule':<28} {'final lr':>9} {'final loss':>11} {'floor at final lr':>17}")
 for (name, end_lr), row in zip(final_lr.items(), zoo_loss):
-    print(f"{name:<28} {end_lr:>9.2e} {float(row[-1]):>11.2e} {floor_17(end_lr):>18.2e}")
+    loss, floor = float(row[-1]), floor_17(end_lr)
+    print(f"{name:<28} {end_lr:>9.2e} {loss:>11.2e} {floor:>17.2e}")
 constant_end = floor_17(0.1)
 index = {name: i for i, name in enumerate(schedules)}
 decays = [i for i, end_lr in enumerate(final_lr.values()) if end_lr < 0.01]
-assert all(zoo_loss[i, -1] < constant_end / 3 for i in decays), "decays end below η₀'s floor"
-for name in ("ConstantLR (7.1)", "linear warm-up (7.8)"):                  # these end at η₀
+assert all(zoo_loss[i, -1] < constant_end / 3 for i in decays), "below η₀'s floor"
+for name in ("ConstantLR (7.1)", "linear warm-up (7.8)"):             # these end at η₀
     assert abs(float(zoo_loss[index[name], -1]) / constant_end - 1) < 0.15
 to_zero = [name for name, end_lr in final_lr.items() if end_lr < 1e-5]
 print("decay to (almost) zero:", ", ".join(to_zero))
@@ -517,7 +529,7 @@ span = [1e-7, 0.2]
 ax.plot(span, span, color=GREY, linestyle="--", linewidth=0.8, label="loss = floor")
 ax.set(xscale="log", yscale="log", xlabel="floor (1.7) of the final rate",
        ylabel="final loss (1,000 runs)",
-       title="Ending low is not landing low: decays to zero end far above their final floor")
+       title="Ending low is not landing low: decays to zero end far above their floor")
 ax.legend(fontsize=7, ncol=2)
 plt.show()
 
@@ -542,9 +554,10 @@ plt.show()
 gamma_per_epoch = partial(exponential_lr, base_lr=0.1, gamma=0.95)
 per_epoch = [gamma_per_epoch(epoch) for epoch in range(10)]
 per_batch = [gamma_per_epoch(batch) for batch in range(10 * 100)]
-print(f"after epoch 1: per-epoch lr {per_epoch[1]:.4f}, per-batch lr {per_batch[100]:.2e}; "
-      f"Σ over its 100 batches {sum(per_batch[:100]):.3f} of η₀/(1−γ) = {0.1 / 0.05:.2f}")
-assert per_batch[100] < per_epoch[1] / 100 and sum(per_batch[:100]) > 0.99 * 0.1 / 0.05
+spent = sum(per_batch[:100])
+print(f"after epoch 1: per-epoch {per_epoch[1]:.4f}, per-batch {per_batch[100]:.2e}; "
+      f"Σ over its 100 batches {spent:.3f} of η₀/(1−γ) = {0.1 / 0.05:.2f}")
+assert per_batch[100] < per_epoch[1] / 100 and spent > 0.99 * 0.1 / 0.05
 past = cosine_annealing_lr(2 * 90, base_lr=0.1, T_max=90)
 print(f"cosine with T = 90 at step 180: {past:.3f}")
 assert math.isclose(past, 0.1)
@@ -571,7 +584,8 @@ assert math.isclose(past, 0.1)
 # decade, above $\eta_0/10$? Derive it, then count on `polynomial_lr` with $T = 1000$.
 
 # %% tags=["solution"]
-# (1 − ρ)^p ≥ 0.1 for ρ ≤ 1 − 0.1^(1/p); half the steps: 0.1^(1/p) = 0.5, p = ln 0.1 / ln 0.5
+# (1 − ρ)^p > 0.1 for ρ < 1 − 0.1^(1/p); half the steps: 0.1^(1/p) = 0.5,
+# p = ln 0.1 / ln 0.5
 p_half = math.log(0.1) / math.log(0.5)
 counted = sum(polynomial_lr(e, base_lr=1.0, total_iters=1000, power=p_half) > 0.1
               for e in range(1000)) / 1000
@@ -589,15 +603,16 @@ budget = {"StepLR 200/400": partial(step_lr, base_lr=0.1, step_size=200),
           "cosine": partial(cosine_annealing_lr, base_lr=0.1, T_max=600, eta_min=1e-3),
           "linear": partial(linear_lr, base_lr=0.1, start_factor=1.0, end_factor=0.01,
                             total_iters=600)}
-budget_loss = sgd_runs(torch.tensor([[fn(e) for e in range(600)] for fn in budget.values()],
-                                    **f64), runs=2000, seed=5)
-late_floor = [floor_17(sum(fn(e) for e in range(500, 600)) / 100) for fn in budget.values()]
+budget_rates = torch.tensor([[fn(e) for e in range(600)] for fn in budget.values()],
+                            **f64)
+budget_loss = sgd_runs(budget_rates, runs=2000, seed=5)
+late_floor = [floor_17(float(rates[500:].mean())) for rates in budget_rates]
 for name, row, late in zip(budget, budget_loss, late_floor):
-    print(f"{name:<15} final loss {float(row[-1]):.2e}; floor of its mean late rate {late:.2e}")
+    print(f"{name:<15} final loss {float(row[-1]):.2e}; floor of late rate {late:.2e}")
 assert all(row[-1] < floor_17(0.1) / 5 for row in budget_loss)
 by_loss = sorted(range(3), key=lambda i: float(budget_loss[i, -1]))
 assert by_loss == sorted(range(3), key=late_floor.__getitem__)
-# Yes: what a run ends at is set by how small the rate has been lately, and for how long.
+# Yes: where a run ends is set by how small the rate has been lately, and how long.
 
 # %% [markdown]
 # **3.** Show that the gallery's "warm-up then cosine" (7.15) is a warmup–stable–decay (7.14)
@@ -607,9 +622,10 @@ assert by_loss == sorted(range(3), key=late_floor.__getitem__)
 joined = zoo(0.1, 90)["warm-up then cosine (7.15)"]
 wsd = partial(warmup_stable_decay_lr, base_lr=0.1, warmup_steps=10, stable_steps=0,
               decay_steps=80, decay="cosine")
-assert all(math.isclose(joined(e), wsd(e), rel_tol=1e-12, abs_tol=1e-15) for e in range(90))
+assert all(math.isclose(joined(e), wsd(e), rel_tol=1e-12, abs_tol=1e-15)
+           for e in range(90))
 print("join(warm-up, cosine) == WSD(H = 0, cosine) at all 90 steps, rel 1e-12")
-# (7.14) with H = 0 and φ(ρ) = (1 + cos πρ)/2 is (7.6) restarted at e = W, which (7.15) joins.
+# (7.14) with H = 0 and φ(ρ) = (1 + cos πρ)/2 is (7.6) restarted at e = W: (7.15).
 
 # %% [markdown]
 # ## References
