@@ -51,7 +51,6 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
-from course_utils.optim import Adam
 from course_utils.plotting import BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILLION
 from course_utils.verify import compare_optimizers
 
@@ -455,6 +454,7 @@ for result in bug.values():
     print(result)
 assert bug[torch.float32].allclose, "float32's default tolerance lets it through"
 assert not bug[torch.float64].allclose, "float64 at 1e-12 catches it"
+assert max(r.max_abs_diff for r in (bug[torch.float32], textbook[torch.float32])) < 1e-5
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
 for ax, dt, limit in zip(axes, (torch.float64, torch.float32), (1e-12, 1.3e-6)):
@@ -474,8 +474,9 @@ plt.show()
 # %% [markdown]
 # In float64 the mistake sits orders of magnitude above the rounding, and the tolerance
 # rejects it. In float32 the rounding is itself large, and `assert_close` passes both: where
-# either curve rises above rtol, the coordinate is near zero and atol = $10^{-5}$ covers it. A
-# float32 test alone would have let the bug ship.
+# either curve rises above rtol, atol = $10^{-5}$ covers the difference, for no absolute
+# difference reaches the max |diff| printed above. A float32 test alone would have let the bug
+# ship.
 #
 # Numbers are not the whole contract: equality with torch also means the same constructor
 # arguments and defaults, the same exception for a bad argument, and the same `state_dict`
