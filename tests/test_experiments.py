@@ -179,8 +179,8 @@ def test_table_json_reports_five_seeds_and_interior_best_lrs(capsys):
     assert {r["optimizer"] for r in tuned if r["experiment"] == "tuning"} == set(registry.OPTIMIZERS)
     for r in tuned:
         assert r["lr_grid"][0] < r["best_lr"] < r["lr_grid"][-1], r
-    reported = [r for r in rows if "config" in r and r["experiment"] in registry.CHAPTER_10]
-    assert {r["experiment"] for r in reported} == set(registry.CHAPTER_10) - {"tuning"}
+    reported = [r for r in rows if "config" in r and r["experiment"] in registry.CHAPTER_12]
+    assert {r["experiment"] for r in reported} == set(registry.CHAPTER_12) - {"tuning"}
     assert all(r["n_seeds"] >= 5 for r in reported)  # chapter 12's; other chapters test their own
     sgd = next(r for r in tuned if r["optimizer"] == "sgd" and r["experiment"] == "tuning")
     momentum = next(r for r in tuned if r["optimizer"] == "momentum" and r["experiment"] == "tuning")

@@ -3,7 +3,7 @@
 Ours applies the package's tensor operations in the package's order, so on CPU trajectories,
 the params seen in eval mode, the state and the state dicts are compared *bitwise*. One test
 checks the semantics from the equations instead: a three-sequence (x, y, z) implementation
-written from (13.13)-(11.22), in float64 at 1e-12 (other operations, so not bitwise). The
+written from (13.13)-(13.22), in float64 at 1e-12 (other operations, so not bitwise). The
 deliberate differences from the package each have a test at the end that shows both sides.
 """
 
@@ -158,7 +158,7 @@ def test_cuda_matches_schedulefree(name, kwargs):
 
 # ------------------------------------------------ the semantics, from the equations alone
 def three_sequences(name, kwargs, base, grads):
-    """(y, x) after every step, from (13.13)-(11.22) with x, y, z all kept explicitly."""
+    """(y, x) after every step, from (13.13)-(13.22) with x, y, z all kept explicitly."""
     lr, wd = kwargs["lr"], kwargs.get("weight_decay", 0)
     T, r, p = kwargs.get("warmup_steps", 0), kwargs.get("r", 0.0), kwargs.get("weight_lr_power", 2)
     beta = kwargs.get("momentum", 0.9) if name == "SGD" else kwargs.get("betas", (0.9, 0.999))[0]
@@ -168,7 +168,7 @@ def three_sequences(name, kwargs, base, grads):
     y = [(1 - beta) * zi + beta * xi for xi, zi in zip(x, z)]
     lr_max, weights, out = 0.0, [], []
     for t, gs in enumerate(grads, start=1):
-        lr_t = lr * min(1.0, t / T) if T else lr                         # (11.17)
+        lr_t = lr * min(1.0, t / T) if T else lr                         # (13.17)
         lr_max = max(lr_max, lr_t)
         weights.append(t ** r * lr_max ** p)
         c = weights[-1] / sum(weights)                                   # (13.16)
@@ -176,10 +176,10 @@ def three_sequences(name, kwargs, base, grads):
             if g is None:
                 continue
             if name == "SGD":
-                d = g + wd * y[i]                                        # (11.20)
+                d = g + wd * y[i]                                        # (13.20)
             else:
-                v[i] = beta2 * v[i] + (1 - beta2) * g * g                # (11.21)
-                d = g / (torch.sqrt(v[i] / (1 - beta2 ** t)) + eps) + wd * y[i]   # (11.22)
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g                # (13.21)
+                d = g / (torch.sqrt(v[i] / (1 - beta2 ** t)) + eps) + wd * y[i]   # (13.22)
             z[i] = z[i] - lr_t * d                                       # (13.14)
             x[i] = (1 - c) * x[i] + c * z[i]                             # (13.15)
             y[i] = (1 - beta) * z[i] + beta * x[i]                       # (13.13)

@@ -40,7 +40,7 @@ GRIDS = {  # exponents k of η = 10^(k/3); SGD's reaches momentum's effective st
     "adam": range(-13, -6), "adamw": range(-13, -6),
 }
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle", "plateau", "wsd", "linear")
-CHAPTER_10 = ("tuning", "optimizers", "schedules_momentum", "onecycle_ablation", "staircase", "long",
+CHAPTER_12 = ("tuning", "optimizers", "schedules_momentum", "onecycle_ablation", "staircase", "long",
               "schedules_adam", "schedules_sgd", "schedules_nesterov", "schedules_adamw")  # chapter 12's
 SCHEDULE_FREE = ("sgd_schedulefree", "adamw_schedulefree")   # chapter 13; no scheduler
 SF_GRIDS = {"sgd_schedulefree": range(-3, 4), "adamw_schedulefree": range(-8, -1)}

@@ -1,6 +1,6 @@
 """Schedule-free SGD and AdamW (Defazio et al. 2024), from scratch, equal to ``schedulefree`` 1.4.1.
 
-Chapter: 13_training_practice (it derives (13.13)-(13.16); (11.17)-(11.22) are this module's
+Chapter: 13_training_practice (it derives (13.13)-(13.16); (13.17)-(13.22) are this module's
 working forms)
 
 No learning-rate schedule: the method keeps three sequences and takes the gradient at an
@@ -12,21 +12,21 @@ Steps are counted from t = 1; x_0 = y_0 = z_0 = θ_0; β is ``momentum`` (SGD) o
     (13.14)  z_t = z_{t-1} − γ_t g_t                     (g_t taken at y_{t-1})
     (13.15)  x_t = (1 − c_t) x_{t-1} + c_t z_t           (the average: the params in eval mode)
     (13.16)  c_t = w_t / Σ_{i≤t} w_i,  w_t = t^r · (max_{i≤t} γ_i)^p    (0 if the sum is 0)
-    (11.17)  γ_t = γ · t / T  while t − 1 < T,  else γ   (linear warm-up)
-    (11.18)  y_t = (1 − c_t) y_{t-1} + c_t z_{t-1} + γ_t (β (1 − c_t) − 1) g_t
-    (11.19)  x_t = y_t + (1 − 1/β)(z_t − y_t)            ((13.13) solved for x)
-    (11.20)  SGD:   g_t = ∇f(y_{t-1}) + λ y_{t-1}
-    (11.21)  AdamW: v_t = β2 v_{t-1} + (1 − β2) ∇f(y_{t-1})²
-    (11.22) AdamW: g_t = ∇f(y_{t-1}) / (√(v_t / (1 − β2^t)) + ε) + λ y_{t-1}
+    (13.17)  γ_t = γ · t / T  while t − 1 < T,  else γ   (linear warm-up)
+    (13.18)  y_t = (1 − c_t) y_{t-1} + c_t z_{t-1} + γ_t (β (1 − c_t) − 1) g_t
+    (13.19)  x_t = y_t + (1 − 1/β)(z_t − y_t)            ((13.13) solved for x)
+    (13.20)  SGD:   g_t = ∇f(y_{t-1}) + λ y_{t-1}
+    (13.21)  AdamW: v_t = β2 v_{t-1} + (1 − β2) ∇f(y_{t-1})²
+    (13.22) AdamW: g_t = ∇f(y_{t-1}) / (√(v_t / (1 − β2^t)) + ε) + λ y_{t-1}
 
 (The paper writes z_{t+1} = z_t − γ ∇f(y_t), x_{t+1} = (1 − c_{t+1}) x_t + c_{t+1} z_{t+1};
 here step t produces z_t, x_t and y_t.) Only y (in ``p`` during training) and z
-(``state['z']``) are stored: (11.18) follows from (13.13)-(13.15) by eliminating
+(``state['z']``) are stored: (13.18) follows from (13.13)-(13.15) by eliminating
 x_{t-1} = (y_{t-1} − (1 − β) z_{t-1})/β, so x is never formed until ``eval()`` swaps it in
-with (11.19); ``train()`` swaps y back with (13.13). With r = 0 and no warm-up, c_t = 1/t and
+with (13.19); ``train()`` swaps y back with (13.13). With r = 0 and no warm-up, c_t = 1/t and
 x_t is the plain average of z_1 … z_t. (13.16) weighs by the largest γ so far, as
 ``schedulefree`` does, not by γ_t as the paper writes; the two agree while γ never decreases
-(warm-up, then constant). Like the package, (11.17) ramps while t − 1 < T, so a fractional T
+(warm-up, then constant). Like the package, (13.17) ramps while t − 1 < T, so a fractional T
 overshoots γ at its last ramp step; and t, Σ w_i and the bias correction 1 − β2^t count the
 group's steps, also for a param that skipped some (no gradient) or joined late.
 
@@ -61,7 +61,7 @@ def schedule_free_weight(k, *, lr, warmup_steps, r, weight_lr_power, lr_max, wei
     running maximum of γ_i and Σ w_i before this step.
     """
     t = k + 1
-    lr_t = lr * (t / warmup_steps) if k < warmup_steps else lr * 1.0    # (11.17)
+    lr_t = lr * (t / warmup_steps) if k < warmup_steps else lr * 1.0    # (13.17)
     lr_max = max(lr_t, lr_max)                                           # (13.16) max γ_i
     weight = (t ** r) * (lr_max ** weight_lr_power)                      # (13.16) w_t
     weight_sum = weight_sum + weight                                     # (13.16) Σ w_i
@@ -73,31 +73,31 @@ def schedule_free_weight(k, *, lr, warmup_steps, r, weight_lr_power, lr_max, wei
 
 
 def _interpolated_step(y, z, g, *, lr, beta, c):
-    """(11.18) then (13.14), in place on y and z, given the step's direction g_t."""
-    y.lerp_(z, c)                                        # (11.18) (1 − c) y + c z
-    y.add_(g, alpha=lr * (beta * (1 - c) - 1))           # (11.18) + γ (β (1 − c) − 1) g
+    """(13.18) then (13.14), in place on y and z, given the step's direction g_t."""
+    y.lerp_(z, c)                                        # (13.18) (1 − c) y + c z
+    y.add_(g, alpha=lr * (beta * (1 - c) - 1))           # (13.18) + γ (β (1 − c) − 1) g
     z.sub_(g, alpha=lr)                                  # (13.14)
 
 
 def sgd_schedule_free_step(y, grad, z, *, lr, momentum, weight_decay, c):
     """One schedule-free SGD step on one tensor, in place on ``y`` and ``z`` (``grad`` kept)."""
-    g = grad.add(y, alpha=weight_decay) if weight_decay != 0 else grad   # (11.20)
+    g = grad.add(y, alpha=weight_decay) if weight_decay != 0 else grad   # (13.20)
     _interpolated_step(y, z, g, lr=lr, beta=momentum, c=c)
 
 
 def adamw_schedule_free_step(y, grad, z, exp_avg_sq, *, step, lr, betas, eps, weight_decay, c):
     """One schedule-free AdamW step (``step`` = t) on one tensor, in place on y, z, v."""
     beta1, beta2 = betas
-    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)         # (11.21)
-    denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(eps)   # (11.22) √(v/(1 − β2^t)) + ε
-    g = grad.div(denom)                                                  # (11.22)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)         # (13.21)
+    denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(eps)   # (13.22) √(v/(1 − β2^t)) + ε
+    g = grad.div(denom)                                                  # (13.22)
     if weight_decay != 0:
-        g.add_(y, alpha=weight_decay)                                    # (11.22) + λ y
+        g.add_(y, alpha=weight_decay)                                    # (13.22) + λ y
     _interpolated_step(y, z, g, lr=lr, beta=beta1, c=c)
 
 
 def y_to_x(p, z, beta):
-    """In place, p ← x = y + (1 − 1/β)(z − y): what ``eval()`` does, eq. (11.19)."""
+    """In place, p ← x = y + (1 − 1/β)(z − y): what ``eval()`` does, eq. (13.19)."""
     p.lerp_(z, 1 - 1 / beta)
 
 
@@ -144,7 +144,7 @@ class _ScheduleFree(Optimizer):
 
     @torch.no_grad()
     def eval(self):
-        """Put x (11.19), the averaged iterate to evaluate and checkpoint, into the params."""
+        """Put x (13.19), the averaged iterate to evaluate and checkpoint, into the params."""
         self._switch(False)
 
     @torch.no_grad()
@@ -180,7 +180,7 @@ def _defaults(lr, warmup_steps, r, weight_lr_power, weight_decay, foreach, **met
 
 
 class SGDScheduleFree(_ScheduleFree):
-    """Schedule-free SGD, eqs. (13.13)-(11.20); call ``train()`` before stepping, ``eval()``
+    """Schedule-free SGD, eqs. (13.13)-(13.20); call ``train()`` before stepping, ``eval()``
     before evaluating or saving. Same signature, defaults, group keys and state as
     ``schedulefree.SGDScheduleFree`` 1.4.1."""
 
@@ -190,7 +190,7 @@ class SGDScheduleFree(_ScheduleFree):
             raise ValueError(f"Invalid learning rate: {lr}")
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0 < momentum < 1:       # β = 0 leaves x unrecoverable in (11.19)
+        if not 0 < momentum < 1:       # β = 0 leaves x unrecoverable in (13.19)
             raise ValueError(f"Momentum must be between 0 and 1 exclusive: {momentum}")
         super().__init__(params, _defaults(lr, warmup_steps, r, weight_lr_power, weight_decay,
                                            foreach, momentum=momentum))
@@ -204,7 +204,7 @@ class SGDScheduleFree(_ScheduleFree):
 
 
 class AdamWScheduleFree(_ScheduleFree):
-    """Schedule-free AdamW, eqs. (13.13)-(11.19), (11.21), (11.22); call ``train()`` before
+    """Schedule-free AdamW, eqs. (13.13)-(13.19), (13.21), (13.22); call ``train()`` before
     stepping, ``eval()`` before evaluating or saving. Same signature, defaults, group keys
     and state as ``schedulefree.AdamWScheduleFree`` 1.4.1, which validates no argument; here
     the values that break the method raise ``ValueError``."""
@@ -216,9 +216,9 @@ class AdamWScheduleFree(_ScheduleFree):
             raise ValueError(f"Invalid learning rate: {lr}")
         if eps < 0.0:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 < betas[0] <= 1.0:  # β1 = 0: x unrecoverable in (11.19); β1 = 1: y = x
+        if not 0.0 < betas[0] <= 1.0:  # β1 = 0: x unrecoverable in (13.19); β1 = 1: y = x
             raise ValueError(f"Invalid beta parameter at index 0 (need 0 < β1 ≤ 1): {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:  # β2 = 1: v stays 0 and 1 − β2^t = 0 in (11.22)
+        if not 0.0 <= betas[1] < 1.0:  # β2 = 1: v stays 0 and 1 − β2^t = 0 in (13.22)
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
