@@ -22,7 +22,8 @@
 # epochs".*
 #
 # **Prerequisites:** chapter 01 (the stability limit (1.3) and the noise floor (1.7) of a
-# constant rate). Chapter 07 then derives every schedule torch offers; this one uses three.
+# constant rate). Chapter 07 derives every schedule torch offers; this one needs two of them,
+# the step (7.2) and the exponential (7.4) decay.
 # **Runtime:** about 15 s on a laptop CPU.
 #
 # **After this chapter you can**
@@ -337,9 +338,8 @@ print("Σα grows from step 1e3 to 1e4 by", [f"{float(g):.2f}x" for g in growth]
 assert all(growth[[1, 2]] < 1.1) and all(growth[[0, 3, 4]] > 1.3)
 
 # %% [markdown]
-# The exponential and $p = 1.5$ have spent their whole $\sum\alpha_t$ early; the constant rate
-# and $p = 1$ keep adding to it, but the constant rate also keeps adding variance. Now the
-# losses:
+# The exponential and $p = 1.5$ spend their whole $\sum\alpha_t$ early; the others keep adding
+# to it, but the constant rate also keeps adding variance (right). Now the losses:
 
 # %%
 rm_loss, rm_w = sgd_runs(rm_lrs, curvatures=(1.0,), w0=10.0, runs=400, seed=2)
