@@ -74,15 +74,17 @@ from course_utils.quadratic_theory import optimal_gd, optimal_momentum
 
 
 def errors(q, tuning, steps, w0=None):
-    """‖w_t − w*‖ for t = 0 … steps, running the course's SGD with a Tuning(lr, momentum, rate)."""
+    """‖w_t − w*‖, t = 0 … steps: the course's SGD with a Tuning(lr, momentum, rate)."""
     w0 = torch.ones(q.dim, dtype=torch.float64) if w0 is None else w0
-    path = optimize(q, w0, lambda ps: SGD(ps, lr=tuning.lr, momentum=tuning.momentum), steps)
-    return (path - q.minimizer).norm(dim=1)
+    make = lambda ps: SGD(ps, lr=tuning.lr, momentum=tuning.momentum)  # noqa: E731
+    return (optimize(q, w0, make, steps) - q.minimizer).norm(dim=1)
 
 
 q1000 = Quadratic.with_condition(1000.0, dim=10, rotate=True, seed=0)
-gd_1000, mom_1000 = errors(q1000, optimal_gd(q1000.mu, q1000.L), 500), errors(q1000, optimal_momentum(q1000.mu, q1000.L), 500)
-print(f"after 500 steps, error / initial error: gradient descent {gd_1000[-1] / gd_1000[0]:.2f}, "
+gd_1000 = errors(q1000, optimal_gd(q1000.mu, q1000.L), 500)
+mom_1000 = errors(q1000, optimal_momentum(q1000.mu, q1000.L), 500)
+print(f"after 500 steps, error / initial error: "
+      f"gradient descent {gd_1000[-1] / gd_1000[0]:.2f}, "
       f"momentum {mom_1000[-1] / mom_1000[0]:.1e}")
 assert gd_1000[-1] / gd_1000[0] > 0.1 and mom_1000[-1] / mom_1000[0] < 1e-10
 
@@ -135,9 +137,10 @@ show_source(iteration_matrix)
 q100 = Quadratic.with_condition(100.0, dim=10, rotate=True, seed=0)
 alpha, beta = 0.015, 0.8
 path = optimize(q100, torch.ones(10), lambda ps: SGD(ps, lr=alpha, momentum=beta), 200)
-x = (path - q100.minimizer) @ q100.Q                             # x_{i,t} = q_iᵀ(w_t − w*), shape (201, 10)
+x = (path - q100.minimizer) @ q100.Q            # x_{i,t} = q_iᵀ(w_t − w*), (201, 10)
 for i, lam in enumerate(q100.eigenvalues.tolist()):
-    predicted = eigen_trajectory(lam, alpha, beta, x0=float(x[0, i]), steps=200)[:, 1]   # (3.3)
+    start = float(x[0, i])
+    predicted = eigen_trajectory(lam, alpha, beta, x0=start, steps=200)[:, 1]   # (3.3)
     assert torch.allclose(x[:, i], predicted, rtol=1e-9, atol=1e-12), i
 print("all 10 eigen-coordinates of 200 SGD steps follow (3.3)")
 
@@ -160,13 +163,16 @@ print("all 10 eigen-coordinates of 200 SGD steps follow (3.3)")
 # %%
 from course_utils.quadratic_theory import iteration_eigenvalues, spectral_radius
 
-grid = [(a_lam, b) for a_lam in (0.001, 0.05, 0.5, 1.0, 2.0, 3.5) for b in (0.0, 0.3, 0.81, 0.99)]
+grid = [(a_lam, b) for a_lam in (0.001, 0.05, 0.5, 1.0, 2.0, 3.5)
+        for b in (0.0, 0.3, 0.81, 0.99)]
 for a_lam, b in grid:
-    closed = iteration_eigenvalues(a_lam, 1.0, b)                          # (3.4), α = 1
+    closed = iteration_eigenvalues(a_lam, 1.0, b)                   # (3.4), α = 1
     numeric = torch.linalg.eigvals(iteration_matrix(a_lam, 1.0, b))
-    assert torch.allclose(closed.abs().sort().values, numeric.abs().sort().values, rtol=1e-7, atol=1e-12)
-    assert abs(complex(closed.prod()) - b) < 1e-12                          # σ₁σ₂ = det R = β
-print(f"(3.4) matches torch.linalg.eigvals on {len(grid)} (αλ, β) pairs; σ₁σ₂ = β every time")
+    assert torch.allclose(closed.abs().sort().values, numeric.abs().sort().values,
+                          rtol=1e-7, atol=1e-12)
+    assert abs(complex(closed.prod()) - b) < 1e-12                  # σ₁σ₂ = det R = β
+print(f"(3.4) matches torch.linalg.eigvals on {len(grid)} (αλ, β) pairs; "
+      "σ₁σ₂ = β every time")
 
 # %% [markdown]
 # Where the roots go as $\beta$ grows: at $\beta = 0$ they are $0$ and $1 - \alpha\lambda$, gradient
@@ -182,16 +188,17 @@ betas = torch.linspace(0, 0.99, 397, dtype=torch.float64)
 turn = torch.linspace(0, 2 * math.pi, 200)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), layout="constrained")
 for ax, a_lam in zip(axes, (0.1, 2.5)):
-    roots = iteration_eigenvalues(a_lam, 1.0, betas)                       # (3.4), (397, 2)
-    meet = float(critical_momentum(a_lam, 1.0))                            # the roots collide
+    roots = iteration_eigenvalues(a_lam, 1.0, betas)                # (3.4), (397, 2)
+    meet = float(critical_momentum(a_lam, 1.0))                     # the roots collide
     paired = roots[:, 0].imag.abs() > 1e-12
-    assert torch.equal(paired, betas > meet)                               # complex past it
-    assert torch.allclose(roots[paired].abs(), betas[paired][:, None].sqrt())  # |σ| = √β
+    assert torch.equal(paired, betas > meet)                        # complex past it,
+    assert torch.allclose(roots[paired].abs(), betas[paired][:, None].sqrt())  # = √β
     for k in range(2):
-        dots = ax.scatter(roots[:, k].real, roots[:, k].imag, c=betas, s=5, vmin=0, vmax=1)
+        dots = ax.scatter(roots[:, k].real, roots[:, k].imag, c=betas, s=5,
+                          vmin=0, vmax=1)
     ax.plot(turn.cos(), turn.sin(), color=GREY, lw=0.8, label=r"$|\sigma| = 1$")
     ax.plot(roots[0].real, [0, 0], "o", color=BLACK, ms=5, label=r"$\beta = 0$")
-    double = (1 + meet - a_lam) / 2                                        # σ₁ = σ₂ there
+    double = (1 + meet - a_lam) / 2                                 # σ₁ = σ₂ there
     ax.plot(double, 0, "*", color=VERMILLION, ms=12, label=f"collision, β = {meet:.3f}")
     ax.set(aspect="equal", xlim=(-1.6, 1.1), ylim=(-1.05, 1.05), xlabel=r"Re $\sigma$",
            ylabel=r"Im $\sigma$", title=f"αλ = {a_lam}: the roots of (3.4) as β grows")
@@ -225,9 +232,11 @@ plt.show()
 from course_utils.quadratic_theory import stability_limit
 
 for b in (-0.5, 0.0, 0.5, 0.9, 0.99):
-    edge = float(stability_limit(b))                                       # (3.5)
-    inside, on, outside = (float(spectral_radius(edge * s, 1.0, b)) for s in (1 - 1e-6, 1.0, 1 + 1e-6))
-    print(f"β = {b:<4}  2 + 2β = {edge:.2f}:  ρ just inside {inside:.7f}, on the edge {on:.7f}, just outside {outside:.7f}")
+    edge = float(stability_limit(b))                                # (3.5)
+    inside, on, outside = (float(spectral_radius(edge * s, 1.0, b))
+                           for s in (1 - 1e-6, 1.0, 1 + 1e-6))
+    print(f"β = {b:<4}  2 + 2β = {edge:.2f}:  ρ just inside {inside:.7f}, "
+          f"on the edge {on:.7f}, just outside {outside:.7f}")
     assert inside < 1 < outside and abs(on - 1) < 1e-12
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -263,13 +272,14 @@ from course_utils.quadratic_theory import complex_interval, geometric_rate
 
 b = 0.81
 low, high = (float(v) for v in complex_interval(b))
-print(f"β = {b}: the band is {low:.3f} < αλ < {high:.3f}; (3.6) predicts ρ = √β = {b ** 0.5:.4f} throughout")
+print(f"β = {b}: the band is {low:.3f} < αλ < {high:.3f}; "
+      f"(3.6) predicts ρ = √β = {b ** 0.5:.4f} throughout")
 for a_lam in torch.linspace(low, high, 9, dtype=torch.float64)[1:-1].tolist():
-    x_t = eigen_trajectory(a_lam, 1.0, b, steps=400)[:, 1]                 # the iteration (3.3) itself
+    x_t = eigen_trajectory(a_lam, 1.0, b, steps=400)[:, 1]      # the iteration (3.3)
     measured = geometric_rate((x_t[1:] ** 2 + x_t[:-1] ** 2).sqrt(), 50, 399)
-    print(f"  αλ = {a_lam:.2f}: measured rate {measured:.4f}, −ln ρ {-math.log(measured):.4f} "
-          f"(√β: {-math.log(b ** 0.5):.4f})")
-    assert abs(math.log(measured) / math.log(b ** 0.5) - 1) < 0.03               # (3.6), on −ln ρ
+    print(f"  αλ = {a_lam:.2f}: measured rate {measured:.4f}, "
+          f"−ln ρ {-math.log(measured):.4f} (√β: {-math.log(b ** 0.5):.4f})")
+    assert abs(math.log(measured) / math.log(b ** 0.5) - 1) < 0.03  # (3.6), on −ln ρ
 
 # %% [markdown]
 # ### The √β floor
@@ -288,20 +298,22 @@ ax.plot(betas, betas.sqrt(), color=GREY, lw=3, alpha=0.5, label=r"floor $\sqrt{\
 for a_lam in (0.01, 0.05, 0.5, 2.5):
     rho = spectral_radius(a_lam, 1.0, betas)
     best = int(rho.argmin())
-    assert (rho >= betas.sqrt() - 1e-12).all()                             # σ₁σ₂ = β
-    assert abs(float(betas[best]) - float(critical_momentum(a_lam, 1.0))) < 1e-3   # (3.7)
+    assert (rho >= betas.sqrt() - 1e-12).all()                      # σ₁σ₂ = β
+    assert abs(float(betas[best]) - float(critical_momentum(a_lam, 1.0))) < 1e-3  # 3.7
     assert abs(float(rho[best]) - abs(1 - a_lam ** 0.5)) < 1e-3
     line = ax.plot(betas, rho, label=f"αλ = {a_lam}")[0]
     ax.plot(betas[best], rho[best], "o", color=line.get_color(), ms=6)
-gd, tuned = float(spectral_radius(0.01, 1.0, 0.0)), float(spectral_radius(0.01, 1.0, 0.81))
+gd = float(spectral_radius(0.01, 1.0, 0.0))
+tuned = float(spectral_radius(0.01, 1.0, 0.81))
 ax.set(xlabel=r"momentum $\beta$", ylabel=r"rate $\rho$ per step", ylim=(0, 1.05),
        title=f"αλ = 0.01: gradient descent {gd:.2f}, critical momentum {tuned:.2f}; "
              "none below √β")
 ax.legend(loc="lower right", fontsize=8)
 plt.show()
-b_crit = float(critical_momentum(0.05, 1.0))                               # for αλ = 0.05, below
-print(f"αλ = 0.05: critical β = {b_crit:.4f}, rate {float(spectral_radius(0.05, 1.0, b_crit)):.4f} "
-      f"= 1 − √(αλ) (gradient descent: {1 - 0.05:.2f})")
+b_crit = float(critical_momentum(0.05, 1.0))                  # for αλ = 0.05, below
+print(f"αλ = 0.05: critical β = {b_crit:.4f}, "
+      f"rate {float(spectral_radius(0.05, 1.0, b_crit)):.4f} = 1 − √(αλ) "
+      f"(gradient descent: {1 - 0.05:.2f})")
 
 # %% [markdown]
 # ### Phase portraits, to explore
@@ -324,24 +336,27 @@ def regime(a_lam, b):
         return "diverges", rho
     if abs(a_lam - low) < 1e-9:
         return "critical", rho
-    return ("over-damped" if a_lam < low else "under-damped" if a_lam < high else "flips sign"), rho
+    if a_lam < low:
+        return "over-damped", rho
+    return ("under-damped" if a_lam < high else "flips sign"), rho
 
 
 def draw_phase(a_lam=0.05, momentum=0.6, steps=80, ax=None):
-    """Phase portrait of one eigen-direction (3.3), titled with its regime; returns the regime."""
+    """Phase portrait of one eigen-direction (3.3), titled with its regime."""
     ax = plt.subplots(figsize=(5, 4))[1] if ax is None else ax
     name, rho = regime(a_lam, momentum)
     x_t = eigen_trajectory(a_lam, 1.0, momentum, steps=steps)[:, 1]
-    far = (x_t.abs() > 4).nonzero()                                        # a divergent run:
-    steps = int(far[0]) if len(far) else steps                             # stop it in view
+    far = (x_t.abs() > 4).nonzero()                             # a divergent run:
+    steps = int(far[0]) if len(far) else steps                  # stop it in view
     plot_phase_portrait(a_lam, 1.0, momentum, steps=steps, ax=ax, color=BLUE)
-    ax.set_title(f"αλ = {a_lam:.3g}, β = {momentum:.3g}: {name}, ρ = {rho:.3f}", fontsize=9)
+    ax.set_title(f"αλ = {a_lam:.3g}, β = {momentum:.3g}: {name}, ρ = {rho:.3f}",
+                 fontsize=9)
     return name, rho
 
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (widget views carry random ids; the static figure below is the tested version of this cell)
+# (widget views carry random ids; the static figure below is this cell's tested twin)
 explorer(draw_phase, a_lam=log_slider("αλ", 0.05, 0.001, 4.0),
          momentum=slider("β", 0.6, 0.0, 0.99, 0.01))
 
@@ -356,11 +371,11 @@ phase_cases = {0.05: (0.2, b_crit, 0.9), 2.1: (0.0, 0.1, 0.5)}
 fig, axes, shown = small_multiples(
     lambda a_lam, k, ax: draw_phase(a_lam, phase_cases[a_lam][k], ax=ax),
     rows=("a_lam", phase_cases), cols=("k", range(3)), panel=(4.0, 3.2))
-fig.suptitle("Phase portraits: over-damped creeps in, critical is fastest without overshoot, "
-             "under-damped spirals at √β")
+fig.suptitle("Phase portraits: over-damped creeps in, critical is fastest without "
+             "overshoot, under-damped spirals at √β")
 plt.show()
-assert [name for name, _ in shown.values()] == ["over-damped", "critical", "under-damped",
-                                                "diverges", "flips sign", "under-damped"]
+assert [name for name, _ in shown.values()] == [
+    "over-damped", "critical", "under-damped", "diverges", "flips sign", "under-damped"]
 
 # %% [markdown]
 # The pictures make claims the next cell checks: the over-damped and critical directions never
@@ -448,9 +463,10 @@ for b in torch.linspace(0.0, 0.98, 50, dtype=torch.float64).tolist():
     for a_lam in a_lams.tolist():
         rho = float(torch.linalg.eigvals(iteration_matrix(a_lam, 1.0, b)).abs().max())
         gaps.append((rho - abs(1 - a_lam ** 0.5), abs((1 - a_lam ** 0.5) ** 2 - b)))
-print(f"{len(gaps)} (αλ, β) pairs: smallest ρ − |1 − √(αλ)| = {min(g for g, _ in gaps):.2e}")
-assert all(g > -1e-7 for g, _ in gaps)                                    # (3.9b)
-assert all(g > 1e-6 for g, edge in gaps if edge > 1e-3)                   # tight only on the edges
+print(f"{len(gaps)} (αλ, β) pairs: "
+      f"smallest ρ − |1 − √(αλ)| = {min(g for g, _ in gaps):.2e}")
+assert all(g > -1e-7 for g, _ in gaps)                              # (3.9b)
+assert all(g > 1e-6 for g, edge in gaps if edge > 1e-3)       # tight only on the edges
 
 # %% [markdown]
 # ### Predicted against measured
@@ -469,16 +485,21 @@ def steps_to(errs, tol=1e-6):
 rows, curves = [], {}
 for kappa in (10.0, 100.0, 1000.0):
     q = Quadratic.with_condition(kappa, dim=10, rotate=True, seed=0)
-    for method, tuning in (("gradient descent", optimal_gd(q.mu, q.L)), ("momentum", optimal_momentum(q.mu, q.L))):
+    for method, tune in (("gradient descent", optimal_gd),
+                         ("momentum", optimal_momentum)):
+        tuning = tune(q.mu, q.L)
         predicted_steps = math.ceil(math.log(1e-6) / math.log(tuning.rate))
-        n = max(500, 2 * math.ceil(0.6 * predicted_steps))                  # even, and past 1e-6
+        n = max(500, 2 * math.ceil(0.6 * predicted_steps))        # even, and past 1e-6
         errs = errors(q, tuning, n)
-        rows.append((kappa, method, tuning, geometric_rate(errs, n // 2, n), predicted_steps, steps_to(errs), n))
+        rows.append((kappa, method, tuning, geometric_rate(errs, n // 2, n),
+                     predicted_steps, steps_to(errs), n))
         curves[(kappa, method)] = errs / errs[0]
-print(f"{'κ':>6}  {'method':<17} {'α':>8} {'β':>7}  {'ρ predicted':>11} {'measured':>9}   steps to 1e-6: predicted, measured")
+print(f"{'κ':>5}  {'method':<16} {'α':>7} {'β':>6}  {'ρ predicted':>11} {'measured':>8}"
+      f"  steps to 1e-6: predicted, measured")
 for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
-    print(f"{kappa:>6.0f}  {method:<17} {tuning.lr:>8.5f} {tuning.momentum:>7.4f}  {tuning.rate:>11.5f} {measured:>9.5f}"
-          f"   {predicted_steps:>6} {measured_steps:>6}")
+    print(f"{kappa:>5.0f}  {method:<16} {tuning.lr:>7.5f} {tuning.momentum:>6.4f}"
+          f"  {tuning.rate:>11.5f} {measured:>8.5f}  {predicted_steps:>6}"
+          f" {measured_steps:>6}")
 
 # %% [markdown]
 # A rate is checked on $-\ln\rho$, the decay per step, because that is what the number of steps is
@@ -494,21 +515,26 @@ for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
 # %%
 for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
     jordan = math.log(2) / (n // 2) if method == "momentum" else 0.0
-    error = abs(math.log(measured) - (math.log(tuning.rate) + jordan)) / -math.log(tuning.rate)
-    print(f"κ = {kappa:>6.0f} {method:<17} −ln ρ measured {-math.log(measured):.6f}, predicted "
-          f"{-math.log(tuning.rate) - jordan:.6f}: {100 * error:.2f}% apart")
+    predicted = -math.log(tuning.rate) - jordan
+    error = abs(-math.log(measured) - predicted) / -math.log(tuning.rate)
+    print(f"κ = {kappa:>6.0f} {method:<17} −ln ρ measured {-math.log(measured):.6f}, "
+          f"predicted {predicted:.6f}: {100 * error:.2f}% apart")
     assert error < 0.01
 steps = {(r[0], r[1]): r[5] for r in rows}
 for method in ("gradient descent", "momentum"):
     slope = math.log(steps[(1000.0, method)] / steps[(10.0, method)]) / math.log(100)
     print(f"{method}: steps grow like κ^{slope:.2f} (measured, κ = 10 → 1000)")
     assert abs(slope - (1.0 if method == "gradient descent" else 0.5)) < 0.1
-predicted_speedup = [math.log(m[2].rate) / math.log(g[2].rate) for g, m in zip(rows[0::2], rows[1::2])]
-measured_speedup = [g[5] / m[5] for g, m in zip(rows[0::2], rows[1::2])]
-print("steps(GD) / steps(momentum), predicted from the rates:", ", ".join(f"{x:.1f}" for x in predicted_speedup),
-      "  measured:", ", ".join(f"{x:.1f}" for x in measured_speedup), "  √κ:", ", ".join(f"{k ** 0.5:.1f}" for k in (10, 100, 1000)))
-assert all(0.9 * k ** 0.5 < x < 1.1 * k ** 0.5 for x, k in zip(predicted_speedup, (10, 100, 1000)))
-assert all(0.5 * k ** 0.5 < x < k ** 0.5 for x, k in zip(measured_speedup, (10, 100, 1000)))
+pairs = list(zip(rows[0::2], rows[1::2]))                     # (GD, momentum) per κ
+predicted_speedup = [math.log(m[2].rate) / math.log(g[2].rate) for g, m in pairs]
+measured_speedup = [g[5] / m[5] for g, m in pairs]
+show = lambda xs: ", ".join(f"{x:.1f}" for x in xs)  # noqa: E731
+print(f"steps(GD) / steps(momentum), predicted from the rates: "
+      f"{show(predicted_speedup)}   measured: {show(measured_speedup)}   "
+      f"√κ: {show(k ** 0.5 for k in (10, 100, 1000))}")
+for k, predicted, measured in zip((10, 100, 1000), predicted_speedup, measured_speedup):
+    assert 0.9 * k ** 0.5 < predicted < 1.1 * k ** 0.5
+    assert 0.5 * k ** 0.5 < measured < k ** 0.5
 
 # %% [markdown]
 # The figure puts the measurements beside the predictions. Left, $\kappa = 100$: the measured
@@ -523,26 +549,30 @@ assert all(0.5 * k ** 0.5 < x < k ** 0.5 for x, k in zip(measured_speedup, (10, 
 # %%
 kappas = torch.logspace(0.7, 3.3, 60, dtype=torch.float64).tolist()
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.9), layout="constrained")
-for (method, tune), color in zip((("gradient descent", optimal_gd), ("momentum", optimal_momentum)),
-                                 (GREY, BLUE)):
-    rate = tune(1.0, 100.0).rate
-    t = torch.arange(len(curves[(100.0, method)]), dtype=torch.float64)
-    left.plot(t, curves[(100.0, method)], color=color, label=f"{method}, measured")
-    left.plot(t, rate ** t, color=color, ls=":", label=rf"$\rho^t$, $\rho$ = {rate:.3f}")
-    right.plot(kappas, [math.log(1e-6) / math.log(tune(1.0, k).rate) for k in kappas], color=color,
-               label=f"{method}, predicted")
-    right.plot([r[0] for r in rows if r[1] == method], [r[5] for r in rows if r[1] == method], "o",
-               color=color, label=f"{method}, measured")
+for method, tune, color in (("gradient descent", optimal_gd, GREY),
+                            ("momentum", optimal_momentum, BLUE)):
+    rate, curve = tune(1.0, 100.0).rate, curves[(100.0, method)]
+    t = torch.arange(len(curve), dtype=torch.float64)
+    left.plot(t, curve, color=color, label=f"{method}, measured")
+    left.plot(t, rate ** t, color=color, ls=":",
+              label=rf"$\rho^t$, $\rho$ = {rate:.3f}")
+    right.plot(kappas, [math.log(1e-6) / math.log(tune(1.0, k).rate) for k in kappas],
+               color=color, label=f"{method}, predicted")
+    mine = [r for r in rows if r[1] == method]
+    right.plot([r[0] for r in mine], [r[5] for r in mine], "o", color=color,
+               label=f"{method}, measured")
 left.set(yscale="log", ylim=(1e-7, 2), xlim=(0, 700), xlabel="step t",
-         ylabel=r"$\|e_t\| / \|e_0\|$", title="κ = 100: measured errors and predicted rates")
-right.set(xscale="log", yscale="log", xlabel=r"condition number $\kappa$", ylabel="steps to 1e-6",
-          title=f"Steps grow like κ and like √κ (measured ratio at κ = 1000: "
-                f"{measured_speedup[-1]:.1f})")
+         ylabel=r"$\|e_t\| / \|e_0\|$",
+         title="κ = 100: measured errors, predicted rates")
+right.set(xscale="log", yscale="log", xlabel=r"condition number $\kappa$",
+          ylabel="steps to 1e-6",
+          title=f"Steps grow like κ and like √κ "
+                f"(measured ratio at κ = 1000: {measured_speedup[-1]:.1f})")
 left.legend(loc="lower center", fontsize=8)
 right.legend(fontsize=8)
 plt.show()
 for kappa, method, tuning, measured, predicted_steps, measured_steps, n in rows:
-    assert (measured_steps <= predicted_steps) == (method == "gradient descent"), (kappa, method)
+    assert (measured_steps <= predicted_steps) == (method == "gradient descent")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The map of all (α, β)
@@ -564,11 +594,12 @@ plot_rate_map(mu, L, ax=ax)
 ax.text(0.2, 0.45, "over-damped:\nslow on μ", color=WHITE, fontsize=9)
 ax.text(2.0, 0.8, "√β band:\nrate = √β", color=WHITE, fontsize=9)
 ax.text(3.3, 0.2, "diverges", color=BLACK, fontsize=9)
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=3, frameon=False,
-          facecolor=WHITE, labelcolor=BLACK)      # below the axes: nothing on the map is covered
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=3,
+          frameon=False, labelcolor=BLACK)      # below the axes: it covers nothing
 for line in ax.get_legend().get_lines()[:3]:
-    line.set_color("0.3")                            # the white boundary lines, visible on white
-ax.set_title(f"Rate over (α, β) for κ = {L / mu:.0f}: best where μ's and L's band edges meet")
+    line.set_color("0.3")                        # white boundaries, visible on white
+ax.set_title(f"Rate over (α, β) for κ = {L / mu:.0f}: "
+             "best where μ's and L's band edges meet")
 plt.show()
 
 # %% [markdown]
@@ -582,10 +613,12 @@ momenta = torch.linspace(0, 0.999, 800, dtype=torch.float64)
 A, B = torch.meshgrid(lrs, momenta, indexing="xy")
 rates = convergence_rate([mu, L], A, B)
 best, cell = optimal_momentum(mu, L), int(rates.argmin())
-print(f"grid minimum {float(rates.min()):.4f} at αL = {float(A.flatten()[cell]) * L:.3f}, β = {float(B.flatten()[cell]):.3f}; "
+lr_min, momentum_min = float(A.flatten()[cell]), float(B.flatten()[cell])
+print(f"grid minimum {float(rates.min()):.4f} at αL = {lr_min * L:.3f}, "
+      f"β = {momentum_min:.3f}; "
       f"(3.9): {best.rate:.4f} at αL = {best.lr * L:.3f}, β = {best.momentum:.3f}")
 assert best.rate - 1e-12 <= float(rates.min()) < best.rate + 0.005
-assert abs(float(A.flatten()[cell]) - best.lr) * L < 0.02 and abs(float(B.flatten()[cell]) - best.momentum) < 0.01
+assert abs(lr_min - best.lr) * L < 0.02 and abs(momentum_min - best.momentum) < 0.01
 
 # %% [markdown]
 # ### Explore the map
@@ -596,22 +629,23 @@ assert abs(float(A.flatten()[cell]) - best.lr) * L < 0.02 and abs(float(B.flatte
 
 # %%
 def draw_map(kappa=30.0, lr_L=2.0, momentum=0.5, ax=None):
-    """The rate map (3.8) for μ = 1, L = κ with the point (αL, β) marked; returns its rate."""
+    """The rate map (3.8) for μ = 1, L = κ, with the point (αL, β); returns its rate."""
     ax = plt.subplots(figsize=(6.5, 4.6), layout="constrained")[1] if ax is None else ax
     plot_rate_map(1.0, kappa, ax=ax)
     rate = float(convergence_rate([1.0, kappa], lr_L / kappa, momentum))
     ax.plot(lr_L, momentum, "X", mfc=WHITE, mec=BLACK, ms=12)
     here = f"rate {rate:.3f} here" if rate < 1 else "diverges here"
-    ax.set_title(f"κ = {kappa:.0f}: {here}, {optimal_momentum(1.0, kappa).rate:.3f} at best",
-                 fontsize=10)
+    best = optimal_momentum(1.0, kappa).rate
+    ax.set_title(f"κ = {kappa:.0f}: {here}, {best:.3f} at best", fontsize=10)
     return rate
 
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (widget views carry random ids; the static figure below is the tested version of this cell)
+# (widget views carry random ids; the static figure below is this cell's tested twin)
 explorer(draw_map, kappa=log_slider("κ", 30.0, 2.0, 1e4),
-         lr_L=slider("αL", 2.0, 0.01, 4.0, 0.01), momentum=slider("β", 0.5, 0.0, 0.99, 0.01))
+         lr_L=slider("αL", 2.0, 0.01, 4.0, 0.01),
+         momentum=slider("β", 0.5, 0.0, 0.99, 0.01))
 
 # %% [markdown]
 # Without a kernel: $L$ is easy to estimate (power iteration) but $\mu$ is not. Tune for
@@ -621,15 +655,19 @@ explorer(draw_map, kappa=log_slider("κ", 30.0, 2.0, 1e4),
 
 # %%
 guess = optimal_momentum(1.0, 100.0)
-fig, axes, at = small_multiples(draw_map, cols=("kappa", (10.0, 100.0, 1000.0)), panel=(4.3, 3.4),
-                                fixed={"lr_L": guess.lr * 100.0, "momentum": guess.momentum})
+fig, axes, at = small_multiples(draw_map, cols=("kappa", (10.0, 100.0, 1000.0)),
+                                fixed={"lr_L": guess.lr * 100.0,
+                                       "momentum": guess.momentum},
+                                panel=(4.3, 3.4))
 plt.show()
-cost = {kappa: math.log(optimal_momentum(1.0, kappa).rate) / math.log(rate)
-        for kappa, rate in at.items()}                                    # steps / best steps
+best = {kappa: optimal_momentum(1.0, kappa).rate for kappa in at}
+cost = {kappa: math.log(best[kappa]) / math.log(rate) for kappa, rate in at.items()}
 for kappa, rate in at.items():
-    print(f"true κ = {kappa:>6.0f}: rate {rate:.4f} (3.8), best {optimal_momentum(1.0, kappa).rate:.4f}"
-          f" (3.9): {cost[kappa]:.1f}x the steps of the right tuning")
-assert abs(at[100.0] - guess.rate) < 1e-6 and abs(at[10.0] - guess.momentum ** 0.5) < 1e-9   # √eps: a double root
+    print(f"true κ = {kappa:>6.0f}: rate {rate:.4f} (3.8), "
+          f"best {best[kappa]:.4f} (3.9): "
+          f"{cost[kappa]:.1f}x the steps of the right tuning")
+assert abs(at[100.0] - guess.rate) < 1e-6                # √eps: a double root
+assert abs(at[10.0] - guess.momentum ** 0.5) < 1e-9      # everything in the band: √β*
 assert cost[1000.0] > cost[10.0] > 1
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -664,14 +702,15 @@ from course_utils.optim import sgd_step
 from course_utils.quadratic_theory import stationary_variance
 
 
-def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=1000, seed=0):
-    """x_t of `chains` independent 1-D momentum runs on gradient λx + σξ: a (steps + 1, chains) tensor."""
+def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=1000,
+                 seed=0):
+    """x_t of independent 1-D momentum runs on gradient λx + σξ: (steps + 1, chains)."""
     gen = torch.Generator().manual_seed(seed)
     x, buf = torch.full((chains,), x0, dtype=torch.float64), None
     out = [x.clone()]
     for _ in range(steps):
         g = lam * x + sigma * torch.randn(chains, generator=gen, dtype=torch.float64)
-        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)            # (2.1), in place
+        buf = sgd_step(x, g, buf, lr=lr, momentum=momentum)     # (2.1), in place
         out.append(x.clone())
     return torch.stack(out)
 
@@ -679,17 +718,21 @@ def noisy_chains(lr, momentum, lam=1.0, sigma=1.0, x0=0.0, chains=4000, steps=10
 # %%
 print(f"{'α':>6} {'β':>4}  {'α/(1−β)':>7}  {'Var x measured':>14}  {'(3.11)':>8}")
 variance = {}
-for lr, b in [(0.05, 0.0), (0.05, 0.5), (0.05, 0.8), (0.05, 0.9), (0.1, 0.0), (0.01, 0.9)]:
-    measured = float(noisy_chains(lr, b)[200:].pow(2).mean())           # after a burn-in of 200 steps
+for lr, b in [(0.05, 0.0), (0.05, 0.5), (0.05, 0.8), (0.05, 0.9),
+              (0.1, 0.0), (0.01, 0.9)]:
+    measured = float(noisy_chains(lr, b)[200:].pow(2).mean())  # after a burn-in
     predicted = float(stationary_variance(1.0, lr, b, 1.0))
     variance[(lr, b)] = measured
     print(f"{lr:>6} {b:>4}  {lr / (1 - b):>7.2f}  {measured:>14.4f}  {predicted:>8.4f}")
     assert abs(measured / predicted - 1) < 0.03
 ratio = variance[(0.05, 0.9)] / variance[(0.05, 0.0)]
-print(f"same α = 0.05: β = 0.9 has {ratio:.1f}x the variance of β = 0 (1/(1 − β) = 10); "
-      f"same α/(1−β) = 0.1: ratio {variance[(0.01, 0.9)] / variance[(0.1, 0.0)]:.2f}")
-assert 9 < ratio < 11 and abs(variance[(0.01, 0.9)] / variance[(0.1, 0.0)] - 1) < 0.1
-assert abs(0.5 * float(stationary_variance(1.0, 0.05, 0.0, 1.0)) - 0.05 / (2 * (2 - 0.05))) < 1e-15   # β = 0: (1.7)
+same_step = variance[(0.01, 0.9)] / variance[(0.1, 0.0)]
+print(f"same α = 0.05: β = 0.9 has {ratio:.1f}x the variance of β = 0 "
+      f"(1/(1 − β) = 10); "
+      f"same α/(1−β) = 0.1: ratio {same_step:.2f}")
+assert 9 < ratio < 11 and abs(same_step - 1) < 0.1
+gd_floor = 0.5 * float(stationary_variance(1.0, 0.05, 0.0, 1.0))
+assert abs(gd_floor - 0.05 / (2 * (2 - 0.05))) < 1e-15              # β = 0: (1.7)
 
 # %% [markdown]
 # Distill's article splits the expected loss into a *transient* part, which the analysis above
@@ -705,32 +748,41 @@ fig, ax = plt.subplots(figsize=(7, 3.8))
 loss_curves, mean_paths = {}, {}
 for b in (0.0, b_crit, 0.9):
     chains = noisy_chains(0.05, b, x0=1.0, chains=2000, steps=400)
-    loss_curves[b], mean_paths[b] = 0.5 * chains.pow(2).mean(dim=1), chains.mean(dim=1)   # E[½λx²], E[x]
-    ax.plot(loss_curves[b], label=f"β = {b:.2f}")
-    ax.axhline(0.5 * float(stationary_variance(1.0, 0.05, b, 1.0)), color=ax.lines[-1].get_color(), ls=":", lw=0.9)
+    loss_curves[b] = 0.5 * chains.pow(2).mean(dim=1)                # E[½λx²]
+    mean_paths[b] = chains.mean(dim=1)                              # E[x]
+    line = ax.plot(loss_curves[b], label=f"β = {b:.2f}")[0]
+    floor = 0.5 * float(stationary_variance(1.0, 0.05, b, 1.0))
+    ax.axhline(floor, color=line.get_color(), ls=":", lw=0.9)
 ax.set(yscale="log", xlabel="step", ylabel=r"mean loss $E[\frac{1}{2} \lambda x_t^2]$",
-       title="Noisy gradients: β trades a faster transient for a higher floor (dotted: (3.11))")
+       title="Noisy gradients: β trades a faster transient for a higher floor "
+             "(dotted: (3.11))")
 ax.legend()
 plt.show()
 
 # %%
 def transient_steps(b, tol=0.01):
-    """Steps until the noiseless iteration (3.3) — E[x_t], by linearity — stays below tol."""
+    """Steps until the noiseless iteration (3.3), E[x_t] by linearity, stays < tol."""
     noiseless = eigen_trajectory(1.0, 0.05, b, steps=400)[:, 1]
     return int((noiseless.abs() > tol).nonzero()[-1]) + 1
 
 
-for b, mean_path in mean_paths.items():                                 # the noise averages out of E[x_t]
+for b, mean_path in mean_paths.items():           # the noise averages out of E[x_t]
     sem = (2 * float(stationary_variance(1.0, 0.05, b, 1.0)) / 2000) ** 0.5
-    assert (mean_path - eigen_trajectory(1.0, 0.05, b, steps=400)[:, 1]).abs().max() < 5 * sem
-floors = {b: 0.5 * float(stationary_variance(1.0, 0.05, b, 1.0)) for b in loss_curves}       # ½λ Var x
+    noiseless = eigen_trajectory(1.0, 0.05, b, steps=400)[:, 1]
+    assert (mean_path - noiseless).abs().max() < 5 * sem
+floors = {b: 0.5 * float(stationary_variance(1.0, 0.05, b, 1.0))   # ½λ Var x
+          for b in loss_curves}
 late = {b: float(curve[200:].mean()) for b, curve in loss_curves.items()}
 transient = {b: transient_steps(b) for b in loss_curves}
 for b in loss_curves:
-    print(f"β = {b:.2f}: transient over after {transient[b]:>3} steps; late mean loss {late[b]:.4f} "
-          f"({late[b] / late[0.0]:.1f}x gradient descent's; (3.11) predicts {floors[b]:.4f})")
-assert 3 * transient[b_crit] < transient[0.0] and abs(transient[0.9] / transient[0.0] - 1) < 0.25
-assert abs(late[b_crit] / late[0.0] - 2.5) < 0.25 and abs(late[0.9] / late[0.0] - 10) < 1
+    print(f"β = {b:.2f}: transient over after {transient[b]:>3} steps; "
+          f"late mean loss {late[b]:.4f} "
+          f"({late[b] / late[0.0]:.1f}x gradient descent's; "
+          f"(3.11) predicts {floors[b]:.4f})")
+assert 3 * transient[b_crit] < transient[0.0]
+assert abs(transient[0.9] / transient[0.0] - 1) < 0.25
+assert abs(late[b_crit] / late[0.0] - 2.5) < 0.25
+assert abs(late[0.9] / late[0.0] - 10) < 1
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Is momentum "approximately second-order"?
@@ -756,7 +808,7 @@ assert abs(late[b_crit] / late[0.0] - 2.5) < 0.25 and abs(late[0.9] / late[0.0] 
 
 # %%
 def conjugate_gradient(q, w0, steps):
-    """Errors ‖w_t − w*‖ of linear conjugate gradients (Hestenes & Stiefel 1952) on a Quadratic."""
+    """Errors ‖w_t − w*‖ of linear conjugate gradients (Hestenes & Stiefel 1952)."""
     w, r = w0.clone(), -q.grad(w0)
     p, errs = r.clone(), [float((w0 - q.minimizer).norm())]
     for _ in range(steps):
@@ -770,19 +822,22 @@ def conjugate_gradient(q, w0, steps):
 
 # %%
 w0 = torch.ones(200, dtype=torch.float64)
-print(f"{'κ':>6}  {'GD (3.10), predicted':>20}  {'momentum (3.9)':>14}  {'CG':>4}  {'Newton':>6}   (steps to 1e-6)")
+print(f"{'κ':>6}  {'GD (3.10), predicted':>20}  {'momentum (3.9)':>14}  {'CG':>4}  "
+      f"{'Newton':>6}   (steps to 1e-6)")
 table = {}
 for kappa in (10, 100, 1000):
     q = Quadratic(torch.linspace(1.0, kappa, 200), rotate=True, seed=0)
-    newton = w0 - torch.linalg.solve(q.hessian(), q.grad(w0))             # one Newton step
-    newton_steps = 1 if (newton - q.minimizer).norm() <= 1e-6 * (w0 - q.minimizer).norm() else None
+    newton = w0 - torch.linalg.solve(q.hessian(), q.grad(w0))      # one Newton step
+    solved = (newton - q.minimizer).norm() <= 1e-6 * (w0 - q.minimizer).norm()
     table[kappa] = (math.ceil(math.log(1e-6) / math.log(optimal_gd(q.mu, q.L).rate)),
-                    steps_to(errors(q, optimal_momentum(q.mu, q.L), 400, w0)), steps_to(conjugate_gradient(q, w0, 200)),
-                    newton_steps)
-    print(f"{kappa:>6}  {table[kappa][0]:>20}  {table[kappa][1]:>14}  {table[kappa][2]:>4}  {table[kappa][3]:>6}")
+                    steps_to(errors(q, optimal_momentum(q.mu, q.L), 400, w0)),
+                    steps_to(conjugate_gradient(q, w0, 200)), 1 if solved else None)
+    gd, mom, cg, nt = table[kappa]
+    print(f"{kappa:>6}  {gd:>20}  {mom:>14}  {cg:>4}  {nt:>6}")
 assert all(t[3] == 1 and t[2] <= t[1] < t[0] for t in table.values())
 growth = table[1000][1] / table[10][1]
-print(f"κ × 100 multiplies momentum's steps by {growth:.1f} (√100 = 10), gradient descent's by {table[1000][0] / table[10][0]:.0f}")
+print(f"κ × 100 multiplies momentum's steps by {growth:.1f} (√100 = 10), "
+      f"gradient descent's by {table[1000][0] / table[10][0]:.0f}")
 assert 7 < growth < 15
 
 # %% [markdown]
@@ -795,18 +850,21 @@ assert 7 < growth < 15
 
 # %%
 def glued_gradient(x):
-    """∇f of Lessard et al.'s counterexample: slopes 25, then 1, then 25 again (μ = 1, L = 25)."""
+    """∇f of Lessard et al.'s counterexample: slopes 25, 1, then 25 (μ = 1, L = 25)."""
     return 25 * x if x < 1 else (x + 24 if x < 2 else 25 * x - 24)
 
 
-tuned = optimal_momentum(1.0, 25.0)                                      # α* = 1/9, β* = 4/9
+tuned = optimal_momentum(1.0, 25.0)                              # α* = 1/9, β* = 4/9
 x_prev = x_now = 3.3
 history = []
-for _ in range(3000):
-    x_prev, x_now = x_now, x_now - tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)   # heavy ball
+for _ in range(3000):                                           # the heavy ball
+    step = -tuned.lr * glued_gradient(x_now) + tuned.momentum * (x_now - x_prev)
+    x_prev, x_now = x_now, x_now + step
     history.append(x_now)
-print(f"α* = {tuned.lr:.4f}, β* = {tuned.momentum:.4f}; last six iterates:", [round(v, 4) for v in history[-6:]])
-assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:]) > 0.5   # a 3-cycle, not 0
+print(f"α* = {tuned.lr:.4f}, β* = {tuned.momentum:.4f}; last six iterates:",
+      [round(v, 4) for v in history[-6:]])
+assert abs(history[-1] - history[-4]) < 1e-9                    # a 3-cycle,
+assert min(abs(v) for v in history[-3:]) > 0.5                  # not the minimum 0
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pitfalls
@@ -829,13 +887,14 @@ assert abs(history[-1] - history[-4]) < 1e-9 and min(abs(v) for v in history[-3:
 
 # %%
 for b in (0.9, 0.99):
-    kappa = ((1 + b**0.5) / (1 - b**0.5)) ** 2                          # (3.9) solved for κ
+    kappa = ((1 + b**0.5) / (1 - b**0.5)) ** 2                  # (3.9) solved for κ
     print(f"β* = {b} is optimal for κ = {kappa:,.0f}")
     assert abs(optimal_momentum(1.0, kappa).momentum - b) < 1e-9
 for kappa in (10.0, 100.0, 1000.0):
     opt = optimal_momentum(1.0, kappa)
-    margin = float(stability_limit(opt.momentum)) / (opt.lr * kappa) - 1   # (2 + 2β*) / (α*L) − 1
-    print(f"κ = {kappa:>6.0f}: α* may grow by {100 * margin:.2f}% before momentum diverges (1/κ = {100 / kappa:.2f}%)")
+    margin = float(stability_limit(opt.momentum)) / (opt.lr * kappa) - 1  # relative
+    print(f"κ = {kappa:>6.0f}: α* may grow by {100 * margin:.2f}% before momentum "
+          f"diverges (1/κ = {100 / kappa:.2f}%)")
     assert abs(margin - 1 / kappa) < 1e-9
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -862,11 +921,13 @@ for kappa in (10.0, 100.0, 1000.0):
 # reasoning and check it with `convergence_rate` and with a run on `q100`.
 
 # %% tags=["solution"]
-# With α = 1/L the factors are 1 − λ/L ∈ [0, 1 − 1/κ]: the slowest is μ's, rate 1 − 1/κ.
+# With α = 1/L the factors are 1 − λ/L ∈ [0, 1 − 1/κ]: the slowest is μ's, 1 − 1/κ.
 predicted = float(convergence_rate(q100.eigenvalues, 1 / q100.L, 0.0))
 safe = errors(q100, optimal_gd(q100.mu, q100.L)._replace(lr=1 / q100.L), 600)
-print(f"1 − 1/κ = {1 - 1 / 100:.4f}, convergence_rate {predicted:.4f}, measured {geometric_rate(safe, 300, 600):.4f}")
-assert abs(predicted - 0.99) < 1e-12 and abs(geometric_rate(safe, 300, 600) / 0.99 - 1) < 1e-3
+measured = geometric_rate(safe, 300, 600)
+print(f"1 − 1/κ = {1 - 1 / 100:.4f}, convergence_rate {predicted:.4f}, "
+      f"measured {measured:.4f}")
+assert abs(predicted - 0.99) < 1e-12 and abs(measured / 0.99 - 1) < 1e-3
 
 # %% [markdown]
 # **2.** Nesterov's momentum (chapter 04) on a quadratic: one eigen-direction obeys
@@ -883,12 +944,17 @@ def nesterov_radius(lam, lr, b):
 
 
 b_nag, kappa = (10 - 1) / (10 + 1), 100.0
-rate_nag = max(nesterov_radius(lam, 1 / q100.L, b_nag) for lam in q100.eigenvalues.tolist())
-path = optimize(q100, torch.ones(10), lambda ps: torch.optim.SGD(ps, lr=1 / q100.L, momentum=b_nag, nesterov=True), 800)
+rate_nag = max(nesterov_radius(lam, 1 / q100.L, b_nag)
+               for lam in q100.eigenvalues.tolist())
+nag = lambda ps: torch.optim.SGD(ps, lr=1 / q100.L, momentum=b_nag,  # noqa: E731
+                                 nesterov=True)
+path = optimize(q100, torch.ones(10), nag, 800)
 measured = geometric_rate((path - q100.minimizer).norm(dim=1), 400, 800)
-print(f"Nesterov: predicted {rate_nag:.4f}, measured {measured:.4f}, 1 − 1/√κ = {1 - 1 / kappa**0.5:.4f}; "
+print(f"Nesterov: predicted {rate_nag:.4f}, measured {measured:.4f}, "
+      f"1 − 1/√κ = {1 - 1 / kappa**0.5:.4f}; "
       f"heavy ball at (3.9): {optimal_momentum(q100.mu, q100.L).rate:.4f}")
-assert abs(measured / rate_nag - 1) < 0.01 and abs(rate_nag - (1 - 1 / kappa**0.5)) < 1e-6   # √eps: a double root
+assert abs(measured / rate_nag - 1) < 0.01
+assert abs(rate_nag - (1 - 1 / kappa**0.5)) < 1e-6                # √eps: a double root
 
 # %% [markdown]
 # **3.** Mis-tuning. With $\beta^*$ fixed, what happens on $\kappa = 100$ when $\alpha$ is 10% too small,
@@ -896,14 +962,15 @@ assert abs(measured / rate_nag - 1) < 0.01 and abs(rate_nag - (1 - 1 / kappa**0.
 
 # %% tags=["solution"]
 opt100 = optimal_momentum(1.0, 100.0)
-for factor in (0.9, 1.0, 1.1):
-    rate = float(convergence_rate([1.0, 100.0], factor * opt100.lr, opt100.momentum))
-    verdict = f"{math.ceil(math.log(1e-6) / math.log(rate))} steps to 1e-6" if rate < 1 else "diverges"
-    print(f"α = {factor:.1f}·α*: rate {rate:.4f}, {verdict}")
-# Too small pushes μ below the band: an over-damped real root, slower but safe. Too large pushes
-# L above the band and, since the margin to 2 + 2β is only 1/κ = 1%, past the divergence edge.
-low, high = (float(convergence_rate([1.0, 100.0], f * opt100.lr, opt100.momentum)) for f in (0.9, 1.1))
-assert opt100.rate < low < 1 < high
+rate_at = {f: float(convergence_rate([1.0, 100.0], f * opt100.lr, opt100.momentum))
+           for f in (0.9, 1.0, 1.1)}
+for factor, rate in rate_at.items():
+    steps = math.ceil(math.log(1e-6) / math.log(rate)) if rate < 1 else None
+    print(f"α = {factor:.1f}·α*: rate {rate:.4f}, "
+          + (f"{steps} steps to 1e-6" if steps else "diverges"))
+# Too small pushes μ below the band: an over-damped real root, slower but safe. Too
+# large pushes L above the band and, the margin to 2 + 2β being 1/κ = 1%, past the edge.
+assert opt100.rate < rate_at[0.9] < 1 < rate_at[1.1]
 
 # %% [markdown]
 # **4.** Dampening $\tau = \beta$ (chapter 04) scales each new gradient in the buffer by $1-\beta$ (from the
@@ -912,18 +979,23 @@ assert opt100.rate < low < 1 < high
 # `sgd_step(..., dampening=0.9)`.
 
 # %% tags=["solution"]
-# torch's first step sets the buffer to g₁ in both forms (no dampening then); afterwards the damped
-# buffer adds (1 − β)g_t instead of g_t, so it approaches (1 − β) times the undamped one as the
-# first gradient's weight β^(t−1) fades. In the stationary regime damped momentum at α is therefore
-# undamped momentum at α(1 − β): Var ≈ α(1 − β)σ_g²/(2λ(1 − β)) = ασ_g²/(2λ), as without momentum.
+# torch's first step sets the buffer to g₁ in both forms (no dampening then); afterwards
+# the damped buffer adds (1 − β)g_t instead of g_t, so it approaches (1 − β) times the
+# undamped one as the first gradient's weight β^(t−1) fades. In the stationary regime,
+# damped momentum at α is undamped momentum at α(1 − β):
+# Var ≈ α(1 − β)σ_g²/(2λ(1 − β)) = ασ_g²/(2λ), as without momentum.
 gen = torch.Generator().manual_seed(3)
 x, buf, samples = torch.zeros(4000, dtype=torch.float64), None, []
 for t in range(1500):
-    buf = sgd_step(x, x + torch.randn(4000, generator=gen, dtype=torch.float64), buf, lr=0.05, momentum=0.9, dampening=0.9)
+    g = x + torch.randn(4000, generator=gen, dtype=torch.float64)
+    buf = sgd_step(x, g, buf, lr=0.05, momentum=0.9, dampening=0.9)
     if t >= 500:
         samples.append(float(x.pow(2).mean()))
-measured, predicted = sum(samples) / len(samples), float(stationary_variance(1.0, 0.05 * (1 - 0.9), 0.9, 1.0))
-print(f"damped: measured {measured:.4f}, predicted {predicted:.4f}, undamped would be {float(stationary_variance(1.0, 0.05, 0.9, 1.0)):.4f}")
+measured = sum(samples) / len(samples)
+predicted = float(stationary_variance(1.0, 0.05 * (1 - 0.9), 0.9, 1.0))
+undamped = float(stationary_variance(1.0, 0.05, 0.9, 1.0))
+print(f"damped: measured {measured:.4f}, predicted {predicted:.4f}, "
+      f"undamped would be {undamped:.4f}")
 assert abs(measured / predicted - 1) < 0.03
 
 # %% [markdown]
