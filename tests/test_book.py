@@ -186,3 +186,34 @@ def test_pace_counts_prose_formulas_figures_and_equations(tmp_path):
     nb = tmp_path / "n.ipynb"
     nb.write_text(json.dumps({"cells": cells}))
     assert pace(nb) == {"words": 5, "figures": 1, "equations": 1}
+
+
+# An equation reference, "(2.4)" or "eq. 2.4", in a chapter's prose, a code comment or a docstring
+# of the package or the tests. Equations are defined by \tag{N.k} in the chapters, or, for a
+# module's own working forms, by a docstring line that starts with "(N.k)".
+_EQ_REF = re.compile(r"\((\d{1,2})\.(\d{1,2})\)|(?:eqs?\.|equations?)\s+\(?(\d{1,2})\.(\d{1,2})")
+
+
+def _prose_of(path: Path):
+    """(line, text) of the comments and triple-quoted strings of a Python file (a chapter's
+    Markdown is comments in its jupytext twin)."""
+    import io
+    import tokenize
+
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+        if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and tok.string.lstrip("rbuf").startswith(('"""', "'''"))):
+            for k, text in enumerate(tok.string.split("\n")):
+                yield tok.start[0] + k, text
+
+
+def test_every_equation_reference_points_at_an_equation():
+    sources = sorted((ROOT / "notebooks" / "py").glob("*.py")) + sorted((ROOT / "course_utils").rglob("*.py")) \
+        + sorted((ROOT / "tests").glob("*.py"))
+    defined = {tuple(map(int, t)) for f in sources[:len(BOOK.chapters)]
+               for t in re.findall(r"\\tag\{(\d+)\.(\d+)\}", f.read_text())}
+    defined |= {tuple(map(int, t)) for f in sources for _, text in _prose_of(f)
+                for t in re.findall(r"^\s*\((\d+)\.(\d+)\)\s", text)}
+    dangling = [f"{f.relative_to(ROOT)}:{line}: ({a or c}.{b or d}) in {text.strip()[:80]!r}"
+                for f in sources for line, text in _prose_of(f) for a, b, c, d in _EQ_REF.findall(text)
+                if (int(a or c), int(b or d)) not in defined]
+    assert not dangling, "\n".join(dangling)

@@ -177,7 +177,7 @@ class CyclicLR(LRScheduler):
                 self.scale_mode = scale_mode
 
     def scale_fn(self, x):
-        """The amplitude factor g in (5.10d)."""
+        """The amplitude factor g in (7.10)."""
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
         return self._scale_fn_ref(x)
@@ -186,7 +186,7 @@ class CyclicLR(LRScheduler):
         self._warn_if_outside_step()
         cycle, height = _cyclic_position(self.last_epoch, self.total_size, self.step_ratio)
         x = cycle if self.scale_mode == "cycle" else self.last_epoch
-        lrs = [base + (peak - base) * height * self.scale_fn(x)  # (5.10d)
+        lrs = [base + (peak - base) * height * self.scale_fn(x)  # (7.10)
                for base, peak in zip(self.base_lrs, self.max_lrs, strict=True)]
         if self.cycle_momentum:
             momentums = [m_max - (m_max - m_base) * height * self.scale_fn(x)  # (7.11)
@@ -270,7 +270,7 @@ class OneCycleLR(LRScheduler):
         if self._anneal_func_type == "cos":
             return cosine_anneal(pct, start=start, end=end)  # (7.12)
         if self._anneal_func_type == "linear":
-            return linear_anneal(pct, start=start, end=end)  # (5.12d)
+            return linear_anneal(pct, start=start, end=end)  # (7.12)
         raise ValueError(f"Unknown _anneal_func_type: {self._anneal_func_type}")
 
     def get_lr(self):
