@@ -24,7 +24,7 @@
 # that bite in practice: negative metrics in `rel` mode, and reductions silently skipped by `eps`.*
 #
 # **Prerequisites:** chapter 06 (why decay at all), chapter 08 (how a torch scheduler moves).
-# **Runtime:** about 15 s on a laptop CPU.
+# **Runtime:** about 20 s on a laptop CPU.
 #
 # **After this chapter you can**
 # 1. write the rule (9.1)–(9.3) from `mode`, `threshold_mode`, `threshold`, `patience`,
@@ -57,7 +57,7 @@ import torch
 
 from course_utils.device import setup
 
-device = setup(seed=0, threads=1)  # models of a few thousand weights: one CPU thread is fastest
+device = setup(seed=0, threads=1)  # a few thousand weights: one CPU thread is fastest
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The failing example: reacting to every uptick
@@ -79,13 +79,14 @@ EPOCHS = 40
 
 def run(scheduler_factory=None, epochs=EPOCHS, seed=0):
     """Train the chapter's MLP with SGD(lr=0.1, momentum=0.9) and an optional
-    ReduceLROnPlateau built by ``scheduler_factory(optimizer)``; ``seed`` fixes the initial
-    weights and the batch order. Return history and the lr in force during each epoch."""
+    ReduceLROnPlateau built by ``scheduler_factory(optimizer)``; ``seed`` fixes the
+    initial weights and the batch order. Return history and each epoch's lr."""
     model = make_mlp(seed=seed, device=device)
     optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = scheduler_factory(optimizer) if scheduler_factory else None
-    history = train(model, optimizer, digits, epochs=epochs, batch_size=64, scheduler=scheduler,
-                    validation=validation, generator=torch.Generator().manual_seed(seed))
+    history = train(model, optimizer, digits, epochs=epochs, batch_size=64,
+                    scheduler=scheduler, validation=validation,
+                    generator=torch.Generator().manual_seed(seed))
     return history, history.lr[::history.steps_per_epoch]
 
 
@@ -105,20 +106,25 @@ from course_utils.lr_scheduler import ReduceLROnPlateau
 
 naive, naive_lrs = run(lambda opt: ReduceLROnPlateau(opt, patience=0, threshold=0.0))
 naive_drops = [e + 1 for e in range(1, EPOCHS) if naive_lrs[e] < naive_lrs[e - 1]]
-print("naive rule: lr cut after epochs", [e - 1 for e in naive_drops], f"final lr {naive_lrs[-1]:.1e}")
-print(f"best validation loss: constant lr {min(constant.val_loss):.4f}, naive rule {min(naive.val_loss):.4f}")
+print("naive rule: lr cut after epochs", [e - 1 for e in naive_drops],
+      f"final lr {naive_lrs[-1]:.1e}")
+print(f"best validation loss: constant lr {min(constant.val_loss):.4f}, "
+      f"naive rule {min(naive.val_loss):.4f}")
 assert len(naive_drops) >= 5 and naive_lrs[-1] < 1e-7
 assert min(naive.val_loss) > 1.2 * min(constant.val_loss)
 
 # %%
 fig, (ax_loss, ax_lr) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.0))
 epochs = range(1, EPOCHS + 1)
-ax_loss.plot(epochs, constant.val_loss, marker="o", markersize=3, label="constant lr 0.1")
-ax_loss.plot(epochs, naive.val_loss, marker="o", markersize=3, label="cut on every uptick")
+ax_loss.plot(epochs, constant.val_loss, marker="o", markersize=3,
+             label="constant lr 0.1")
+ax_loss.plot(epochs, naive.val_loss, marker="o", markersize=3,
+             label="cut on every uptick")
 ax_loss.set_yscale("log")
 ax_loss.set_ylabel("validation loss")
 ax_loss.legend()
-ax_loss.set_title("Cutting the lr on every noisy uptick freezes training at a worse loss")
+ax_loss.set_title("Cutting the lr on every noisy uptick freezes training "
+                  "at a worse loss")
 ax_lr.step(epochs, constant_lrs, where="post")
 ax_lr.step(epochs, naive_lrs, where="post")
 ax_lr.set_yscale("log")
@@ -226,9 +232,10 @@ class PlateauState(NamedTuple):
 
 def improved(metric, best, mode, threshold, threshold_mode):
     """(9.1), with torch's order of floating-point operations."""
+    rel = threshold_mode == "rel"
     if mode == "min":
-        return metric < (best * (1.0 - threshold) if threshold_mode == "rel" else best - threshold)
-    return metric > (best * (threshold + 1.0) if threshold_mode == "rel" else best + threshold)
+        return metric < (best * (1.0 - threshold) if rel else best - threshold)
+    return metric > (best * (threshold + 1.0) if rel else best + threshold)
 
 
 def plateau_step(state, metric, *, mode="min", factor=0.1, patience=10, threshold=1e-4,
@@ -277,10 +284,12 @@ for P in (0, 1, 3):
 print("flat metric, patience 3, cooldown 2: cuts at epochs",
       cut_epochs(replay([1.0] * 30, factor=0.5, patience=3, cooldown=2)))
 
-assert cut_epochs(replay([1.0] * 3, patience=0, threshold=1.0)) == [1, 2, 3]   # θ ≥ 1: not even epoch 1 improves
+# θ ≥ 1: not even epoch 1 improves
+assert cut_epochs(replay([1.0] * 3, patience=0, threshold=1.0)) == [1, 2, 3]
 stuck = replay([1.0] * 40, patience=0, eps=1e-8)[-1].lrs[0]
 assert stuck <= 1e-8 / (1 - 0.1) < stuck / 0.1                                  # (9.6)
-print(f"patience 0, factor 0.1, eps 1e-8: the lr stops at {stuck:.3g} <= eps/(1-factor) = {1e-8 / 0.9:.3g}")
+print(f"patience 0, factor 0.1, eps 1e-8: the lr stops at {stuck:.3g} "
+      f"<= eps/(1-factor) = {1e-8 / 0.9:.3g}")
 
 # %% [markdown]
 # To *see* the rule decide, `decide` labels every epoch **better** (an improvement by (9.1)),
@@ -302,12 +311,12 @@ def decide(metrics, *, lr=0.1, mode="min", threshold=1e-4, threshold_mode="rel",
                 patience=patience, **rest)
     rows = []
     for metric in map(float, metrics):
-        better = improved(metric, state.best, mode, threshold, threshold_mode)    # (9.1)
+        better = improved(metric, state.best, mode, threshold, threshold_mode)  # (9.1)
         scale = 1.0 - threshold if mode == "min" else threshold + 1.0
         margin = -threshold if mode == "min" else threshold
         to_beat = state.best * scale if threshold_mode == "rel" else state.best + margin
         label = ("better" if better else "cooldown" if state.cool > 0
-                 else "reduce" if state.bad + 1 > patience else "bad")           # (9.2)-(9.3)
+                 else "reduce" if state.bad + 1 > patience else "bad")  # (9.2)-(9.3)
         state = plateau_step(state, metric, **rule)
         rows.append((label, to_beat, state))
     return rows
@@ -372,34 +381,47 @@ from course_utils.plateau import trace_plateau
 broken = list(val_curve)
 broken[12], broken[13], broken[30] = math.nan, math.nan, math.inf
 curves = {"validation loss": val_curve, "with NaN and inf": broken,
-          "negative accuracy": [-a for a in constant.val_acc], "accuracy": constant.val_acc,
-          "flat": [0.5] * EPOCHS}
+          "negative accuracy": [-a for a in constant.val_acc],
+          "accuracy": constant.val_acc, "flat": [0.5] * EPOCHS}
 grid = dict(mode=["min", "max"], threshold_mode=["rel", "abs"], threshold=[1e-4, 0.05],
             patience=[0, 3], cooldown=[0, 2], factor=[0.1, 0.5], eps=[1e-8, 1e-3])
 
 
 def two_groups():
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
-    return torch.optim.SGD([{"params": params[:1], "lr": 0.1}, {"params": params[1:], "lr": 0.03}])
+    return torch.optim.SGD([{"params": params[:1], "lr": 0.1},
+                            {"params": params[1:], "lr": 0.03}])
 
 
 def one_group(lr=0.1):
     return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
 
 
+def torch_trace(metrics, optimizer=None, **rule):
+    """torch's ReduceLROnPlateau(**rule) replayed on ``metrics`` (two groups)."""
+    scheduler = torch_sched.ReduceLROnPlateau(optimizer or two_groups(), **rule)
+    return trace_plateau(scheduler, metrics)
+
+
 checked = 0
 for name, curve in curves.items():
     for values in itertools.product(*grid.values()):
         rule = dict(zip(grid, values))
-        ours = trace_plateau(ReduceLROnPlateau(two_groups(), min_lr=[1e-3, 0.0], **rule), curve)
-        theirs = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), min_lr=[1e-3, 0.0], **rule), curve)
+        floors = [1e-3, 0.0]
+        ours = trace_plateau(ReduceLROnPlateau(two_groups(), min_lr=floors, **rule),
+                             curve)
+        theirs = trace_plateau(
+            torch_sched.ReduceLROnPlateau(two_groups(), min_lr=floors, **rule), curve)
         mode = rule.pop("mode")
         mine = replay(curve, lrs=(0.1, 0.03), mode=mode, min_lrs=(1e-3, 0.0), **rule)
         assert ours.state() == theirs.state(), (name, rule)
-        assert [s.lrs for s in mine] == list(theirs.lrs) and [s.best for s in mine] == list(theirs.best)
-        assert [(s.bad, s.cool) for s in mine] == list(zip(theirs.num_bad_epochs, theirs.cooldown_counter))
+        assert [s.lrs for s in mine] == list(theirs.lrs)
+        assert [s.best for s in mine] == list(theirs.best)
+        assert [(s.bad, s.cool) for s in mine] == list(zip(theirs.num_bad_epochs,
+                                                           theirs.cooldown_counter))
         checked += 1
-print(f"{checked} (curve, arguments) pairs x {EPOCHS} epochs: from scratch == course == torch, exactly")
+print(f"{checked} (curve, arguments) pairs x {EPOCHS} epochs: "
+      "from scratch == course == torch, exactly")
 
 # %% [markdown]
 # NaN deserves a sentence of its own, because the grid passed it silently: every comparison
@@ -409,9 +431,11 @@ print(f"{checked} (curve, arguments) pairs x {EPOCHS} epochs: from scratch == co
 # scheduler never *tells* you that it saw NaN: stop a diverged run yourself (chapter 10).
 
 # %%
-nan_trace = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=1), [1.0, math.nan, math.inf, 0.5])
-print("metric:", nan_trace.metric, " best:", nan_trace.best, " bad epochs:", nan_trace.num_bad_epochs)
-assert nan_trace.best == (1.0, 1.0, 1.0, 0.5) and nan_trace.num_bad_epochs == (0, 1, 0, 0)
+nan_trace = torch_trace([1.0, math.nan, math.inf, 0.5], patience=1)
+print("metric:", nan_trace.metric, " best:", nan_trace.best,
+      " bad epochs:", nan_trace.num_bad_epochs)
+assert nan_trace.best == (1.0, 1.0, 1.0, 0.5)
+assert nan_trace.num_bad_epochs == (0, 1, 0, 0)
 assert nan_trace.reductions == (3,)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -429,16 +453,17 @@ from course_utils.plateau import plot_plateau_timeline
 
 rule = dict(patience=3, factor=0.5, cooldown=2)
 tuned, tuned_lrs = run(lambda opt: ReduceLROnPlateau(opt, **rule))
-timeline = trace_plateau(ReduceLROnPlateau(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1), **rule),
-                         tuned.val_loss)
-assert list(timeline.lr[:-1]) == tuned_lrs[1:]          # the lr set after epoch e is used in epoch e + 1
-print("cuts after epochs", timeline.reductions, "; lr", [f"{lr:.3g}" for lr in sorted(set(timeline.lr), reverse=True)])
+timeline = trace_plateau(ReduceLROnPlateau(one_group(), **rule), tuned.val_loss)
+assert list(timeline.lr[:-1]) == tuned_lrs[1:]    # the lr set after epoch e runs e + 1
+print("cuts after epochs", timeline.reductions,
+      "; lr", [f"{lr:.3g}" for lr in sorted(set(timeline.lr), reverse=True)])
 for first, second in zip(timeline.reductions, timeline.reductions[1:]):
-    assert second - first >= rule["cooldown"] + rule["patience"] + 1               # (9.5) at least
+    assert second - first >= rule["cooldown"] + rule["patience"] + 1   # (9.5): at least
 
 # %%
 axes = plot_plateau_timeline(timeline, metric_label="validation loss",
-                             title="Each cut follows 4 bad epochs in a row; cooldown epochs (shaded) do not count")
+                             title="Each cut follows 4 bad epochs in a row; "
+                                   "cooldown epochs (shaded) do not count")
 axes[0].set_yscale("log")
 plt.show()
 
@@ -462,11 +487,11 @@ from course_utils.experiments.stats import mean_ci
 
 
 def after_first_cut(seed):
-    """Relative gain in mean validation loss after the first cut (constant → plateau, > 0: the
-    cuts helped), and the ratio of final training losses (plateau / constant)."""
+    """Relative gain in mean validation loss after the first cut (constant → plateau,
+    > 0: the cuts helped), the ratio of final training losses (plateau / constant)."""
     const, _ = run(seed=seed)
     plateau, lrs = run(lambda opt: ReduceLROnPlateau(opt, **rule), seed=seed)
-    cut = next(e for e, lr in enumerate(lrs) if lr < lrs[0])         # first epoch at the lower rate
+    cut = next(e for e, lr in enumerate(lrs) if lr < lrs[0])   # first epoch, lower rate
     v_c, v_p = (sum(h.val_loss[cut:]) / (EPOCHS - cut) for h in (const, plateau))
     gain, ratio = (v_c - v_p) / v_c, plateau.epoch_loss[-1] / const.epoch_loss[-1]
     return cut, gain, ratio, (const, plateau)
@@ -478,8 +503,8 @@ print("first cut after epoch:", cuts)
 print("validation-loss gain after it:", [f"{g:+.1%}" for g in gains],
       f"mean {gain:+.1%} ± {half:.1%}")
 print("final training loss, plateau / constant:", [f"{r:.2f}" for r in ratios])
-assert gain - half < 0 < gain + half     # the interval holds 0: no detectable gain on validation
-assert min(ratios) > 1.3                 # every seed: the cuts slowed the fit of the training set
+assert gain - half < 0 < gain + half   # the interval holds 0: no detectable gain
+assert min(ratios) > 1.3               # every seed: the cuts slowed the training fit
 
 # %%
 fig, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
@@ -487,8 +512,9 @@ for const, plateau in pairs:
     for ax, key in ((ax_train, "epoch_loss"), (ax_val, "val_loss")):
         ax.plot(epochs, getattr(const, key), color=BLUE, linewidth=1)
         ax.plot(epochs, getattr(plateau, key), color=VERMILLION, linewidth=1)
-ax_train.set(yscale="log", xlabel="epoch", ylabel="loss",
-             title=f"training: cuts leave it {min(ratios):.1f}-{max(ratios):.1f}x higher")
+ax_train.set(yscale="log", xlabel="epoch", ylabel="loss")
+ax_train.set_title(f"training: cuts leave it {min(ratios):.1f}-"
+                   f"{max(ratios):.1f}x higher")
 ax_val.set(xlabel="epoch", title=f"validation: mean gain {gain:+.1%} ± {half:.1%}")
 ax_val.legend(ax_val.get_lines()[:2], ["constant lr 0.1", "ReduceLROnPlateau"])
 fig.suptitle("Five seeds: the cuts slow the fit and do not lower the validation loss")
@@ -513,13 +539,14 @@ plt.show()
 # rises and the lr is never cut; on a slowly worsening one, `best` follows it down:
 
 # %%
-flat_neg = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=2), [-0.96] * 20)
-worsening = [-0.96 + 0.0001 * e for e in range(20)]             # accuracy falls 0.01 % per epoch
-drift = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=2, threshold=0.01), worsening)
-flat_pos = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=2), [0.96] * 20)
-print("flat -0.96, rel: cuts", flat_neg.reductions, "| flat +0.96, rel: cuts", flat_pos.reductions)
-print(f"worsening negative metric, threshold 0.01: cuts {drift.reductions}, best ends at {drift.best[-1]:.4f} "
-      f"(the true best was {worsening[0]})")
+flat_neg = torch_trace([-0.96] * 20, patience=2)
+worsening = [-0.96 + 0.0001 * e for e in range(20)]    # accuracy falls 0.01 % an epoch
+drift = torch_trace(worsening, patience=2, threshold=0.01)
+flat_pos = torch_trace([0.96] * 20, patience=2)
+print("flat -0.96, rel: cuts", flat_neg.reductions,
+      "| flat +0.96, rel: cuts", flat_pos.reductions)
+print(f"worsening negative metric, threshold 0.01: cuts {drift.reductions}, "
+      f"best ends at {drift.best[-1]:.4f} (the true best was {worsening[0]})")
 assert flat_neg.reductions == () and flat_pos.reductions == (4, 7, 10, 13, 16, 19)
 assert drift.reductions == () and drift.best[-1] == worsening[-1] > worsening[0]
 
@@ -529,10 +556,10 @@ assert drift.reductions == () and drift.best[-1] == worsening[-1] > worsening[0]
 # the sign of $b$. Both cut the lr on the flat curve, as they should:
 
 # %%
-fixed_max = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), mode="max", patience=2), [0.96] * 20)
-fixed_abs = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), threshold_mode="abs", patience=2),
-                          [-0.96] * 20)
-print("mode='max' on +accuracy: cuts", fixed_max.reductions, "| abs mode on -accuracy: cuts", fixed_abs.reductions)
+fixed_max = torch_trace([0.96] * 20, mode="max", patience=2)
+fixed_abs = torch_trace([-0.96] * 20, threshold_mode="abs", patience=2)
+print("mode='max' on +accuracy: cuts", fixed_max.reductions,
+      "| abs mode on -accuracy: cuts", fixed_abs.reductions)
 assert fixed_max.reductions == fixed_abs.reductions == flat_pos.reductions
 
 # %% [markdown]
@@ -545,13 +572,13 @@ fig, grid = plt.subplots(2, 2, sharex=True, sharey="row", figsize=(10, 4.4),
 for col, threshold_mode in enumerate(("rel", "abs")):
     rule_ = dict(threshold=0.01, threshold_mode=threshold_mode, patience=2)
     cuts_ = draw_plateau(worsening, axes=grid[:, col], legend=col == 1, **rule_)
-    scheduler = torch_sched.ReduceLROnPlateau(one_group(), **rule_)
-    assert tuple(cuts_) == trace_plateau(scheduler, worsening).reductions  # as torch
+    assert tuple(cuts_) == torch_trace(worsening, one_group(), **rule_).reductions
     grid[0, col].set_title(f"threshold_mode='{threshold_mode}': cuts after {cuts_}")
 grid[0, 0].set_ylabel("−accuracy")
 grid[0, 1].set_ylabel("")
 grid[1, 1].set_ylabel("")
-fig.suptitle("Accuracy falling 0.01 % an epoch, fed as −accuracy; threshold 0.01, patience 2")
+fig.suptitle("Accuracy falling 0.01 % an epoch, fed as −accuracy; "
+             "threshold 0.01, patience 2")
 plt.show()
 
 # %% [markdown]
@@ -560,12 +587,14 @@ plt.show()
 # accuracy is still climbing:
 
 # %%
-wrong_mode = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=3), constant.val_acc)
-right_mode = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), mode="max", patience=3), constant.val_acc)
+acc = constant.val_acc
+wrong_mode = torch_trace(acc, patience=3)
+right_mode = torch_trace(acc, mode="max", patience=3)
 first_cut = wrong_mode.reductions[0]
-print(f"mode='min' on accuracy: first cut after epoch {first_cut}, at accuracy {constant.val_acc[first_cut - 1]:.3f} "
-      f"(final {constant.val_acc[-1]:.3f}); mode='max': first cut after epoch {right_mode.reductions[0]}")
-assert first_cut <= 6 and max(constant.val_acc[first_cut:]) > constant.val_acc[first_cut - 1] + 0.01
+print(f"mode='min' on accuracy: first cut after epoch {first_cut}, "
+      f"at accuracy {acc[first_cut - 1]:.3f} (final {acc[-1]:.3f}); "
+      f"mode='max': first cut after epoch {right_mode.reductions[0]}")
+assert first_cut <= 6 and max(acc[first_cut:]) > acc[first_cut - 1] + 0.01
 assert right_mode.reductions[0] > 2 * first_cut
 
 # %% [markdown]
@@ -577,8 +606,7 @@ assert right_mode.reductions[0] > 2 * first_cut
 # %%
 def flat_run(lr, **rule_):
     """torch's ReduceLROnPlateau(patience=0) on 14 epochs of a flat metric."""
-    scheduler = torch_sched.ReduceLROnPlateau(one_group(lr), patience=0, **rule_)
-    return trace_plateau(scheduler, [1.0] * 14)
+    return torch_trace([1.0] * 14, one_group(lr), patience=0, **rule_)
 
 
 floor_runs = {"lr 0.1, eps 1e-8 (default)": flat_run(0.1),
@@ -601,7 +629,7 @@ for (name, trace), marker in zip(floor_runs.items(), " ^sv"):
 ax.axhline(1e-8 / 0.9, color=GREY, linestyle=":", label="ε/(1−γ) (9.6)")
 ax.set(yscale="log", xlabel="epoch (flat metric, patience 0, factor 0.1)",
        ylabel="lr after",
-       title=f"eps = 1e-8 stops the cuts at {stops:.2g} and never cuts a run started there")
+       title=f"eps = 1e-8 stops the cuts at {stops:.2g}, never cuts a run begun there")
 ax.legend(fontsize=8, loc="lower left")
 plt.show()
 
@@ -611,11 +639,13 @@ plt.show()
 # head at 0.1 with floor $10^{-4}$:
 
 # %%
-groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in (0.01, 0.1)]
-floors = trace_plateau(torch_sched.ReduceLROnPlateau(torch.optim.SGD(groups), patience=0, min_lr=[1e-3, 1e-4]),
-                       [1.0] * 6)
+groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}
+          for lr in (0.01, 0.1)]
+floors = torch_trace([1.0] * 6, torch.optim.SGD(groups), patience=0,
+                     min_lr=[1e-3, 1e-4])
 print("lrs per epoch:", [tuple(f"{lr:.0e}" for lr in lrs) for lrs in floors.lrs])
-assert floors.lrs[1][0] == floors.lrs[-1][0] == 1e-3 and math.isclose(floors.lrs[-1][1], 1e-4, rel_tol=1e-12)
+assert floors.lrs[1][0] == floors.lrs[-1][0] == 1e-3
+assert math.isclose(floors.lrs[-1][1], 1e-4, rel_tol=1e-12)
 
 # %% [markdown]
 # **It does not compose, and it no longer talks.** `SequentialLR` and `ChainedScheduler`
@@ -625,7 +655,8 @@ assert floors.lrs[1][0] == floors.lrs[-1][0] == 1e-3 and math.isclose(floors.lrs
 # %%
 opt = two_groups()
 try:
-    torch_sched.SequentialLR(opt, [torch_sched.LinearLR(opt), torch_sched.ReduceLROnPlateau(opt)], milestones=[5])
+    torch_sched.SequentialLR(opt, [torch_sched.LinearLR(opt),
+                                   torch_sched.ReduceLROnPlateau(opt)], milestones=[5])
 except ValueError as err:
     print("SequentialLR:", str(err)[:72], "…")
 try:
@@ -673,7 +704,8 @@ explorer(explore, curve=w.Dropdown(options=list(CURVES), description="metric"),
 
 # %%
 fig, axes = plt.subplots(4, 4, figsize=(12, 7), sharex=True, sharey="row",
-                         layout="constrained", gridspec_kw={"height_ratios": [2, 1, 2, 1]})
+                         layout="constrained",
+                         gridspec_kw={"height_ratios": [2, 1, 2, 1]})
 panels = {}
 for i, patience in enumerate((0, 3)):
     for j, (threshold, cooldown) in enumerate(itertools.product((1e-4, 0.1), (0, 2))):
@@ -681,8 +713,7 @@ for i, patience in enumerate((0, 3)):
         rule_ = dict(patience=patience, threshold=threshold, cooldown=cooldown,
                      factor=0.5)
         cuts_ = draw_plateau(val_curve, axes=(ax_m, ax_lr), legend=False, **rule_)
-        scheduler = torch_sched.ReduceLROnPlateau(one_group(), **rule_)
-        assert tuple(cuts_) == trace_plateau(scheduler, val_curve).reductions  # as torch
+        assert tuple(cuts_) == torch_trace(val_curve, one_group(), **rule_).reductions
         panels[patience, threshold, cooldown] = cuts_
         ax_m.set_title(f"P={patience}, θ={threshold:g}, C={cooldown}: "
                        f"{len(cuts_)} cuts, first after {cuts_[0]}", fontsize=9)
@@ -697,7 +728,7 @@ for key, value in panels.items():
     print("patience {}, threshold {:g}, cooldown {}: cuts after {}".format(*key, value))
 assert len(panels[3, 1e-4, 0]) < len(panels[0, 1e-4, 2]) < len(panels[0, 1e-4, 0]) / 2
 for P in (0, 3):
-    assert panels[P, 0.1, 0][0] < panels[P, 1e-4, 0][0]     # θ = 0.1: the first cut earlier
+    assert panels[P, 0.1, 0][0] < panels[P, 1e-4, 0][0]    # θ = 0.1: an earlier cut
 
 # %% [markdown]
 # * **Which metric.** A validation metric, once per epoch: never the training loss (it keeps
@@ -714,14 +745,15 @@ for P in (0, 3):
 # run without them loses (chapter 10 saves it in a full checkpoint).
 
 # %%
-default_theta = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=0), val_curve)
-zero_theta = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=0, threshold=0.0), val_curve)
-patient = trace_plateau(torch_sched.ReduceLROnPlateau(two_groups(), patience=3), val_curve)
+default_theta = torch_trace(val_curve, patience=0)
+zero_theta = torch_trace(val_curve, patience=0, threshold=0.0)
+patient = torch_trace(val_curve, patience=3)
 early = default_theta.reductions[0]
 remaining = 1 - min(val_curve) / val_curve[early - 1]
-print(f"threshold 1e-4 and 0 give the same cuts: {default_theta.reductions == zero_theta.reductions}")
-print(f"patience 0: first cut after epoch {early}, with {remaining:.0%} of the loss still to go; "
-      f"patience 3: first cut after epoch {patient.reductions[0]}")
+print("threshold 1e-4 and 0 give the same cuts:",
+      default_theta.reductions == zero_theta.reductions)
+print(f"patience 0: first cut after epoch {early}, with {remaining:.0%} of the loss "
+      f"still to go; patience 3: first cut after epoch {patient.reductions[0]}")
 assert default_theta.state() == zero_theta.state()
 assert remaining > 0.3 and patient.reductions[0] > 2 * early
 
@@ -752,9 +784,10 @@ assert remaining > 0.3 and patient.reductions[0] > 2 * early
 # which epochs is the lr cut?
 
 # %% tags=["solution"]
-# Epoch 1 and 2 improve (5, then 4). Epochs 3, 4, 5 are bad: k = 1, 2, 3 > 2, cut after epoch 5,
-# cooldown 1. Epoch 6 is bad but in cooldown (k held at 0). Epoch 7 improves (3). Epochs 8, 9, 10
-# are bad: cut after epoch 10, cooldown 1; epoch 11 in cooldown, epoch 12 bad (k = 1).
+# Epoch 1 and 2 improve (5, then 4). Epochs 3, 4, 5 are bad: k = 1, 2, 3 > 2, cut
+# after epoch 5, cooldown 1. Epoch 6 is bad but in cooldown (k held at 0). Epoch 7
+# improves (3). Epochs 8, 9, 10 are bad: cut after epoch 10, cooldown 1; epoch 11 in
+# cooldown, epoch 12 bad (k = 1).
 sequence = [5, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3]
 print(cut_epochs(replay(sequence, patience=2, cooldown=1, threshold=0.0)))
 assert cut_epochs(replay(sequence, patience=2, cooldown=1, threshold=0.0)) == [5, 10]
@@ -784,12 +817,14 @@ assert smooth_cuts[0] > raw_cuts[0]
 
 # %% tags=["solution"]
 acc = constant.val_acc
-same = [replay(acc, mode="max", threshold_mode="abs", patience=3)[e].lrs
-        == replay([-a for a in acc], mode="min", threshold_mode="abs", patience=3)[e].lrs for e in range(EPOCHS)]
+as_max = replay(acc, mode="max", threshold_mode="abs", patience=3)
+as_neg = replay([-a for a in acc], mode="min", threshold_mode="abs", patience=3)
+same = [a.lrs == b.lrs for a, b in zip(as_max, as_neg)]
 rel_max = replay(acc, mode="max", patience=3, threshold=0.01)
 rel_neg = replay([-a for a in acc], mode="min", patience=3, threshold=0.01)
 differ = next((e + 1 for e in range(EPOCHS) if rel_max[e].bad != rel_neg[e].bad), None)
-print("abs: identical in every epoch:", all(same), "| rel: first epoch with different counters:", differ)
+print("abs: identical in every epoch:", all(same),
+      "| rel: first epoch with different counters:", differ)
 assert all(same) and differ is not None
 
 # %% [markdown]

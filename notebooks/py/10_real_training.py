@@ -60,7 +60,7 @@ import torch
 from course_utils.device import setup
 from course_utils.plotting import BLACK, GREY, VERMILLION
 
-device = setup(seed=0, threads=1)  # models of a few thousand weights: one CPU thread is fastest
+device = setup(seed=0, threads=1)  # a few thousand weights: one CPU thread is fastest
 
 # %% [markdown]
 # **The data.** The 1,797 handwritten digits of the UCI optical-recognition set ship with the course
@@ -76,7 +76,8 @@ from course_utils.data import load_digits
 from course_utils.train import make_cnn, make_mlp, train, validation_split
 
 digits, validation = validation_split(load_digits(device=device), fraction=0.2, seed=0)
-print(f"train {tuple(digits.x_train.shape)}, validation {tuple(validation[0].shape)}, test {tuple(digits.x_test.shape)}")
+print(f"train {tuple(digits.x_train.shape)}, validation {tuple(validation[0].shape)}, "
+      f"test {tuple(digits.x_test.shape)}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The failing example: a learning rate far too large
@@ -93,15 +94,17 @@ from course_utils.optim import SGD
 
 def mlp_run(lr, epochs=5, **loop):
     model = make_mlp(seed=0, device=device)
-    return train(model, SGD(model.parameters(), lr=lr, momentum=0.9), digits, epochs=epochs,
-                 batch_size=128, **loop)
+    optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
+    return train(model, optimizer, digits, epochs=epochs, batch_size=128, **loop)
 
 
 quiet = mlp_run(10.0, max_loss_ratio=None)             # only the NaN check
-print(f"lr 10: largest step loss {max(quiet.loss):.3g} (first {quiet.loss[0]:.3g}), test accuracy {quiet.test_acc[-1]:.2f}")
-assert all(torch.isfinite(torch.tensor(quiet.loss))) and max(quiet.loss) > 100 * quiet.loss[0]
+print(f"lr 10: largest step loss {max(quiet.loss):.3g} (first {quiet.loss[0]:.3g}), "
+      f"test accuracy {quiet.test_acc[-1]:.2f}")
+assert all(torch.isfinite(torch.tensor(quiet.loss)))
+assert max(quiet.loss) > 100 * quiet.loss[0]
 assert quiet.test_acc[-1] < 0.15                         # chance: one digit in ten
-assert abs(quiet.loss[0] - np.log(10)) < 0.1             # an untrained net: L_1 ≈ ln 10, used below
+assert abs(quiet.loss[0] - np.log(10)) < 0.1    # untrained: L_1 ≈ ln 10, used below
 
 # %% [markdown]
 # The course's loop therefore stops a run on either sign of divergence, and says where:
@@ -119,7 +122,7 @@ assert abs(quiet.loss[0] - np.log(10)) < 0.1             # an untrained net: L_1
 from course_utils.guards import DivergenceError
 from course_utils.train import History
 
-guarded = History(steps_per_epoch=-(-len(digits.y_train) // 128))   # keeps the steps run
+guarded = History(steps_per_epoch=-(-len(digits.y_train) // 128))  # keeps the steps run
 for lr, loop in [(10.0, {"history": guarded}), (1e8, {"max_loss_ratio": None})]:
     try:
         mlp_run(lr, **loop)
@@ -127,7 +130,7 @@ for lr, loop in [(10.0, {"history": guarded}), (1e8, {"max_loss_ratio": None})]:
         print(f"lr {lr:g}: {err}")
     else:
         raise AssertionError("this run was meant to diverge")
-stop = guarded.steps + 1                                 # the step whose loss tripped (10.1)
+stop = guarded.steps + 1                      # the step whose loss tripped (10.1)
 assert stop == next(t for t, L in enumerate(quiet.loss, 1) if L > 10 * quiet.loss[0])
 
 # %% [markdown]
@@ -143,10 +146,12 @@ assert max(milder.loss) < 10 * milder.loss[0] and milder.test_acc[-1] < 0.3
 
 healthy = mlp_run(0.4)
 fig, ax = plt.subplots(figsize=(7, 3.4))
-for h, name in ((quiet, "η = 10, NaN check only"), (milder, "η = 3"), (healthy, "η = 0.4")):
+for h, name in ((quiet, "η = 10, NaN check only"), (milder, "η = 3"),
+                (healthy, "η = 0.4")):
     ax.plot(range(1, h.steps + 1), h.loss, linewidth=1,
             label=f"{name}: test accuracy {h.test_acc[-1]:.2f}")
-ax.axhline(10 * quiet.loss[0], color=GREY, linestyle=":", label="c·L₁ with c = 10 (10.1)")
+ax.axhline(10 * quiet.loss[0], color=GREY, linestyle=":",
+           label="c·L₁ with c = 10 (10.1)")
 ax.axvline(stop, color=VERMILLION, linewidth=1)
 ax.text(stop + 1, 0.05, f"(10.1) stops η = 10 at step {stop}", color=VERMILLION)
 ax.set(yscale="log", xlabel="step", ylabel="mini-batch loss",
@@ -215,7 +220,8 @@ def one_run(model_fn, optim_lib, sched_lib, make_opt, make_sched):
     optimizer = make_opt(optim_lib, model.parameters())
     total = EPOCHS_CHECK * -(-len(digits.y_train) // 64)
     history = train(model, optimizer, digits, epochs=EPOCHS_CHECK, batch_size=64,
-                    scheduler=make_sched(sched_lib, optimizer, total), validation=validation)
+                    scheduler=make_sched(sched_lib, optimizer, total),
+                    validation=validation)
     return model, history
 
 
@@ -226,12 +232,13 @@ runs = {
         lambda s, opt, T: s.OneCycleLR(opt, max_lr=0.3, total_steps=T)),
     "CNN · Adam + warm-up, cosine": (make_cnn,
         lambda o, p: o.Adam(p, lr=0.01),
-        lambda s, opt, T: s.SequentialLR(opt, [s.LinearLR(opt, 0.01, total_iters=T // 10),
-                                               s.CosineAnnealingLR(opt, T - T // 10)], [T // 10])),
+        lambda s, opt, T: s.SequentialLR(
+            opt, [s.LinearLR(opt, 0.01, total_iters=T // 10),
+                  s.CosineAnnealingLR(opt, T - T // 10)], [T // 10])),
 }
 
 # %%
-exact = device.type == "cpu"       # bitwise on the CPU; assert_close's float32 tolerance on a GPU
+exact = device.type == "cpu"   # bitwise on the CPU; float32 tolerance on a GPU
 whole_runs = {}
 for name, (model_fn, make_opt, make_sched) in runs.items():
     ours, h_ours = one_run(model_fn, our_optim, our_sched, make_opt, make_sched)
@@ -239,13 +246,14 @@ for name, (model_fn, make_opt, make_sched) in runs.items():
     assert parameters_equal(ours, theirs, exact=exact)
     assert h_ours.lr == h_theirs.lr and (h_ours.loss == h_theirs.loss or not exact)
     whole_runs[name] = h_ours, h_theirs
-    print(f"{name}: {h_ours.steps} steps, same lr at every step, same parameters at the end"
-          f" (test accuracy {h_ours.test_acc[-1]:.3f})")
+    print(f"{name}: {h_ours.steps} steps, same lr at every step, same parameters "
+          f"at the end (test accuracy {h_ours.test_acc[-1]:.3f})")
 
 # %%
 fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(10, 3.4))
 for (name, (h_ours, h_theirs)), colour in zip(whole_runs.items(), ("C0", "C1")):
-    ax_loss.plot(h_ours.loss, color=colour, linewidth=3, alpha=0.5, label=f"{name}, ours")
+    ax_loss.plot(h_ours.loss, color=colour, linewidth=3, alpha=0.5,
+                 label=f"{name}, ours")
     ax_loss.plot(h_theirs.loss, color="k", linewidth=0.7, linestyle="--")
     ax_lr.plot(h_ours.lr, color=colour, linewidth=3, alpha=0.5)
     ax_lr.plot(h_theirs.lr, color="k", linewidth=0.7, linestyle="--")
@@ -253,7 +261,7 @@ ax_loss.plot([], color="k", linewidth=0.7, linestyle="--", label="torch.optim (b
 ax_loss.set(yscale="log", xlabel="step", ylabel="mini-batch loss")
 ax_loss.legend(fontsize=8)
 ax_lr.set(yscale="log", xlabel="step", ylabel="learning rate (group 0)")
-fig.suptitle("Whole runs: the course's classes (wide) and torch's (dashed) step for step")
+fig.suptitle("Whole runs: the course's classes (wide), torch's (dashed), step for step")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -309,26 +317,37 @@ show_source(lr_range_test)
 OPTIMIZERS = {
     "SGD": lambda params, lr=1.0: our_optim.SGD(params, lr=lr),
     "momentum": lambda params, lr=1.0: our_optim.SGD(params, lr=lr, momentum=0.9),
-    "Nesterov": lambda params, lr=1.0: our_optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
+    "Nesterov": lambda params, lr=1.0: our_optim.SGD(params, lr=lr, momentum=0.9,
+                                                     nesterov=True),
     "Adam": lambda params, lr=1.0: our_optim.Adam(params, lr=lr),
 }
 BATCH = 128
-range_tests = {name: lr_range_test(lambda: make_mlp(seed=0, device=device), make, digits, start_lr=1e-4,
-                                   end_lr=100.0, num_steps=200, batch_size=BATCH, beta=0.9)
-               for name, make in OPTIMIZERS.items()}
-print(f"{'optimizer':10s} {'min of L̂ at':>12s} {'η* = min/10':>12s} {'stopped at':>11s}")
+
+
+def range_test(make, beta=0.9):
+    return lr_range_test(lambda: make_mlp(seed=0, device=device), make, digits,
+                         start_lr=1e-4, end_lr=100.0, num_steps=200, batch_size=BATCH,
+                         beta=beta)
+
+
+range_tests = {name: range_test(make) for name, make in OPTIMIZERS.items()}
+print(f"{'optimizer':10s} {'min of L̂ at':>12s} {'η* = min/10':>12s} "
+      f"{'stopped at':>11s}")
 for name, r in range_tests.items():
     print(f"{name:10s} {r.lr_at_min:12.3g} {r.suggestion:12.3g} {r.stop_lr:11.3g}")
     assert r.diverged and r.suggestion < r.lr_at_min < r.stop_lr
-assert range_tests["SGD"].stop_lr > 10 * max(range_tests["momentum"].stop_lr, range_tests["Nesterov"].stop_lr)
-assert range_tests["Adam"].stop_lr < min(range_tests["momentum"].stop_lr, range_tests["Nesterov"].stop_lr)
+stop_at = {name: r.stop_lr for name, r in range_tests.items()}
+assert stop_at["SGD"] > 10 * max(stop_at["momentum"], stop_at["Nesterov"])
+assert stop_at["Adam"] < min(stop_at["momentum"], stop_at["Nesterov"])
 
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
-for (name, r), colour in zip(range_tests.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
-    ax.plot(r.lrs[:len(r.smoothed)], r.smoothed, color=colour, label=name)
+colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+for (name, r), colour in zip(range_tests.items(), colours):
+    lrs = r.lrs[:len(r.smoothed)]
+    ax.plot(lrs, r.smoothed, color=colour, label=name)
     ax.plot(r.lrs, r.losses, color=colour, alpha=0.2, linewidth=1)
-    at_suggestion = np.interp(np.log(r.suggestion), np.log(r.lrs[:len(r.smoothed)]), r.smoothed)
+    at_suggestion = np.interp(np.log(r.suggestion), np.log(lrs), r.smoothed)
     ax.plot(r.suggestion, at_suggestion, marker="v", color=colour, markersize=8)
 ax.set_xscale("log")
 ax.set_ylim(0, 4)
@@ -372,8 +391,8 @@ for name, r in range_tests.items():
     losses = {d: h.val_loss[-1] for d, h in candidate_runs[name].items()}
     best_d = min(losses, key=losses.get)
     PEAK[name] = candidates[best_d]
-    print(f"{name:9s} validation loss with d=10: {losses[10]:.4f}, d=3: {losses[3]:.4f} "
-          f"-> lr {PEAK[name]:.3g}")
+    print(f"{name:9s} validation loss with d=10: {losses[10]:.4f}, "
+          f"d=3: {losses[3]:.4f} -> lr {PEAK[name]:.3g}")
 assert round(PEAK["momentum"], 1) == 0.4                  # the η ≈ 0.4 of section 1
 
 # %%
@@ -417,7 +436,7 @@ import statistics
 n_test = len(digits.y_test)
 se = math.sqrt(0.96 * 0.04 / n_test)                                         # (10.7)
 q = 0.975
-t_2 = (2 * q - 1) / math.sqrt(2 * q * (1 - q))      # Student's t quantile, 2 degrees of freedom
+t_2 = (2 * q - 1) / math.sqrt(2 * q * (1 - q))    # Student's t quantile, 2 d.o.f.
 print(f"{n_test} test images: standard error of an accuracy near 96 % is {se:.2%}; "
       f"3 seeds: 95% interval ± {t_2 / math.sqrt(3):.2f} × (seed spread)")
 assert 0.009 < se < 0.011
@@ -473,47 +492,52 @@ def fresh(seed=0):
     model = make_mlp(dropout=0.1, seed=seed, device=device)
     optimizer = our_optim.Adam(model.parameters(), lr=0.01)
     total = RESUME_EPOCHS * -(-len(digits.y_train) // 64)
-    return model, optimizer, our_sched.OneCycleLR(optimizer, max_lr=0.02, total_steps=total), \
-        torch.Generator().manual_seed(seed)
+    scheduler = our_sched.OneCycleLR(optimizer, max_lr=0.02, total_steps=total)
+    return model, optimizer, scheduler, torch.Generator().manual_seed(seed)
 
 
 def straight():
     torch.manual_seed(1)
     model, optimizer, scheduler, gen = fresh()
     history = train(model, optimizer, digits, epochs=RESUME_EPOCHS, batch_size=64,
-                    scheduler=scheduler, generator=gen, progress=True, desc="straight run")
+                    scheduler=scheduler, generator=gen, progress=True,
+                    desc="straight run")
     return model, history
 
 # %%
 def resumed(path, **restore):
-    """k epochs, a checkpoint, fresh objects (other seeds, other RNG state), load, N − k more.
-    ``restore`` may switch off a piece: scheduler=False, rng=False or data=False."""
+    """k epochs, a checkpoint, fresh objects (other seeds, other RNG state), load,
+    N − k more. ``restore`` may switch off a piece: scheduler=False, rng=False or
+    data=False."""
     torch.manual_seed(1)
     model, optimizer, scheduler, gen = fresh()
-    history = train(model, optimizer, digits, epochs=SPLIT, batch_size=64, scheduler=scheduler,
+    history = train(model, optimizer, digits, epochs=SPLIT, batch_size=64,
+                    scheduler=scheduler, generator=gen)
+    save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler,
                     generator=gen)
-    save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler, generator=gen)
-    torch.manual_seed(99)                                  # a new process: another RNG state
-    model, optimizer, scheduler, gen = fresh(seed=7)       # and other initial weights
-    load_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler if restore.get("scheduler", True) else None,
-                    generator=gen if restore.get("data", True) else None, rng=restore.get("rng", True))
+    torch.manual_seed(99)                             # a new process: another RNG state
+    model, optimizer, scheduler, gen = fresh(seed=7)  # and other initial weights
+    load_checkpoint(path, model=model, optimizer=optimizer,
+                    scheduler=scheduler if restore.get("scheduler", True) else None,
+                    generator=gen if restore.get("data", True) else None,
+                    rng=restore.get("rng", True))
     train(model, optimizer, digits, epochs=RESUME_EPOCHS - SPLIT, batch_size=64,
-          scheduler=scheduler, generator=gen, history=history)       # the steps continue
+          scheduler=scheduler, generator=gen, history=history)    # the steps continue
     return model, history
 
 # %%
 reference, reference_history = straight()
 with tempfile.TemporaryDirectory() as tmp:
     checks = {"nothing (full checkpoint)": {}, "the scheduler": {"scheduler": False},
-              "the torch RNG": {"rng": False}, "the data-order generator": {"data": False}}
+              "the torch RNG": {"rng": False},
+              "the data-order generator": {"data": False}}
     resumes = {left_out: resumed(Path(tmp) / "ckpt.pt", **restore)
                for left_out, restore in checks.items()}
 same = {left_out: parameters_equal(reference, model, exact=exact)
         for left_out, (model, _) in resumes.items()}
 for left_out, equal in same.items():
     print(f"left out: {left_out:26s} resumed == straight: {equal}")
-assert same["nothing (full checkpoint)"]
-assert not any(equal for left_out, equal in same.items() if left_out != "nothing (full checkpoint)")
+assert [left_out for left_out, equal in same.items() if equal] == [next(iter(checks))]
 
 # %%
 fig, (ax_lr, ax_gap) = plt.subplots(1, 2, figsize=(10, 3.4))
@@ -522,12 +546,14 @@ ax_lr.plot(steps, reference_history.lr, color=GREY, linewidth=5, label="straight
 for left_out, (_, h) in resumes.items():
     gap = [abs(a - b) for a, b in zip(h.loss, reference_history.loss)]
     ax_lr.plot(steps, h.lr, linewidth=1)
-    ax_gap.plot(steps, gap, label=f"left out: {left_out}", linewidth=2 if not max(gap) else 1)
-    assert (max(gap) == 0) == same[left_out] or not exact    # a gap exactly where the models differ
+    ax_gap.plot(steps, gap, label=f"left out: {left_out}",
+                linewidth=1 if max(gap) else 2)
+    assert (max(gap) == 0) == same[left_out] or not exact  # a gap iff the models differ
 split_step = SPLIT * reference_history.steps_per_epoch
 for ax in (ax_lr, ax_gap):
     ax.axvline(split_step + 0.5, color=BLACK, linestyle=":", linewidth=1)
-ax_lr.set(xlabel="step", ylabel="learning rate", title="lr: only the scheduler's state matters")
+ax_lr.set(xlabel="step", ylabel="learning rate",
+          title="lr: only the scheduler's state matters")
 ax_gap.set_yscale("symlog", linthresh=1e-6)
 ax_gap.set(ylim=(-3e-7, 1), xlabel="step", ylabel="|loss − straight run's loss|",
            title="loss: 0 with every piece, apart without any one")
@@ -560,15 +586,20 @@ def roundtrip(obj):
 
 
 probe = our_optim.SGD(make_mlp().parameters(), lr=0.1, momentum=0.9)
-for sched in [our_sched.MultiStepLR(probe, [10, 20]), our_sched.OneCycleLR(probe, 0.3, total_steps=50),
-              our_sched.SequentialLR(probe, [our_sched.LinearLR(probe, 0.1, total_iters=5),
-                                             our_sched.CosineAnnealingLR(probe, 45)], [5]),
+scalars = {"int", "float", "bool", "str", "NoneType"}
+for sched in [our_sched.MultiStepLR(probe, [10, 20]),
+              our_sched.OneCycleLR(probe, 0.3, total_steps=50),
+              our_sched.SequentialLR(probe,
+                                     [our_sched.LinearLR(probe, 0.1, total_iters=5),
+                                      our_sched.CosineAnnealingLR(probe, 45)], [5]),
               our_sched.ReduceLROnPlateau(probe)]:
     state = sched.state_dict()
-    kinds = sorted({type(v).__name__ for v in state.values()} - {"int", "float", "bool", "str", "NoneType"})
+    kinds = sorted({type(v).__name__ for v in state.values()} - scalars)
     assert roundtrip(state) == state
-    print(f"{type(sched).__name__:18s} non-scalar entries: {', '.join(kinds):18s} loads with weights_only=True")
-assert isinstance(roundtrip(our_sched.MultiStepLR(probe, [3]).state_dict())["milestones"], Counter)
+    print(f"{type(sched).__name__:18s} non-scalar entries: {', '.join(kinds):18s} "
+          "loads with weights_only=True")
+milestones = roundtrip(our_sched.MultiStepLR(probe, [3]).state_dict())["milestones"]
+assert isinstance(milestones, Counter)
 
 # %% [markdown]
 # What does *not* load is anything from outside that list, and the commonest intruder is a
@@ -582,8 +613,8 @@ try:
     roundtrip(poisoned.state_dict())
 except Exception as err:                                    # pickle.UnpicklingError
     refused = {g.split(".")[0] for g in str(err).split() if g.startswith("numpy.")}
-    print(f"torch.load(weights_only=True) refused the optimizer state: {type(err).__name__}, "
-          f"it holds {sorted(refused)} objects")
+    print("torch.load(weights_only=True) refused the optimizer state: "
+          f"{type(err).__name__}, it holds {sorted(refused)} objects")
 else:
     raise AssertionError("expected the numpy lr to be refused")
 
@@ -626,15 +657,17 @@ our_sched.OneCycleLR(plain_sgd, max_lr=0.1, total_steps=100)
 print("momentum after OneCycleLR(plain SGD):", plain_sgd.param_groups[0]["momentum"])
 assert plain_sgd.param_groups[0]["momentum"] == 0.95
 
-per_epoch = our_sched.OneCycleLR(our_optim.SGD(make_mlp().parameters(), lr=0.1, momentum=0.9), max_lr=0.1,
-                                 total_steps=EPOCHS)
+per_epoch = our_sched.OneCycleLR(
+    our_optim.SGD(make_mlp().parameters(), lr=0.1, momentum=0.9), max_lr=0.1,
+    total_steps=EPOCHS)
 try:
     for _ in range(EPOCHS + 1):
         per_epoch.optimizer.step()
         per_epoch.step()
 except ValueError as err:
     print("stepped per batch with total_steps = epochs:", err)
-    assert str(err) == f"Tried to step {EPOCHS + 1} times. The specified number of total steps is {EPOCHS}"
+    assert str(err) == (f"Tried to step {EPOCHS + 1} times. "
+                        f"The specified number of total steps is {EPOCHS}")
 else:
     raise AssertionError("expected OneCycleLR to refuse a step past total_steps")
 
@@ -660,12 +693,12 @@ else:
 # $\beta = 0.98$ and compare where the smoothed minimum falls.
 
 # %% tags=["solution"]
-lagged = lr_range_test(lambda: make_mlp(seed=0, device=device), OPTIMIZERS["Nesterov"], digits, start_lr=1e-4,
-                       end_lr=100.0, num_steps=200, batch_size=BATCH, beta=0.98)
-print(f"beta 0.9: min at {range_tests['Nesterov'].lr_at_min:.3g}; beta 0.98: min at {lagged.lr_at_min:.3g}")
+lagged = range_test(OPTIMIZERS["Nesterov"], beta=0.98)
+print(f"beta 0.9: min at {range_tests['Nesterov'].lr_at_min:.3g}; "
+      f"beta 0.98: min at {lagged.lr_at_min:.3g}")
 assert lagged.lr_at_min >= range_tests["Nesterov"].lr_at_min
-# A longer memory averages in losses from smaller rates, so the minimum moves to larger rates
-# (or stays): the bias correction fixes the start of the average, not its lag.
+# A longer memory averages in losses from smaller rates, so the minimum moves to larger
+# rates (or stays): the bias correction fixes the start of the average, not its lag.
 
 # %% [markdown]
 # **2.** Resume in the middle of an epoch. `train` draws each epoch's order at the start of the
@@ -673,23 +706,25 @@ assert lagged.lr_at_min >= range_tests["Nesterov"].lr_at_min
 # size 64) need in addition, and how would you check it?
 
 # %% tags=["solution"]
-# The epoch's order is drawn from the generator at the start of the epoch, so a checkpoint
-# taken after batch 5 holds a generator that has already moved past it: resuming from it
-# would draw the *next* epoch's order. Save the permutation (a tensor: fine for weights_only)
-# and the position in it instead. Checked with the loop's own batching:
+# The epoch's order is drawn from the generator at the start of the epoch, so a
+# checkpoint taken after batch 5 holds a generator that has already moved past it:
+# resuming from it would draw the *next* epoch's order. Save the permutation (a tensor:
+# fine for weights_only) and the position in it instead. Checked with the loop's own
+# batching:
 from course_utils.train import shuffled_batches
 
 n, position = len(digits.y_train), 5
 gen = torch.Generator().manual_seed(0)
 order = shuffled_batches(n, 64, gen)                  # drawn at the start of the epoch
 naive = torch.Generator()
-naive.set_state(gen.get_state())                      # what a checkpoint after batch 5 would hold
+naive.set_state(gen.get_state())                # what a checkpoint after batch 5 holds
 naive_rest = shuffled_batches(n, 64, naive)[position:]
 saved = {"order": torch.cat(order), "position": position}
 resumed_rest = saved["order"].split(64)[saved["position"]:]
 assert all(torch.equal(a, b) for a, b in zip(resumed_rest, order[position:]))
 assert not all(torch.equal(a, b) for a, b in zip(naive_rest, order[position:]))
-print(f"{len(resumed_rest)} remaining batches: identical from the saved permutation, different from the generator")
+print(f"{len(resumed_rest)} remaining batches: identical from the saved permutation, "
+      "different from the generator")
 
 # %% [markdown]
 # **3.** How far below its divergence point does each optimizer's range-test minimum sit?
@@ -698,11 +733,12 @@ print(f"{len(resumed_rest)} remaining batches: identical from the saved permutat
 
 # %% tags=["solution"]
 margin = {name: r.stop_lr / r.lr_at_min for name, r in range_tests.items()}
-print("divergence point / minimum of the range test:", {name: f"{m:.2f}" for name, m in margin.items()})
+print("divergence point / minimum of the range test:",
+      {name: f"{m:.2f}" for name, m in margin.items()})
 assert min(margin, key=margin.get) == "Nesterov" and margin["Nesterov"] < 1.3
-# Nesterov's minimum lies within a factor 1.3 of the rate where the test stopped, so the
-# back-off d of (10.6) is the only margin it has; a warm-up that climbs to lr_at_min would
-# start from the edge of stability.
+# Nesterov's minimum lies within a factor 1.3 of the rate where the test stopped, so
+# the back-off d of (10.6) is the only margin it has; a warm-up that climbs to
+# lr_at_min would start from the edge of stability.
 
 # %% [markdown]
 # ## References
