@@ -287,9 +287,9 @@ for a_lam in torch.linspace(low, high, 9, dtype=torch.float64)[1:-1].tolist():
 # Since $|\sigma_1\sigma_2| = \beta$, the larger root has modulus at least $\sqrt\beta$: **no step
 # size converges faster than $\sqrt\beta$**, and inside the band the rate sits exactly on that
 # floor. The figure draws $\rho$ against $\beta$ for four values of $\alpha\lambda$. Each curve falls
-# while its direction is over-damped, meets the floor where the roots collide, and rides it from
-# there. For a shallow direction the best momentum replaces gradient descent's $1 - \alpha\lambda$
-# by $1 - \sqrt{\alpha\lambda}$ (3.7): the square root is momentum's whole speed-up.
+# while the roots are real, meets the floor where they collide, and rides it from there. For a
+# shallow direction the best momentum replaces gradient descent's $1 - \alpha\lambda$ by
+# $1 - \sqrt{\alpha\lambda}$ (3.7): the square root is momentum's whole speed-up.
 
 # %%
 betas = torch.linspace(0, 0.999, 4000, dtype=torch.float64)
@@ -439,6 +439,7 @@ for (a_lam, k), (name, predicted) in shown.items():
 # because the first term falls and the second rises with $\alpha$, and they are equal at
 # $\sqrt\alpha = 2/(\sqrt L + \sqrt\mu)$. The bound holds for *every* $(\alpha, \beta)$, in or out of
 # the band, and (3.9) attains it.
+#
 # Compare gradient descent's best (chapter 01): balancing $1 - \alpha\mu = -(1 - \alpha L)$ gives
 #
 # $$
@@ -473,9 +474,10 @@ assert all(g > 1e-6 for g, edge in gaps if edge > 1e-3)       # tight only on th
 #
 # For $\kappa \in \{10, 100, 1000\}$: a 10-dimensional rotated quadratic with eigenvalues spread
 # geometrically from $\mu = 1$ to $L = \kappa$, and the course's SGD at (3.9) and at (3.10). Each
-# run goes on until $\|e_t\| \le 10^{-6}\|e_0\|$ — that step count is measured, next to the
-# $\lceil \ln 10^{-6} / \ln\rho \rceil$ the rate predicts — and the rate is measured as the geometric
-# mean contraction over the second half of a run of $T$ steps, $\big(\|e_T\| / \|e_{T/2}\|\big)^{2/T}$.
+# run goes on until the error $e_t = w_t - w^*$ has $\|e_t\| \le 10^{-6}\|e_0\|$ — that step
+# count is measured, next to the $\lceil \ln 10^{-6} / \ln\rho \rceil$ the rate predicts — and the
+# rate is measured as the geometric mean contraction over the second half of a run of $T$ steps,
+# $\big(\|e_T\| / \|e_{T/2}\|\big)^{2/T}$.
 
 # %%
 def steps_to(errs, tol=1e-6):
