@@ -76,23 +76,23 @@ device = setup(seed=0)
 # %%
 def make_sgd(lr=0.1, momentum=0.9, lrs=None):
     """SGD with one param group per entry of `lrs` (default: one group at `lr`)."""
-    groups = [{"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": g}
-              for g in (lrs or [lr])]
+    groups = [{"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)],
+               "lr": g} for g in (lrs or [lr])]
     return torch.optim.SGD(groups, lr=lr, momentum=momentum)
 
 
 def lrs_used(optimizer, scheduler, steps):
-    """Run `steps` of optimizer.step(); scheduler.step() and return the lr each optimizer step used."""
+    """Run `steps` of optimizer.step(); scheduler.step(); the lr each step used."""
     driver, used = LRDriver(optimizer, scheduler), []
     for _ in range(steps):
         used.append(driver.lr)
         optimizer.step()
-        driver.step()                 # scheduler.step(), after the optimizer's, as torch asks
+        driver.step()          # scheduler.step(), after the optimizer's, as torch asks
     return used
 
 
 def lr_values(optimizer, scheduler, steps):
-    """η_0, …, η_steps: the lr after construction and after each of `steps` scheduler steps."""
+    """η_0, …, η_steps: the lr after construction and after each scheduler step."""
     return lrs_used(optimizer, scheduler, steps) + [optimizer.param_groups[0]["lr"]]
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -106,18 +106,20 @@ def lr_values(optimizer, scheduler, steps):
 # %%
 optimizer = make_sgd(lr=0.5)
 scheduler = torch_sched.MultiStepLR(optimizer, milestones=[15, 30], gamma=0.5)
-plotted = lrs_used(optimizer, scheduler, 30)          # "plot the schedule" ...
-trained = lrs_used(optimizer, scheduler, 30)          # ... then train with the same objects
+plotted = lrs_used(optimizer, scheduler, 30)      # "plot the schedule" ...
+trained = lrs_used(optimizer, scheduler, 30)      # ... then train with the same objects
 
 fig, ax = plt.subplots(figsize=(7, 3))
-plot_lr_schedule({"plotted": plotted, "used in training": trained}, ax=ax, xlabel="epoch")
+plot_lr_schedule({"plotted": plotted, "used in training": trained}, ax=ax,
+                 xlabel="epoch")
 ax.set_title("Plotting stepped the scheduler: training ran at a constant 0.125")
 plt.show()
 
 # %%
 assert plotted == [0.5] * 15 + [0.25] * 15
 assert trained == [0.125] * 30, "the plot consumed the schedule; training got its end"
-print("plotted:", sorted(set(plotted), reverse=True), " trained with:", sorted(set(trained)))
+print("plotted:", sorted(set(plotted), reverse=True),
+      " trained with:", sorted(set(trained)))
 
 # %% [markdown]
 # The plot *consumed* the schedule: a scheduler is an object with a clock (`last_epoch`) that
@@ -160,14 +162,17 @@ step_sched = ours.StepLR(make_sgd(lr=0.1), step_size=3)
 plateau_sched = ours.ReduceLROnPlateau(make_sgd(lr=0.1))
 assert isinstance(step_sched, torch.optim.lr_scheduler.LRScheduler)
 assert isinstance(plateau_sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
-assert not isinstance(step_sched, torch.optim.lr_scheduler.ReduceLROnPlateau)  # no metric for StepLR
+# no metric for StepLR:
+assert not isinstance(step_sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
 for sched in (step_sched, plateau_sched):
     torch_bases = [c for c in type(sched).__mro__ if c.__module__.startswith("torch")]
-    names = sorted({n for c in torch_bases for n in vars(c) if callable(getattr(c, n)) or
-                    isinstance(vars(c)[n], property)})
+    names = sorted({n for c in torch_bases for n in vars(c)
+                    if callable(getattr(c, n)) or isinstance(vars(c)[n], property)})
     owners = {n: next(c for c in type(sched).__mro__ if n in vars(c)) for n in names}
-    assert all(c.__module__.startswith("course_utils.lr_scheduler") for c in owners.values())
-    print(f"{type(sched).__name__}: torch's", ", ".join(names), "→ all defined in course_utils.lr_scheduler")
+    assert all(c.__module__.startswith("course_utils.lr_scheduler")
+               for c in owners.values())
+    print(f"{type(sched).__name__}: torch's", ", ".join(names),
+          "→ all defined in course_utils.lr_scheduler")
 
 # %% [markdown]
 # The epoch-0 rate is not always $\eta_0$. `LinearLR` starts at `start_factor`·$\eta_0$ (7.7),
@@ -177,21 +182,26 @@ for sched in (step_sched, plateau_sched):
 
 # %%
 at_construction = {
-    "LinearLR(start_factor=0.25)": lambda lib, opt: lib.LinearLR(opt, start_factor=0.25),
+    "LinearLR(start_factor=0.25)": lambda lib, opt: lib.LinearLR(opt, 0.25),
     "ConstantLR(factor=0.5)": lambda lib, opt: lib.ConstantLR(opt, factor=0.5),
     "LambdaLR(λ(e) = e/5)": lambda lib, opt: lib.LambdaLR(opt, lambda e: e / 5),
     "StepLR(step_size=3)": lambda lib, opt: lib.StepLR(opt, step_size=3),
 }
-epoch_0 = {"LinearLR(start_factor=0.25)": 0.25 * 0.1, "ConstantLR(factor=0.5)": 0.5 * 0.1,   # (7.7), (7.1)
+epoch_0 = {"LinearLR(start_factor=0.25)": 0.25 * 0.1,          # (7.7)
+           "ConstantLR(factor=0.5)": 0.5 * 0.1,                # (7.1)
            "LambdaLR(λ(e) = e/5)": 0.0, "StepLR(step_size=3)": 0.1}
 for name, build in at_construction.items():
     seen = []
     for lib in (torch_sched, ours):
         opt = make_sgd(lr=0.1)
         sched = build(lib, opt)
-        seen.append((opt.param_groups[0]["lr"], opt.param_groups[0]["initial_lr"], sched.last_epoch, sched._step_count))
+        group = opt.param_groups[0]
+        seen.append((group["lr"], group["initial_lr"], sched.last_epoch,
+                     sched._step_count))
     assert seen[0] == seen[1] == (epoch_0[name], 0.1, 0, 1), name
-    print(f"{name:<28} lr after construction {seen[0][0]:<6} initial_lr {seen[0][1]}  last_epoch {seen[0][2]}  _step_count {seen[0][3]}")
+    lr, initial, last_epoch, count = seen[0]
+    print(f"{name:<28} lr after construction {lr:<6} initial_lr {initial}  "
+          f"last_epoch {last_epoch}  _step_count {count}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Chainable versus closed form
@@ -262,20 +272,28 @@ def halve_after_first_step(lib, build, steps=4):
     return lrs
 
 
-chainable = lambda lib, opt: lib.CosineAnnealingLR(opt, T_max=10)                                  # noqa: E731
-closed = lambda lib, opt: lib.LambdaLR(opt, partial(schedules.cosine_annealing_lr, base_lr=1.0, T_max=10))  # noqa: E731
-for name, build in (("CosineAnnealingLR (chainable)", chainable), ("LambdaLR (closed form)", closed)):
+def chainable(lib, opt):
+    return lib.CosineAnnealingLR(opt, T_max=10)
+
+
+def closed(lib, opt):
+    cosine = partial(schedules.cosine_annealing_lr, base_lr=1.0, T_max=10)   # (7.6)
+    return lib.LambdaLR(opt, cosine)
+
+
+for name, build in (("CosineAnnealingLR (chainable)", chainable),
+                    ("LambdaLR (closed form)", closed)):
     values = halve_after_first_step(torch_sched, build)
-    assert values == halve_after_first_step(ours, build)                 # ours == torch, bitwise
+    assert values == halve_after_first_step(ours, build)        # ours == torch, bitwise
     print(f"{name:<30}", [f"{v:.4f}" for v in values])
 
 # %%
-F = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=10)   # the closed form (7.6)
+F = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=10)    # closed form (7.6)
 kept = halve_after_first_step(ours, chainable, steps=10)
 erased = halve_after_first_step(ours, closed, steps=10)
 for e in range(2, 11):
-    assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)   # (8.2) carried the halving on
-    assert math.isclose(erased[e], F(e), rel_tol=1e-15)       # the closed form forgot it
+    assert math.isclose(kept[e], 0.5 * F(e), rel_tol=1e-12)   # (8.2) kept the halving
+    assert math.isclose(erased[e], F(e), rel_tol=1e-15)       # the closed form lost it
 
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot([F(e) for e in range(11)], color=GREY, linestyle=":",
@@ -302,9 +320,13 @@ plt.show()
 # %%
 T_MAX, ETA_MIN, STEPS = 10, 1e-3, 40
 opt = make_sgd(lr=0.1)
-recursive = lr_values(opt, ours.CosineAnnealingLR(opt, T_max=T_MAX, eta_min=ETA_MIN), STEPS)
-closed_form = [schedules.cosine_annealing_lr(e, base_lr=0.1, T_max=T_MAX, eta_min=ETA_MIN) for e in range(STEPS + 1)]
-assert recursive[T_MAX + 1] > recursive[T_MAX] and math.isclose(recursive[2 * T_MAX], 0.1, rel_tol=1e-12)
+recursive = lr_values(opt, ours.CosineAnnealingLR(opt, T_max=T_MAX, eta_min=ETA_MIN),
+                      STEPS)
+cosine = partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=T_MAX,
+                 eta_min=ETA_MIN)
+closed_form = [cosine(e) for e in range(STEPS + 1)]
+assert recursive[T_MAX + 1] > recursive[T_MAX]
+assert math.isclose(recursive[2 * T_MAX], 0.1, rel_tol=1e-12)
 assert all(math.isclose(r, c, rel_tol=1e-12) for r, c in zip(recursive, closed_form))
 
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -312,7 +334,7 @@ ax.plot(recursive, marker="o", markersize=3)
 ax.axvline(T_MAX, color=GREY, linestyle=":")
 ax.text(T_MAX + 0.5, 0.09, "T_max", color=GREY)
 ax.set(xlabel="scheduler step e", ylabel="learning rate",
-       title="CosineAnnealingLR(T_max=10) stepped 40 times: it climbs back, period 2·T_max")
+       title="CosineAnnealingLR(T_max=10) stepped 40 times: back up, period 2·T_max")
 plt.show()
 
 # %% [markdown]
@@ -323,11 +345,13 @@ plt.show()
 
 # %%
 opt = make_sgd(lr=0.1)
-torch_recursive = lr_values(opt, torch_sched.CosineAnnealingLR(opt, T_max=T_MAX, eta_min=ETA_MIN), STEPS)
-assert torch_recursive == recursive, "ours and torch's recursive forms are bitwise equal"
+torch_recursive = lr_values(
+    opt, torch_sched.CosineAnnealingLR(opt, T_max=T_MAX, eta_min=ETA_MIN), STEPS)
+assert torch_recursive == recursive, "ours and torch's recursive forms: bitwise equal"
 drift = [abs(r - c) for r, c in zip(recursive, closed_form)]
 bitwise = sum(d == 0 for d in drift)
-print(f"recursive vs closed form over {STEPS + 1} values: {bitwise} bitwise equal, max |diff| {max(drift):.1e}")
+print(f"recursive vs closed form over {STEPS + 1} values: {bitwise} bitwise equal, "
+      f"max |diff| {max(drift):.1e}")
 assert 0 < max(drift) < 1e-15 and bitwise < STEPS + 1
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -353,9 +377,10 @@ for lib in (torch_sched, ours):
             sched.step()                                     # wrong order
             used.append(opt.param_groups[0]["lr"])
             opt.step()
-    print(f"{lib.__name__:<26} lrs used {used}\n{'':<26} warning: {str(caught[0].message)[:75]}…")
-    assert len(caught) == 1 and "before `optimizer.step()`" in str(caught[0].message)
-    assert used == right_order[1:] + [0.1 * 0.5**5], "every rate one step early: η_0 is skipped"
+    message = str(caught[0].message)
+    print(f"{lib.__name__:<26} lrs used {used}\n{'':<26} warning: {message[:75]}…")
+    assert len(caught) == 1 and "before `optimizer.step()`" in message
+    assert used == right_order[1:] + [0.1 * 0.5**5], "every rate one step early"
 
 # %% [markdown]
 # Per batch or per epoch? The scheduler does not know: `T_max`, `step_size`, `milestones`,
@@ -376,10 +401,12 @@ wrong, right = per_batch_lrs(T_max=EPOCHS), per_batch_lrs(T_max=EPOCHS * BATCHES
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(wrong, label="T_max = epochs, stepped per batch")
 ax.plot(right, label="T_max = epochs × batches")
-ax.set(xlabel="batch", ylabel="learning rate", title="T_max counts step() calls: per-batch stepping needs epochs × batches")
+ax.set(xlabel="batch", ylabel="learning rate",
+       title="T_max counts step() calls: per-batch stepping needs epochs × batches")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
 plt.show()
-assert all(a >= b for a, b in zip(right, right[1:])) and sum(a < b for a, b in zip(wrong, wrong[1:])) > EPOCHS * BATCHES / 3
+assert all(a >= b for a, b in zip(right, right[1:]))
+assert sum(a < b for a, b in zip(wrong, wrong[1:])) > EPOCHS * BATCHES / 3
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Composing schedules: `SequentialLR` and `ChainedScheduler`
@@ -401,12 +428,15 @@ show_source(ours.SequentialLR.step)
 W, TOTAL = 5, 40
 opt = make_sgd(lr=0.1)
 warm_cos = ours.SequentialLR(opt, [ours.LinearLR(opt, start_factor=0.1, total_iters=W),
-                                   ours.CosineAnnealingLR(opt, T_max=TOTAL - W)], milestones=[W])
+                                   ours.CosineAnnealingLR(opt, T_max=TOTAL - W)],
+                             milestones=[W])
 sequential = lrs_used(opt, warm_cos, TOTAL)
-joined = schedules.join_schedules([partial(schedules.linear_warmup_lr, base_lr=0.1, warmup_steps=W, start_factor=0.1),
-                                   partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=TOTAL - W)], [W])  # (7.15)
+joined = schedules.join_schedules(                                              # (7.15)
+    [partial(schedules.linear_warmup_lr, base_lr=0.1, warmup_steps=W, start_factor=0.1),
+     partial(schedules.cosine_annealing_lr, base_lr=0.1, T_max=TOTAL - W)], [W])
 assert all(math.isclose(s, joined(e), rel_tol=1e-12) for e, s in enumerate(sequential))
-print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (7.15) to 1e-12 at all", TOTAL, "steps")
+print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (7.15) to 1e-12",
+      "at all", TOTAL, "steps")
 
 # %% [markdown]
 # `ChainedScheduler` instead steps *every* scheduler at every step, in order, each acting on the
@@ -422,21 +452,27 @@ print("SequentialLR(LinearLR, CosineAnnealingLR) == join_schedules (7.15) to 1e-
 
 # %%
 opt = make_sgd(lr=0.1)
-product = lrs_used(opt, ours.ChainedScheduler([ours.LinearLR(opt, start_factor=0.1, total_iters=W),
-                                               ours.ExponentialLR(opt, gamma=0.95)]), TOTAL)
-expected = [schedules.linear_lr(e, base_lr=1.0, start_factor=0.1, end_factor=1.0, total_iters=W)
-            * schedules.exponential_lr(e, base_lr=0.1, gamma=0.95) for e in range(TOTAL)]
-assert all(math.isclose(p, x, rel_tol=1e-12) for p, x in zip(product, expected))           # (7.7) × (7.4)
+chained = ours.ChainedScheduler([ours.LinearLR(opt, start_factor=0.1, total_iters=W),
+                                 ours.ExponentialLR(opt, gamma=0.95)])
+product = lrs_used(opt, chained, TOTAL)
+expected = [schedules.linear_lr(e, base_lr=1.0, start_factor=0.1, end_factor=1.0,
+                                total_iters=W)
+            * schedules.exponential_lr(e, base_lr=0.1, gamma=0.95)
+            for e in range(TOTAL)]
+assert all(math.isclose(p, x, rel_tol=1e-12)
+           for p, x in zip(product, expected))                           # (7.7) × (7.4)
 
 opt = make_sgd(lr=0.1)
-overwritten = lrs_used(opt, ours.ChainedScheduler([ours.ExponentialLR(opt, gamma=0.95),
-                                                   ours.LambdaLR(opt, lambda e: 1.0)]), TOTAL)
-assert overwritten == [0.1] * TOTAL, "the closed-form LambdaLR erased the exponential decay"
+chained = ours.ChainedScheduler([ours.ExponentialLR(opt, gamma=0.95),
+                                 ours.LambdaLR(opt, lambda e: 1.0)])
+overwritten = lrs_used(opt, chained, TOTAL)
+assert overwritten == [0.1] * TOTAL, "the closed-form LambdaLR erased the decay"
 
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(sequential, label="SequentialLR: warm-up, then cosine")
 ax.plot(product, label="ChainedScheduler: warm-up × exponential")
-ax.set(xlabel="step", ylabel="learning rate", title="Sequential joins schedules; chained multiplies them")
+ax.set(xlabel="step", ylabel="learning rate",
+       title="Sequential joins schedules; chained multiplies them")
 ax.legend()
 plt.show()
 
@@ -452,34 +488,40 @@ plt.show()
 # %%
 ONE_CYCLE = 100
 traces = {}
-for name, opt in (("SGD", make_sgd(lr=0.1)),
-                  ("Adam", torch.optim.Adam([torch.zeros(2, dtype=torch.float64, requires_grad=True)], betas=(0.9, 0.99)))):
+adam = torch.optim.Adam([torch.zeros(2, dtype=torch.float64, requires_grad=True)],
+                        betas=(0.9, 0.99))
+for name, opt in (("SGD", make_sgd(lr=0.1)), ("Adam", adam)):
     sched, rows = ours.OneCycleLR(opt, max_lr=0.1, total_steps=ONE_CYCLE), []
     for _ in range(ONE_CYCLE):
         group = opt.param_groups[0]
-        rows.append((group["lr"], group["momentum"] if name == "SGD" else group["betas"][0],
-                     None if name == "SGD" else group["betas"][1]))
+        momentum, beta2 = ((group["momentum"], None) if name == "SGD"
+                           else group["betas"])
+        rows.append((group["lr"], momentum, beta2))
         opt.step()
         sched.step()
     traces[name] = rows
 
 lr_curve, mom_curve = [r[0] for r in traces["SGD"]], [r[1] for r in traces["SGD"]]
-assert lr_curve == [r[0] for r in traces["Adam"]] and mom_curve == [r[1] for r in traces["Adam"]]
+assert lr_curve == [r[0] for r in traces["Adam"]]
+assert mom_curve == [r[1] for r in traces["Adam"]]
 assert {r[2] for r in traces["Adam"]} == {0.99}, "β2 is left alone"
-assert all(math.isclose(m, cyclic_schedules.one_cycle_momentum(e, total_steps=ONE_CYCLE), rel_tol=1e-12)
-           for e, m in enumerate(mom_curve))  # (7.13)
+one_cycle_momentum = partial(cyclic_schedules.one_cycle_momentum, total_steps=ONE_CYCLE)
+assert all(math.isclose(m, one_cycle_momentum(e), rel_tol=1e-12)
+           for e, m in enumerate(mom_curve))                                   # (7.13)
 peak = lr_curve.index(max(lr_curve))
-assert peak == mom_curve.index(min(mom_curve)) == 29, "the lr peaks where the momentum bottoms out"
+assert peak == mom_curve.index(min(mom_curve)) == 29, "lr peak = momentum trough"
 
 # %%
 effective = [lr / (1 - m) for lr, m in zip(lr_curve, mom_curve)]
-print(f"effective step η/(1−μ): start {effective[0]:.3f}, at the peak {effective[peak]:.3f}; "
+print(f"effective step η/(1−μ): start {effective[0]:.3f}, "
+      f"at the peak {effective[peak]:.3f}; "
       f"without cycling the peak would be {max(lr_curve) / (1 - 0.95):.3f}")
 assert effective[peak] < max(lr_curve) / (1 - 0.95) / 2
 
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(lr_curve, label="lr")
-ax.set(xlabel="batch", ylabel="learning rate", title="OneCycleLR: the momentum dips while the rate peaks")
+ax.set(xlabel="batch", ylabel="learning rate",
+       title="OneCycleLR: the momentum dips while the rate peaks")
 twin = ax.twinx()
 twin.plot(mom_curve, color=VERMILLION, label="momentum (SGD) = β₁ (Adam)")
 twin.set_ylabel("momentum", color=VERMILLION)
@@ -515,8 +557,9 @@ show_source(record)
 
 # %%
 def make_adam():
-    return torch.optim.Adam([{"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": lr}
-                             for lr in (0.1, 0.05)], betas=(0.9, 0.99))
+    return torch.optim.Adam(
+        [{"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": lr}
+         for lr in (0.1, 0.05)], betas=(0.9, 0.99))
 
 
 def make_two_group_sgd():
@@ -524,37 +567,61 @@ def make_two_group_sgd():
 
 
 PLATEAU_METRICS = [1 / (1 + 0.1 * min(t, 8)) + 0.001 * (t % 3) for t in range(40)]
-CASES = {  # name: (builder taking the library and the optimizer, optimizer factory)
-    "LambdaLR": (lambda L, o: L.LambdaLR(o, lambda e: 0.95 ** e), make_two_group_sgd),
-    "MultiplicativeLR": (lambda L, o: L.MultiplicativeLR(o, lambda e: 0.97), make_two_group_sgd),
-    "StepLR": (lambda L, o: L.StepLR(o, step_size=7, gamma=0.5), make_two_group_sgd),
-    "MultiStepLR": (lambda L, o: L.MultiStepLR(o, milestones=[12, 5, 30, 30], gamma=0.3), make_two_group_sgd),
-    "ConstantLR": (lambda L, o: L.ConstantLR(o, factor=0.25, total_iters=6), make_two_group_sgd),
-    "LinearLR": (lambda L, o: L.LinearLR(o, start_factor=0.1, end_factor=0.9, total_iters=15), make_two_group_sgd),
-    "ExponentialLR": (lambda L, o: L.ExponentialLR(o, gamma=0.93), make_two_group_sgd),
-    "PolynomialLR": (lambda L, o: L.PolynomialLR(o, total_iters=25, power=1.7), make_two_group_sgd),
-    "CosineAnnealingLR": (lambda L, o: L.CosineAnnealingLR(o, T_max=12, eta_min=0.002), make_two_group_sgd),
-    "CosineAnnealingWarmRestarts": (lambda L, o: L.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2, eta_min=1e-3), make_two_group_sgd),
-    "CyclicLR, SGD": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=5, step_size_down=8, mode="triangular2"), make_two_group_sgd),
-    "CyclicLR, Adam": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=6, mode="exp_range", gamma=0.97), make_adam),
-    "OneCycleLR, SGD": (lambda L, o: L.OneCycleLR(o, max_lr=[0.3, 0.2], total_steps=40), make_two_group_sgd),
-    "OneCycleLR, Adam, 3 phases": (lambda L, o: L.OneCycleLR(o, max_lr=0.3, total_steps=40, three_phase=True), make_adam),
-    "SequentialLR": (lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.2, total_iters=5), L.CosineAnnealingLR(o, T_max=20)], [5]), make_two_group_sgd),
-    "ChainedScheduler": (lambda L, o: L.ChainedScheduler([L.ConstantLR(o, 0.5, total_iters=4), L.ExponentialLR(o, 0.95)]), make_two_group_sgd),
-    "ReduceLROnPlateau": (lambda L, o: L.ReduceLROnPlateau(o, patience=2, cooldown=1, threshold=0.01), make_two_group_sgd),
+sgd2 = make_two_group_sgd
+CASES = {  # name: (builder taking the library L and the optimizer o, optimizer factory)
+    "LambdaLR": (lambda L, o: L.LambdaLR(o, lambda e: 0.95 ** e), sgd2),
+    "MultiplicativeLR": (lambda L, o: L.MultiplicativeLR(o, lambda e: 0.97), sgd2),
+    "StepLR": (lambda L, o: L.StepLR(o, step_size=7, gamma=0.5), sgd2),
+    "MultiStepLR": (
+        lambda L, o: L.MultiStepLR(o, milestones=[12, 5, 30, 30], gamma=0.3), sgd2),
+    "ConstantLR": (lambda L, o: L.ConstantLR(o, factor=0.25, total_iters=6), sgd2),
+    "LinearLR": (
+        lambda L, o: L.LinearLR(o, start_factor=0.1, end_factor=0.9, total_iters=15),
+        sgd2),
+    "ExponentialLR": (lambda L, o: L.ExponentialLR(o, gamma=0.93), sgd2),
+    "PolynomialLR": (lambda L, o: L.PolynomialLR(o, total_iters=25, power=1.7), sgd2),
+    "CosineAnnealingLR": (
+        lambda L, o: L.CosineAnnealingLR(o, T_max=12, eta_min=0.002), sgd2),
+    "CosineAnnealingWarmRestarts": (
+        lambda L, o: L.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2, eta_min=1e-3),
+        sgd2),
+    "CyclicLR, SGD": (
+        lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=5, step_size_down=8,
+                                mode="triangular2"), sgd2),
+    "CyclicLR, Adam": (
+        lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=6, mode="exp_range",
+                                gamma=0.97), make_adam),
+    "OneCycleLR, SGD": (
+        lambda L, o: L.OneCycleLR(o, max_lr=[0.3, 0.2], total_steps=40), sgd2),
+    "OneCycleLR, Adam, 3 phases": (
+        lambda L, o: L.OneCycleLR(o, max_lr=0.3, total_steps=40, three_phase=True),
+        make_adam),
+    "SequentialLR": (
+        lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.2, total_iters=5),
+                                        L.CosineAnnealingLR(o, T_max=20)], [5]), sgd2),
+    "ChainedScheduler": (
+        lambda L, o: L.ChainedScheduler([L.ConstantLR(o, 0.5, total_iters=4),
+                                         L.ExponentialLR(o, 0.95)]), sgd2),
+    "ReduceLROnPlateau": (
+        lambda L, o: L.ReduceLROnPlateau(o, patience=2, cooldown=1, threshold=0.01),
+        sgd2),
 }
 
 # %%
 results = []
 for name, (build, make_opt) in CASES.items():
     metrics = PLATEAU_METRICS if name == "ReduceLROnPlateau" else None
-    result = compare_schedulers(lambda o, b=build: b(ours, o), lambda o, b=build: b(torch_sched, o),
+    result = compare_schedulers(lambda o, b=build: b(ours, o),
+                                lambda o, b=build: b(torch_sched, o),
                                 make_opt, steps=40, metrics=metrics, name=name)
     print(result)
     results.append(result.assert_close(rtol=1e-12))
-assert {r.name for r in results if r.cycles_momentum} == {n for n in CASES if n.startswith(("CyclicLR", "OneCycleLR"))}
-assert {c.split(",")[0] for c in CASES} == set(ours.__all__) - {"LRScheduler", "ExactWarmRestarts"}
-print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise equal, every value within 1e-12")
+cycling = {n for n in CASES if n.startswith(("CyclicLR", "OneCycleLR"))}
+assert {r.name for r in results if r.cycles_momentum} == cycling
+assert {c.split(",")[0] for c in CASES} == set(ours.__all__) - {"LRScheduler",
+                                                                "ExactWarmRestarts"}
+print(f"{len(results)} cases, {sum(r.exact for r in results)} of them bitwise equal, "
+      "every value within 1e-12")
 
 # %% [markdown]
 # Every class is covered (the second assertion checks the list against `ours.__all__`),
@@ -593,13 +660,16 @@ def cawr_at_121(cls):
 opt = make_sgd(lr=1.0)
 stepped = ours.CosineAnnealingWarmRestarts(opt, T_0=1, T_mult=3)
 lrs_used(opt, stepped, 121)
-for name, value in (("torch step(121)", cawr_at_121(torch_sched.CosineAnnealingWarmRestarts)),
+single = (opt.param_groups[0]["lr"], stepped.T_cur, stepped.T_i)
+for name, value in (("torch step(121)",
+                     cawr_at_121(torch_sched.CosineAnnealingWarmRestarts)),
                     ("ours step(121)", cawr_at_121(ours.CosineAnnealingWarmRestarts)),
                     ("ExactWarmRestarts", cawr_at_121(ours.ExactWarmRestarts)),
-                    ("121 single steps", (opt.param_groups[0]["lr"], stepped.T_cur, stepped.T_i))):
+                    ("121 single steps", single)):
     print(f"{name:<22} lr {value[0]:.3f}  T_cur {value[1]}  T_i {value[2]}")
-assert cawr_at_121(torch_sched.CosineAnnealingWarmRestarts) == cawr_at_121(ours.CosineAnnealingWarmRestarts) == (0.0, 81.0, 81)
-assert cawr_at_121(ours.ExactWarmRestarts)[::2] == (1.0, 243) == (opt.param_groups[0]["lr"], stepped.T_i)
+assert (cawr_at_121(torch_sched.CosineAnnealingWarmRestarts)
+        == cawr_at_121(ours.CosineAnnealingWarmRestarts) == (0.0, 81.0, 81))
+assert cawr_at_121(ours.ExactWarmRestarts)[::2] == (1.0, 243) == single[::2]
 
 # %% [markdown]
 # **A first rate that is not quite `max_lr / div_factor`.** `OneCycleLR` starts at
@@ -616,9 +686,10 @@ for strategy in ("cos", "linear"):
         lib.OneCycleLR(opt, max_lr=0.1, total_steps=100, anneal_strategy=strategy)
         first[lib.__name__, strategy] = opt.param_groups[0]["lr"]
 print({k[1]: repr(v) for k, v in first.items()})
-assert first["torch.optim.lr_scheduler", "cos"] == first["course_utils.lr_scheduler", "cos"] \
+TORCH, OURS = "torch.optim.lr_scheduler", "course_utils.lr_scheduler"
+assert first[TORCH, "cos"] == first[OURS, "cos"] \
     == 0.1 + (0.004 - 0.1) / 2 * 2 == 0.0040000000000000036 != 0.1 / 25
-assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.lr_scheduler", "linear"] == 0.004
+assert first[TORCH, "linear"] == first[OURS, "linear"] == 0.004
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. Pitfall gallery
@@ -629,11 +700,14 @@ assert first["torch.optim.lr_scheduler", "linear"] == first["course_utils.lr_sch
 # that has no clock: the pure function of chapter 07, or a throwaway optimizer and scheduler.
 
 # %%
-plotted = [schedules.multi_step_lr(e, base_lr=0.5, milestones=[15, 30], gamma=0.5) for e in range(30)]  # (7.3): no state
+plotted = [schedules.multi_step_lr(e, base_lr=0.5, milestones=[15, 30], gamma=0.5)
+           for e in range(30)]                                       # (7.3): no state
 optimizer = make_sgd(lr=0.5)
-trained = lrs_used(optimizer, torch_sched.MultiStepLR(optimizer, milestones=[15, 30], gamma=0.5), 30)
+scheduler = torch_sched.MultiStepLR(optimizer, milestones=[15, 30], gamma=0.5)
+trained = lrs_used(optimizer, scheduler, 30)
 assert trained == plotted
-print("(a) fixed: training used the plotted schedule,", sorted(set(trained), reverse=True))
+print("(a) fixed: training used the plotted schedule,",
+      sorted(set(trained), reverse=True))
 
 # %% [markdown]
 # **(b) A hand-written loop that lags one epoch.** Setting the rate *after* each epoch, as
@@ -643,18 +717,21 @@ print("(a) fixed: training used the plotted schedule,", sorted(set(trained), rev
 # its first two epochs run at 0.3 and then at 0 instead of 0, 0.06.
 
 # %%
-schedule = schedules.join_schedules([partial(schedules.linear_warmup_lr, base_lr=0.3, warmup_steps=5),
-                                     partial(schedules.cosine_annealing_lr, base_lr=0.3, T_max=15, eta_min=0.01)],
-                                    [5])  # (7.15)
+schedule = schedules.join_schedules(                                           # (7.15)
+    [partial(schedules.linear_warmup_lr, base_lr=0.3, warmup_steps=5),
+     partial(schedules.cosine_annealing_lr, base_lr=0.3, T_max=15, eta_min=0.01)], [5])
 optimizer, lagging, fixed = make_sgd(lr=0.3), [], []
+group = optimizer.param_groups[0]
 for epoch in range(20):
-    lagging.append(optimizer.param_groups[0]["lr"])                   # train the epoch at the current lr...
-    optimizer.param_groups[0]["lr"] = schedule(epoch)                 # ...then set this epoch's lr: too late
+    lagging.append(group["lr"])         # train the epoch at the current lr...
+    group["lr"] = schedule(epoch)       # ...then set this epoch's lr: too late
 for epoch in range(20):
-    optimizer.param_groups[0]["lr"] = schedule(epoch)                 # fix: set it before the epoch
-    fixed.append(optimizer.param_groups[0]["lr"])
-print("lagging:", [round(x, 3) for x in lagging[:5]], " fixed:", [round(x, 3) for x in fixed[:5]])
-assert lagging[:3] == [0.3, 0.0, schedule(1)] and lagging[1:] == fixed[:-1] and fixed == [schedule(e) for e in range(20)]
+    group["lr"] = schedule(epoch)       # fix: set it before the epoch
+    fixed.append(group["lr"])
+print("lagging:", [round(x, 3) for x in lagging[:5]],
+      " fixed:", [round(x, 3) for x in fixed[:5]])
+assert lagging[:3] == [0.3, 0.0, schedule(1)] and lagging[1:] == fixed[:-1]
+assert fixed == [schedule(e) for e in range(20)]
 
 # %% [markdown]
 # **(c) `OneCycleLR` stepped per epoch.** It is meant to be stepped after every batch
@@ -665,8 +742,10 @@ assert lagging[:3] == [0.3, 0.0, schedule(1)] and lagging[1:] == fixed[:-1] and 
 
 # %%
 optimizer = make_sgd()
-per_epoch = lrs_used(optimizer, torch_sched.OneCycleLR(optimizer, max_lr=0.1, epochs=10, steps_per_epoch=50), 10)
-print(f"(c) stepped per epoch: the largest lr ever used is {max(per_epoch):.4f}, max_lr is 0.1")
+scheduler = torch_sched.OneCycleLR(optimizer, max_lr=0.1, epochs=10, steps_per_epoch=50)
+per_epoch = lrs_used(optimizer, scheduler, 10)
+print(f"(c) stepped per epoch: the largest lr ever used is {max(per_epoch):.4f}, "
+      "max_lr is 0.1")
 assert max(per_epoch) < 0.005
 for lib in (torch_sched, ours):
     optimizer = make_sgd()
@@ -674,7 +753,8 @@ for lib in (torch_sched, ours):
         lrs_used(optimizer, lib.OneCycleLR(optimizer, max_lr=0.1, total_steps=10), 50)
     except ValueError as err:
         print(f"    {lib.__name__}: ValueError: {err}")
-        assert str(err) == "Tried to step 11 times. The specified number of total steps is 10"
+        assert str(err) == ("Tried to step 11 times. "
+                            "The specified number of total steps is 10")
 
 # %% [markdown]
 # **(d) Resuming without the scheduler's state.** A checkpoint that saves the model and the
@@ -689,18 +769,24 @@ for lib in (torch_sched, ours):
 import copy
 
 TOTAL_STEPS, STOP = 60, 25
-make_sched = lambda opt: torch_sched.OneCycleLR(opt, max_lr=0.1, total_steps=TOTAL_STEPS)  # noqa: E731
+
+
+def make_sched(opt):
+    return torch_sched.OneCycleLR(opt, max_lr=0.1, total_steps=TOTAL_STEPS)
+
+
 optimizer = make_sgd()
 uninterrupted = lrs_used(optimizer, make_sched(optimizer), TOTAL_STEPS)
 
 optimizer = make_sgd()
 scheduler = make_sched(optimizer)
 first_part = lrs_used(optimizer, scheduler, STOP)
-checkpoint = {"optimizer": copy.deepcopy(optimizer.state_dict()), "scheduler": copy.deepcopy(scheduler.state_dict())}
+checkpoint = {"optimizer": copy.deepcopy(optimizer.state_dict()),
+              "scheduler": copy.deepcopy(scheduler.state_dict())}
 
 
 def resume(load_scheduler, optimizer_state_first=False):
-    """Rebuild optimizer and scheduler from `checkpoint` and finish the run; all lrs used."""
+    """Rebuild optimizer and scheduler from `checkpoint`; finish; all the lrs used."""
     optimizer = make_sgd()
     if optimizer_state_first:
         optimizer.load_state_dict(checkpoint["optimizer"])
@@ -712,8 +798,10 @@ def resume(load_scheduler, optimizer_state_first=False):
     return first_part + lrs_used(optimizer, scheduler, TOTAL_STEPS - STOP)
 
 
-forgot, early, right = resume(False), resume(True, optimizer_state_first=True), resume(True)
-print(f"(d) steps {STOP}, {STOP + 1}: uninterrupted {uninterrupted[STOP]:.4f}, {uninterrupted[STOP + 1]:.4f}; "
+forgot, right = resume(False), resume(True)
+early = resume(True, optimizer_state_first=True)
+print(f"(d) steps {STOP}, {STOP + 1}: "
+      f"uninterrupted {uninterrupted[STOP]:.4f}, {uninterrupted[STOP + 1]:.4f}; "
       f"no scheduler state {forgot[STOP]:.4f}, {forgot[STOP + 1]:.4f}; "
       f"optimizer state loaded too early {early[STOP]:.4f}, {early[STOP + 1]:.4f}")
 assert forgot[STOP + 1] == uninterrupted[1], "the schedule restarted"
@@ -777,15 +865,16 @@ for lib in (torch_sched, ours):
 
 # %% tags=["solution"]
 def polynomial_factor(e, total_iters=10, power=2.0):
-    """(8.1) on (7.5): F(e)/F(e−1) = ((1 − e/T)/(1 − (e−1)/T))^p for 0 < e ≤ T, else 1."""
+    """(8.1) on (7.5): F(e)/F(e−1) = ((1 − e/T)/(1 − (e−1)/T))^p, 0 < e ≤ T; else 1."""
     if e == 0 or e > total_iters:
         return 1.0
     return ((1.0 - e / total_iters) / (1.0 - (e - 1) / total_iters)) ** power
 
 
-check = compare_schedulers(lambda o: torch_sched.MultiplicativeLR(o, polynomial_factor),
-                           lambda o: torch_sched.PolynomialLR(o, total_iters=10, power=2.0),
-                           make_two_group_sgd, steps=20, name="MultiplicativeLR as PolynomialLR")
+check = compare_schedulers(
+    lambda o: torch_sched.MultiplicativeLR(o, polynomial_factor),
+    lambda o: torch_sched.PolynomialLR(o, total_iters=10, power=2.0),
+    make_two_group_sgd, steps=20, name="MultiplicativeLR as PolynomialLR")
 print(check)
 check.assert_close(rtol=1e-12)
 
@@ -800,13 +889,15 @@ optimizer = make_sgd(lr=0.1)
 wsd = torch_sched.SequentialLR(optimizer, [
     torch_sched.LinearLR(optimizer, start_factor=0.1, total_iters=5),
     torch_sched.ConstantLR(optimizer, factor=1.0, total_iters=20),
-    torch_sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.01, total_iters=15)], milestones=[5, 25])
+    torch_sched.LinearLR(optimizer, start_factor=1.0, end_factor=0.01, total_iters=15)],
+    milestones=[5, 25])
 built = lrs_used(optimizer, wsd, 45)
-wsd_schedule = partial(schedules.warmup_stable_decay_lr, base_lr=0.1, warmup_steps=5, stable_steps=20,
-                       decay_steps=15, eta_min=1e-3, start_factor=0.1)
+wsd_schedule = partial(schedules.warmup_stable_decay_lr, base_lr=0.1, warmup_steps=5,
+                       stable_steps=20, decay_steps=15, eta_min=1e-3, start_factor=0.1)
 pure = [wsd_schedule(e) for e in range(45)]
 assert all(math.isclose(b, p, rel_tol=1e-12) for b, p in zip(built, pure))
-print("SequentialLR(LinearLR, ConstantLR, LinearLR) == warmup_stable_decay_lr (7.14) to 1e-12")
+print("SequentialLR(LinearLR, ConstantLR, LinearLR) == warmup_stable_decay_lr (7.14)",
+      "to 1e-12")
 
 # %% [markdown]
 # **3.** Another way to resume is to rebuild the scheduler with `last_epoch` instead of loading
@@ -822,15 +913,18 @@ def resume_with_last_epoch(k, total=12):
     first = lrs_used(optimizer, torch_sched.StepLR(optimizer, step_size=3), k)
     saved = copy.deepcopy(optimizer.state_dict())
     optimizer = make_sgd()
-    optimizer.load_state_dict(saved)                    # holds the decayed lr and initial_lr
-    rest = lrs_used(optimizer, torch_sched.StepLR(optimizer, step_size=3, last_epoch=k - 1), total - k)
+    optimizer.load_state_dict(saved)            # holds the decayed lr and initial_lr
+    rebuilt = torch_sched.StepLR(optimizer, step_size=3, last_epoch=k - 1)
+    rest = lrs_used(optimizer, rebuilt, total - k)
     return first + rest == full
 
 
-# last_epoch = k - 1, because construction takes one step. It works for k = 5, but at k = 6 the
-# initial step lands on a multiple of step_size and applies γ to a rate that already had it:
+# last_epoch = k - 1, because construction takes one step. It works for k = 5, but at
+# k = 6 the initial step lands on a multiple of step_size and applies γ to a rate that
+# already had it:
 assert resume_with_last_epoch(5) and not resume_with_last_epoch(6)
-print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied twice — load_state_dict instead")
+print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied twice",
+      "— load_state_dict instead")
 
 # %% [markdown]
 # ## References
