@@ -2,14 +2,14 @@
 
 Chapter: 13_training_practice.
 
-A mini-batch B of n examples is cut into micro-batches M_1 … M_k (sizes m_1 … m_k, Σ m_j = n)
+A mini-batch B of n examples is cut into micro-batches M_1 … M_k (sizes b_1 … b_k, Σ b_j = n)
 that fit in memory one at a time. The loss of B is the mean over its examples, so
 
-    ∇L_B = (1/n) Σ_{i∈B} ∇ℓ_i = Σ_j (m_j / n) · ∇L_{M_j}                        (13.6)
+    ∇L_B = (1/n) Σ_{i∈B} ∇ℓ_i = Σ_j (b_j / n) · ∇L_{M_j}                        (13.6)
 
 where L_{M_j} is the mean loss of micro-batch j. ``backward()`` adds into ``p.grad``, so
-calling it on (m_j / n) · L_{M_j} for every j leaves exactly ∇L_B in ``p.grad``; then the
-optimizer steps once. Weighting by m_j / n rather than 1/k keeps (13.6) exact when the last
+calling it on (b_j / n) · L_{M_j} for every j leaves exactly ∇L_B in ``p.grad``; then the
+optimizer steps once. Weighting by b_j / n rather than 1/k keeps (13.6) exact when the last
 micro-batch is shorter. (Layers that look across a batch, such as BatchNorm, see micro-batch
 statistics, so for them (13.6) holds only approximately.)
 
@@ -38,12 +38,12 @@ def accumulate_gradients(model, x, y, index, k, *, loss_fn=F.cross_entropy, divi
     """Add the gradient of the mean loss over ``x[index]`` into every ``p.grad``, computed in
     ``k`` micro-batches (13.6); return that mean loss as a float.
 
-    ``divide_by_k=True`` weights every micro-batch by 1/k instead of m_j/n: the common
+    ``divide_by_k=True`` weights every micro-batch by 1/k instead of b_j/n: the common
     shortcut, exact only when all micro-batches have the same size.
     """
     n, total = len(index), 0.0
     for part in micro_batches(index, k):
-        weight = 1 / k if divide_by_k else len(part) / n                # (13.6) m_j / n
+        weight = 1 / k if divide_by_k else len(part) / n                # (13.6) b_j / n
         loss = loss_fn(model(x[part]), y[part])
         (weight * loss).backward()                                     # (13.6) adds into p.grad
         total += weight * loss.item()

@@ -2,13 +2,13 @@
 
 Chapter: 13_training_practice.
 
-g is every parameter's gradient stacked into one vector, c is ``max_norm``:
+g is every parameter's gradient stacked into one vector, G is ``max_norm``:
 
-    ‖g‖ = (Σ_p ‖g_p‖²)^{1/2} ;   g ← g · min(1, c / (‖g‖ + 10⁻⁶))                     (13.11)
+    ‖g‖ = (Σ_p ‖g_p‖²)^{1/2} ;   g ← g · min(1, G / (‖g‖ + 10⁻⁶))                     (13.11)
 
-so a plain SGD step moves the weights by at most η_t c, whatever the gradient:
+so a plain SGD step moves the weights by at most η_t G, whatever the gradient:
 
-    ‖θ_t − θ_{t-1}‖ = η_t ‖g‖ · min(1, c / (‖g‖ + 10⁻⁶)) < η_t c                       (13.12)
+    ‖θ_t − θ_{t-1}‖ = η_t ‖g‖ · min(1, G / (‖g‖ + 10⁻⁶)) < η_t G                       (13.12)
 
 Clipping caps the step's *length*; the learning rate still sets its scale. The 10⁻⁶ and the
 clamp at 1 are torch's (``torch.nn.utils.clip_grad_norm_``), so the two agree bitwise on
@@ -34,7 +34,7 @@ def clip_grad_norm(parameters, max_norm: float) -> torch.Tensor:
         return torch.tensor(0.0)
     norms = torch.stack([torch.linalg.vector_norm(g, 2) for g in grads])
     total = torch.linalg.vector_norm(norms, 2)                                 # (13.11) ‖g‖
-    factor = torch.clamp(max_norm / (total + EPS), max=1.0)                    # (13.11) min(1, c/(‖g‖+ε))
+    factor = torch.clamp(max_norm / (total + EPS), max=1.0)                    # (13.11) min(1, G/(‖g‖+ε))
     for g in grads:
         g.mul_(factor.to(g.device, g.dtype))
     return total

@@ -17,7 +17,7 @@ Memory per parameter (:func:`bytes_per_parameter`): the weights the model comput
 their gradients, an fp32 master copy when the compute weights are 16-bit, and the optimizer
 state (SGD momentum: one buffer, Adam/AdamW: two) in ``state_dtype``:
 
-    bytes/param = w + g + [master] + k · state,   k = 0 (SGD), 1 (momentum), 2 (Adam)   (13.8)
+    bytes/param = weight + grad + [master] + N_state · state,   N_state = 0, 1 or 2   (13.8)
 """
 
 from __future__ import annotations
