@@ -642,8 +642,8 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. The staircase
 #
-# Near a minimum, SGD at a constant rate settles at an excess loss proportional to the rate
-# (chapter 01's noise floor), so a cut by $\gamma$ should drop the loss by a step
+# Near a minimum, SGD at a constant rate settles at an excess loss roughly proportional to
+# the rate (chapter 01's noise floor), so a cut by $\gamma$ should drop the loss by a step
 # proportional to the rate before the cut:
 #
 # $$

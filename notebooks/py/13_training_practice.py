@@ -126,10 +126,11 @@ assert same_lr[1024][0] + same_lr[1024][1] < same_lr[64][0] - same_lr[64][1]
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Batch size and the learning rate
 #
-# **The linear rule.** $k$ SGD steps with batches $B_1, \dots, B_k$ of $b$ examples at rate
-# $\eta$ add up, if the gradient barely changes over them, to $\eta \sum_j \nabla L_{B_j} =
-# k\eta \, \nabla L_{B_1\cup\dots\cup B_k}$: one step with their union (batch $kb$) at rate
-# $k\eta$. Goyal et al. (2017) carry a rate $\eta_0$ tuned at batch $B_0$ to batch $B$ by
+# **The linear rule.** $k$ SGD steps with batches $\mathcal B_1, \dots, \mathcal B_k$ of $b$
+# examples at rate $\eta$ add up, if the gradient barely changes over them, to
+# $\eta \sum_j \nabla L_{\mathcal B_j} = k\eta \, \nabla L_{\mathcal B_1\cup\dots\cup\mathcal B_k}$:
+# one step with their union (batch size $kb$) at rate $k\eta$. Goyal et al. (2017) carry
+# a rate $\eta_0$ tuned at batch size $B_0$ to batch size $B$ by
 #
 # $$ \eta(B) = \eta_0 \, \frac{B}{B_0}. \tag{13.1} $$
 #
@@ -282,12 +283,12 @@ assert by_target[0.7] < by_target[0.6] < by_target[0.5]
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Gradient accumulation: a big batch, one micro-batch at a time
 #
-# When a batch $B$ of $n$ examples does not fit in memory, cut it into micro-batches
+# When a batch $\mathcal B$ of $n$ examples does not fit in memory, cut it into micro-batches
 # $M_1, \dots, M_k$ of sizes $b_j$ and let `backward()` add their gradients into `p.grad`
 # before one optimizer step. The batch's mean loss is a weighted sum of the micro-batch
 # means, so
 #
-# $$ \nabla L_B = \frac1n \sum_{i \in B} \nabla \ell_i = \sum_{j=1}^{k} \frac{b_j}{n} \, \nabla L_{M_j}. \tag{13.6} $$
+# $$ \nabla L_{\mathcal B} = \frac1n \sum_{i \in \mathcal B} \nabla \ell_i = \sum_{j=1}^{k} \frac{b_j}{n} \, \nabla L_{M_j}. \tag{13.6} $$
 #
 # The weights $b_j/n$ keep (13.6) exact when the last micro-batch is shorter; the common
 # shortcut $1/k$ is exact only for equal sizes. The check, on the digits in float64: one
