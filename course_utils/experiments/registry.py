@@ -28,7 +28,7 @@ from course_utils.train import _seeded
 MODEL = "mlp784-64-10"
 BATCH_SIZE = 64
 TRAIN_SIZE = 20000       # a fixed, stratified fifth-ish of the 55,000 (2,000 per class): see subset()
-EPOCHS = 6              # the seed's 90-epoch StepLR recipe (×0.1 at 1/3 and 2/3 of the run), scaled
+EPOCHS = 6              # the classic 90-epoch ImageNet StepLR recipe (×0.1 at 1/3 and 2/3 of the run), scaled
 TUNE_EPOCHS = 2
 SEEDS = (0, 1, 2, 3, 4)
 TUNE_SEEDS = (0, 1)
