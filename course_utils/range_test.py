@@ -2,17 +2,18 @@
 
 Chapter: 10_real_training
 
-Smith's range test (2017; fastai's ``lr_find``) trains a fresh model for a few dozen steps
-while the lr grows from ``start_lr`` to ``end_lr``, and records the loss at each step. The
+Smith's range test (2017, with a linear ramp), here in the form of fastai's ``lr_find``
+(a geometric ramp), trains a fresh model for a few dozen steps while the lr grows from
+``start_lr`` to ``end_lr``, and records the loss at each step. The
 raw mini-batch loss is noisy, so it is smoothed by a bias-corrected exponential average
 (the same correction as Adam's moments, chapter 05):
 
     η_i = η_start · (η_end / η_start)^{i / (n − 1)},   i = 0 … n − 1         (10.3)
     a_i = β a_{i−1} + (1 − β) L_i,  a_{−1} = 0;   L̂_i = a_i / (1 − β^{i+1})   (10.4)
-    stop at the first i with L_i not finite, or L̂_i > c · min_{j<i} L̂_j       (10.5)
+    stop at the first i with L_i not finite, or L̂_i > k · min_{j<i} L̂_j       (10.5)
     suggested lr:  η* = η_{argmin L̂} / d                                      (10.6)
 
-c = ``diverge_factor``, d = ``divide_by``. The minimum of the smoothed loss sits close to
+k = ``diverge_factor``, d = ``divide_by``. The minimum of the smoothed loss sits close to
 the edge of stability (a little further along the lr axis the loss explodes), so the
 suggestion backs off by a factor d = 10 from it: fast, but safely below divergence.
 """
