@@ -76,7 +76,8 @@ from course_utils.data import load_digits
 from course_utils.train import make_cnn, make_mlp, train, validation_split
 
 digits, validation = validation_split(load_digits(device=device), fraction=0.2, seed=0)
-print(f"train {tuple(digits.x_train.shape)}, validation {tuple(validation[0].shape)}, "
+print(f"{len(digits.y_train) + len(validation[1]) + len(digits.y_test):,} images: "
+      f"train {tuple(digits.x_train.shape)}, validation {tuple(validation[0].shape)}, "
       f"test {tuple(digits.x_test.shape)}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -92,18 +93,27 @@ print(f"train {tuple(digits.x_train.shape)}, validation {tuple(validation[0].sha
 from course_utils.optim import SGD
 
 
-def mlp_run(lr, epochs=5, **loop):
-    model = make_mlp(seed=0, device=device)
+def mlp_run(lr, epochs=5, model=None, **loop):
+    model = make_mlp(seed=0, device=device) if model is None else model
     optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
     return train(model, optimizer, digits, epochs=epochs, batch_size=128, **loop)
 
 
-quiet = mlp_run(10.0, max_loss_ratio=None)             # only the NaN check
+@torch.no_grad()
+def dead_share(model):
+    """Share of the hidden ReLUs that output 0 on every test image."""
+    return float((model[:3](digits.x_test) == 0).all(dim=0).float().mean())
+
+
+quiet_model = make_mlp(seed=0, device=device)
+quiet = mlp_run(10.0, model=quiet_model, max_loss_ratio=None)   # only the NaN check
 print(f"lr 10: largest step loss {max(quiet.loss):.3g} (first {quiet.loss[0]:.3g}), "
-      f"test accuracy {quiet.test_acc[-1]:.2f}")
+      f"test accuracy {quiet.test_acc[-1]:.2f}, "
+      f"dead ReLUs {dead_share(quiet_model):.0%}")
 assert all(torch.isfinite(torch.tensor(quiet.loss)))
 assert max(quiet.loss) > 100 * quiet.loss[0]
 assert quiet.test_acc[-1] < 0.15                         # chance: one digit in ten
+assert dead_share(quiet_model) > 0.9
 assert abs(quiet.loss[0] - np.log(10)) < 0.1    # untrained: L_1 ≈ ln 10, used below
 
 # %% [markdown]
@@ -139,10 +149,13 @@ assert stop == next(t for t, L in enumerate(quiet.loss, 1) if L > 10 * quiet.los
 # and the run finishes near chance accuracy (below 30 %) without a word:
 
 # %%
-milder = mlp_run(3.0)
+milder_model = make_mlp(seed=0, device=device)
+milder = mlp_run(3.0, model=milder_model)
 print(f"lr 3: largest step loss {max(milder.loss):.3g}, "
-      f"test accuracy {milder.test_acc[-1]:.2f}, no DivergenceError")
+      f"test accuracy {milder.test_acc[-1]:.2f}, "
+      f"dead ReLUs {dead_share(milder_model):.0%}, no DivergenceError")
 assert max(milder.loss) < 10 * milder.loss[0] and milder.test_acc[-1] < 0.3
+assert dead_share(milder_model) > 0.9
 
 healthy = mlp_run(0.4)
 fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -288,8 +301,11 @@ plt.show()
 # smoothed loss so far:
 #
 # $$
-# L_i \notin \mathbb R \quad\text{or}\quad \hat L_i > c \min_{j<i} \hat L_j. \tag{10.5}
+# L_i \notin \mathbb R \quad\text{or}\quad \hat L_i > k \min_{j<i} \hat L_j, \tag{10.5}
 # $$
+#
+# with its own factor $k$ (4 here), smaller than (10.1)'s $c$ because it is measured against
+# the best loss so far, not the first.
 #
 # And it suggests a rate a safe distance below the minimum of the smoothed curve, because the
 # minimum sits at the edge of stability (a little further on, the loss explodes):
@@ -302,7 +318,7 @@ plt.show()
 # |---|---|---|
 # | $\eta_{\text{start}}, \eta_{\text{end}}, n$ | range and number of steps | `start_lr`, `end_lr`, `num_steps` |
 # | $\beta$ | smoothing | `beta` |
-# | $c$ | divergence factor | `diverge_factor` |
+# | $k$ | divergence factor | `diverge_factor` |
 # | $d$ | back-off from the minimum | `divide_by` |
 
 # %%
@@ -549,6 +565,7 @@ for left_out, (_, h) in resumes.items():
     ax_gap.plot(steps, gap, label=f"left out: {left_out}",
                 linewidth=1 if max(gap) else 2)
     assert (max(gap) == 0) == same[left_out] or not exact  # a gap iff the models differ
+    assert (h.lr == reference_history.lr) == (left_out != "the scheduler")
 split_step = SPLIT * reference_history.steps_per_epoch
 for ax in (ax_lr, ax_gap):
     ax.axvline(split_step + 0.5, color=BLACK, linestyle=":", linewidth=1)
@@ -562,13 +579,13 @@ plt.show()
 
 # %% [markdown]
 # Bitwise equal with the full checkpoint (on a GPU: within float32 tolerance), and different
-# as soon as any one piece is missing. CS231n's `Solver` checkpoints leave out the
-# per-parameter optimizer state, and PyTorch's checkpoint recipe and *PyTorch Step-by-Step*
-# save no scheduler: they resume in exactly the broken ways of the last lines.
+# as soon as any one piece is missing. Published recipes miss pieces: PyTorch's checkpoint
+# recipe and *PyTorch Step-by-Step* save no scheduler (the second line above), and CS231n's
+# `Solver` checkpoints leave out the per-parameter optimizer state, the table's second row.
 #
-# **What `weights_only=True` accepts.** Since torch 2.6, `torch.load` unpickles only tensors,
-# numbers, strings, plain containers and a short allow-list, so that loading a checkpoint
-# from elsewhere cannot run code. Scheduler states are not all plain: `MultiStepLR` keeps a
+# **What `weights_only=True` accepts.** With `weights_only=True` (the default since torch
+# 2.6), `torch.load` unpickles only tensors, numbers, strings, plain containers and a short
+# allow-list, so that loading a checkpoint from elsewhere cannot run code. Scheduler states are not all plain: `MultiStepLR` keeps a
 # `collections.Counter` (refused until torch 2.4, pytorch#98921), `OneCycleLR` a list of
 # dicts, `SequentialLR` the states of its children. All of those load today, as this cell
 # checks for the course's classes:
@@ -602,7 +619,7 @@ milestones = roundtrip(our_sched.MultiStepLR(probe, [3]).state_dict())["mileston
 assert isinstance(milestones, Counter)
 
 # %% [markdown]
-# What does *not* load is anything from outside that list, and the commonest intruder is a
+# What does *not* load is anything from outside that list, and a common intruder is a
 # NumPy scalar: an lr taken from `np.logspace(...)` (a sweep, a range test) is an
 # `np.float64`, which is a subclass of `float`, works everywhere, and poisons the checkpoint:
 
@@ -639,8 +656,8 @@ assert type(lr) is float and lr == float(sweep[1])
 #   0.95 into `momentum` at construction, even for an SGD created without momentum; pass
 #   `cycle_momentum=False` for plain SGD. Checked below.
 # * **OneCycleLR counts steps, not epochs.** Give it `total_steps` (or `epochs` *and*
-#   `steps_per_epoch`) and step it every batch; a budget in epochs raises after the first
-#   epoch's worth of steps. Checked below.
+#   `steps_per_epoch`) and step it every batch; given the number of epochs as `total_steps`,
+#   it runs out after that many batches and the next step raises. Checked below.
 # * **Tuning on the test split.** The lrs of section 4 and ReduceLROnPlateau's metric use the
 #   validation split; picking them on the test split would make the test accuracy optimistic.
 # * **Timing a GPU without synchronising.** CUDA and MPS kernels run asynchronously; the loop
@@ -652,10 +669,12 @@ assert type(lr) is float and lr == float(sweep[1])
 # * **A finite loss is not a healthy run** (section 1): watch the accuracy too.
 
 # %%
-plain_sgd = our_optim.SGD(make_mlp().parameters(), lr=0.1)
-our_sched.OneCycleLR(plain_sgd, max_lr=0.1, total_steps=100)
-print("momentum after OneCycleLR(plain SGD):", plain_sgd.param_groups[0]["momentum"])
-assert plain_sgd.param_groups[0]["momentum"] == 0.95
+for optim_lib, sched_lib in ((our_optim, our_sched), (torch.optim, torch_sched)):
+    plain_sgd = optim_lib.SGD(make_mlp().parameters(), lr=0.1)
+    sched_lib.OneCycleLR(plain_sgd, max_lr=0.1, total_steps=100)
+    print(f"{optim_lib.__name__}: momentum after OneCycleLR(plain SGD):",
+          plain_sgd.param_groups[0]["momentum"])
+    assert plain_sgd.param_groups[0]["momentum"] == 0.95
 
 per_epoch = our_sched.OneCycleLR(
     our_optim.SGD(make_mlp().parameters(), lr=0.1, momentum=0.9), max_lr=0.1,
