@@ -185,7 +185,7 @@ show_source(get_device)
 #
 # | symbol | meaning | code name | torch argument |
 # |---|---|---|---|
-# | $w$ | parameters | `params`, `w` | `params` |
+# | $w$ (also $\theta$) | parameters ($\theta$ where a chapter follows torch's documentation) | `params`, `w` | `params` |
 # | $f$, $\nabla f(w)$ | objective, its gradient | `loss`, `p.grad` | — |
 # | $\alpha$, $\alpha_t$ | learning rate (step size) in the course's derivations (01–03, 06's theory, 15) | `lr` | `lr` |
 # | $\gamma$ | learning rate where a chapter follows torch's documentation (04, 05) | `lr` | `lr` |
@@ -199,15 +199,15 @@ show_source(get_device)
 # | $\beta_1, \beta_2$ | Adam's averaging coefficients | `betas` | `betas` |
 # | $m, v$ | Adam's first and second moments | `exp_avg`, `exp_avg_sq` | state `exp_avg`, `exp_avg_sq` |
 # | $\epsilon$ | Adam's denominator guard | `eps` | `eps` |
-# | $L, \mu$ | largest and smallest eigenvalue of a quadratic's Hessian (01, 03) | `q.L`, `q.mu` | — |
+# | $\lambda_i$; $L, \mu$ | eigenvalues of a quadratic's Hessian; the largest and smallest (01–03) | `q.eigenvalues`; `q.L`, `q.mu` | — |
 # | $\kappa = L/\mu$ | condition number of a quadratic | `kappa` | — |
 # | $T$ | schedule length | `T_max`, `total_steps` | `T_max`, `total_steps` |
 # | $\eta_{\min}$ | floor of a decay schedule | `eta_min` | `eta_min` |
 #
 # The learning rate has three letters because the sources do: optimization texts write
 # $\alpha$, torch's documentation $\gamma$, the schedule literature $\eta$. All three are
-# `lr`. (Loshchilov & Hutter's $\eta_t$, in chapters 05 and 13, is a schedule *multiplier*
-# between 0 and 1.) Across the course $\gamma$, $\mu$ and $\lambda$ also do double duty, as
+# `lr`. (Loshchilov & Hutter's $\eta_t$, in chapter 05, is a schedule *multiplier* between 0
+# and 1; chapter 13 writes that multiplier $\rho_t$.) Across the course $\gamma$, $\mu$ and $\lambda$ also do double duty, as
 # in the literature; within one chapter a letter keeps one meaning. Equations are numbered by
 # chapter: (2.4) is the fourth of chapter 02, and the package line implementing it carries
 # the same number in a comment.
@@ -304,8 +304,8 @@ assert ours_vs_torch.exact
 
 # %% [markdown]
 # **Bitwise equal**, for fifty steps: `PlainGD` performs the *same tensor operation* as torch,
-# `p.add_(grad, alpha=-lr)`. The same formula written another way, `p - lr * grad`, is in
-# general equal only to the last bit or two, because it rounds differently; appendix 15 shows
+# `p.add_(grad, alpha=-lr)`. The same formula written another way, `p - lr * grad`, in
+# general differs from it in the last bits, because it rounds differently; appendix 15 shows
 # why, and when such a difference can grow. The course's test suite therefore demands of
 # every from-scratch optimizer and scheduler:
 #
@@ -353,7 +353,8 @@ assert abs(first - 0.01 / 0.11) < 1e-12 and least > 1e10 * 1e-12
 # The report's single line is the worst of these per-step differences (`rel_diff_per_step`).
 # From $w_0 = 0$ the first step is $-\alpha \nabla f(w_0)$, so two rates 0.01 apart differ by
 # $0.01/0.11$ at once, and the runs stay that far apart: ten orders of magnitude above the
-# tolerance. A rounding difference would sit near $10^{-16}$, far below it (appendix 15).
+# tolerance. A rounding difference on a run like this one stays orders of magnitude below
+# the tolerance (appendix 15 measures it).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Where things live

@@ -50,8 +50,10 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils.device import setup
-from course_utils.objectives import LocalMinima1D, NoisyGradient, Quadratic, Saddle, optimize
-from course_utils.plotting import BLACK, BLUE, GREEN, GREY, VERMILLION, plot_contours, plot_loss_curves, plot_trajectory
+from course_utils.objectives import (LocalMinima1D, NoisyGradient, Quadratic, Saddle,
+                                     optimize)
+from course_utils.plotting import (BLACK, BLUE, GREEN, GREY, VERMILLION, plot_contours,
+                                   plot_loss_curves, plot_trajectory)
 
 device = setup(seed=0)
 f64 = dict(dtype=torch.float64)
@@ -74,10 +76,10 @@ f64 = dict(dtype=torch.float64)
 
 # %%
 def gradient_descent(f, w0, lr, steps):
-    """Plain gradient descent on an objective with a .grad method; returns all iterates."""
+    """Plain gradient descent on an objective with a .grad method; all iterates."""
     w, path = w0.clone(), [w0.clone()]
     for _ in range(steps):
-        w = w - lr * f.grad(w)                                       # (1.1)
+        w = w - lr * f.grad(w)                                      # (1.1)
         path.append(w)
     return torch.stack(path)
 
@@ -86,7 +88,8 @@ valley = Quadratic([1.0, 25.0])
 w0 = torch.tensor([-4.0, 1.0], **f64)
 zigzag = gradient_descent(valley, w0, lr=0.075, steps=40)
 
-ax = plot_contours(valley, (-5.5, 1), (-1.5, 1.5), levels=15, minimizer=valley.minimizer)
+ax = plot_contours(valley, (-5.5, 1), (-1.5, 1.5), levels=15,
+                   minimizer=valley.minimizer)
 plot_trajectory(zigzag, ax=ax, label=r"GD, $\alpha = 0.075$")
 ax.set_title("Across the valley GD bounces; along it, it crawls")
 ax.legend()
@@ -100,9 +103,11 @@ plt.show()
 
 # %%
 steep, shallow = zigzag[:, 1], zigzag[:, 0]
-assert torch.all(steep[1:] * steep[:-1] < 0), "the steep coordinate flips sign at every step"
-torch.testing.assert_close(shallow[1:] / shallow[:-1], torch.full((40,), 1 - 0.075 * 1.0, **f64), rtol=1e-12, atol=0)
-print(f"after 40 steps: w = ({shallow[-1]:.3f}, {steep[-1]:.2e}); the minimum is (0, 0)")
+assert torch.all(steep[1:] * steep[:-1] < 0), "the steep coordinate flips sign"
+factor = torch.full((40,), 1 - 0.075 * 1.0, **f64)                  # 1 − αλ_1 = 0.925
+torch.testing.assert_close(shallow[1:] / shallow[:-1], factor, rtol=1e-12, atol=0)
+print(f"after 40 steps: w = ({shallow[-1]:.3f}, {steep[-1]:.2e}); "
+      "the minimum is (0, 0)")
 
 # %% [markdown]
 # Before going on, the loop above is checked against `torch.optim.SGD` (no momentum), driven
@@ -172,15 +177,16 @@ def steps_to_reach(path, minimizer, eps):
 eps, rows = 1e-6, []
 for kappa in [2, 5, 10, 20, 50, 100, 200, 500]:
     q = Quadratic([1.0, kappa])
-    lr = 2 / (q.L + q.mu)                                                       # (1.4)
+    lr = 2 / (q.L + q.mu)                                                # (1.4)
     rho = (kappa - 1) / (kappa + 1)
-    predicted = math.ceil(math.log(eps) / math.log(rho))                        # (1.5)
+    predicted = math.ceil(math.log(eps) / math.log(rho))                 # (1.5)
     path = gradient_descent(q, torch.ones(2, **f64), lr, steps=predicted + 5)
     measured = steps_to_reach(path, q.minimizer, eps)
     rate = float((path[-1].norm() / path[0].norm()) ** (1 / (len(path) - 1)))
     rows.append((kappa, predicted, measured, rho, rate))
 
-print(f"{'kappa':>6} {'predicted t':>12} {'measured t':>11} {'rate (k-1)/(k+1)':>17} {'measured rate':>14}")
+print(f"{'kappa':>6} {'predicted t':>12} {'measured t':>11} {'rate (k-1)/(k+1)':>17} "
+      f"{'measured rate':>14}")
 for kappa, predicted, measured, rho, rate in rows:
     print(f"{kappa:>6} {predicted:>12} {measured:>11} {rho:>17.6f} {rate:>14.6f}")
 
@@ -192,7 +198,8 @@ for kappa, predicted, measured, rho, rate in rows:
         assert abs(kappa / 2 * math.log(1 / eps) - predicted) < 1, (kappa, predicted)
 ks = torch.tensor([r[0] for r in rows if r[0] >= 10], **f64)
 ts = torch.tensor([r[2] for r in rows if r[0] >= 10], **f64)
-slope = float(torch.linalg.lstsq(torch.stack([ks.log(), torch.ones_like(ks)], 1), ts.log().unsqueeze(1)).solution[0])
+design = torch.stack([ks.log(), torch.ones_like(ks)], 1)
+slope = float(torch.linalg.lstsq(design, ts.log().unsqueeze(1)).solution[0])
 print(f"log-log slope of steps against kappa: {slope:.3f}")
 assert 0.95 < slope < 1.05, "the number of steps grows linearly with kappa"
 
@@ -201,15 +208,17 @@ fig, ax = plt.subplots()
 ax.loglog([r[0] for r in rows], [r[2] for r in rows], "o-", label="measured")
 ax.loglog([r[0] for r in rows], [r[0] / 2 * math.log(1 / eps) for r in rows], "--",
           label=r"$\frac{\kappa}{2}\ln\frac{1}{\varepsilon}$  (1.5)")
-ax.set(xlabel=r"condition number $\kappa$", ylabel=r"steps to reach $\varepsilon = 10^{-6}$",
+ax.set(xlabel=r"condition number $\kappa$",
+       ylabel=r"steps to reach $\varepsilon = 10^{-6}$",
        title="Gradient descent needs steps in proportion to $\\kappa$")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# Real networks have Hessians with condition numbers in the thousands or more (and changing as
-# training goes). A cost linear in $\kappa$ is the first thing momentum will improve, to
-# $\sqrt{\kappa}$ (chapters 02 and 03).
+# The Hessians of real networks spread their eigenvalues over orders of magnitude, a few large
+# outliers above a bulk near zero, and the spread changes as training goes (Sagun et al.,
+# 2016; Ghorbani et al., 2019). A cost linear in $\kappa$ is the first thing momentum will
+# improve, to $\sqrt{\kappa}$ (chapter 03 derives it).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Saddles: a zero gradient that is not a minimum
@@ -223,7 +232,8 @@ plt.show()
 # x_t = (1-\alpha)^t x_0, \qquad y_t \approx (1+\alpha)^t y_0 \quad (|y| \ll 1). \tag{1.6}
 # $$
 #
-# Started exactly on $y = 0$, the run converges to the saddle. Started a hair away from it,
+# Started exactly on $y = 0$, the run converges to the saddle; from almost every start
+# gradient descent avoids such points (Lee et al., 2016). Started a hair away from it,
 # it escapes — after $t \approx \ln(|y_{\text{escape}}|/|y_0|)/\ln(1+\alpha)$ steps of almost no progress.
 
 # %%
@@ -233,22 +243,25 @@ nudged = gradient_descent(saddle, torch.tensor([1.0, 1e-6], **f64), lr, steps=30
 
 end = on_axis[-1]
 hessian_eigs = torch.linalg.eigvalsh(torch.autograd.functional.hessian(saddle, end))
-print(f"start on y=0:   ends at ({end[0]:.1e}, {end[1]:.1e}), |grad| = {saddle.grad(end).norm():.1e}, "
+print(f"start on y=0:   ends at ({end[0]:.1e}, {end[1]:.1e}), "
+      f"|grad| = {saddle.grad(end).norm():.1e}, "
       f"Hessian eigenvalues {hessian_eigs.tolist()}")
-assert saddle.grad(end).norm() < 1e-12 and hessian_eigs[0] < 0   # stationary, but not a minimum
+assert saddle.grad(end).norm() < 1e-12 and hessian_eigs[0] < 0   # stationary, no minimum
 
 escape = int(torch.nonzero(nudged[:, 1].abs() > 0.5)[0])
 predicted = math.log(0.5 / 1e-6) / math.log(1 + lr)                            # (1.6)
-print(f"start at y=1e-6: |y| passes 0.5 after {escape} steps (linearised prediction {predicted:.0f}); "
-      f"final f = {saddle(nudged[-1]):.4f}")
-assert abs(escape - predicted) < 0.1 * predicted and abs(float(saddle(nudged[-1])) + 0.25) < 1e-9
+print(f"start at y=1e-6: |y| passes 0.5 after {escape} steps (linearised prediction "
+      f"{predicted:.0f}); final f = {saddle(nudged[-1]):.4f}")
+assert abs(escape - predicted) < 0.1 * predicted
+assert abs(float(saddle(nudged[-1])) + 0.25) < 1e-9
 
 # %% [markdown]
-# A preview of chapter 02. Momentum keeps a running sum of past gradients, $z_{t+1} = \beta z_t + \nabla f(w_t)$,
-# $w_{t+1} = w_t - \alpha z_{t+1}$ (0.2). Chapter 02 derives that near the saddle its $y$ coordinate
-# grows like $r^t$ with $r$ *larger* than gradient descent's $1+\alpha$ whenever $\beta > 0$; here is
-# only the measurement. The same start, the same $\alpha$, with $\beta = 0.9$ (the loop is checked against
-# `torch.optim.SGD(momentum=0.9)`):
+# A preview of chapter 02. Momentum keeps a decaying sum of past gradients,
+# $z_{t+1} = \beta z_t + \nabla f(w_t)$, $w_{t+1} = w_t - \alpha z_{t+1}$ (0.2). Chapter 02
+# derives that near the saddle its $y$ coordinate grows like $r^t$ with $r$ *larger* than
+# gradient descent's $1+\alpha$ whenever $\beta > 0$; here is the measurement, beside the $r$
+# that chapter 02's (2.5) gives. The same start, the same $\alpha$, with $\beta = 0.9$ (the
+# loop is checked against `torch.optim.SGD(momentum=0.9)`):
 
 # %%
 def heavy_ball(f, w0, lr, beta, steps):
@@ -263,14 +276,18 @@ def heavy_ball(f, w0, lr, beta, steps):
 
 beta = 0.9
 rolled = heavy_ball(saddle, torch.tensor([1.0, 1e-6], **f64), lr, beta, steps=300)
-by_torch = optimize(saddle, torch.tensor([1.0, 1e-6], **f64), lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta), 300)
+by_torch = optimize(saddle, torch.tensor([1.0, 1e-6], **f64),
+                    lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta), 300)
 torch.testing.assert_close(rolled, by_torch, rtol=1e-12, atol=1e-15)
-r = ((1 + lr + beta) + math.sqrt((1 + lr + beta) ** 2 - 4 * beta)) / 2   # chapter 02, (2.5)
+coef = 1 + lr + beta
+r = (coef + math.sqrt(coef**2 - 4 * beta)) / 2     # growing root of chapter 02's (2.5)
 escape_momentum = int(torch.nonzero(rolled[:, 1].abs() > 0.5)[0])
 predicted_momentum = math.log(0.5 / 1e-6) / math.log(r)
-print(f"momentum β = {beta}: growth factor {r:.3f} per step (gradient descent: {1 + lr:.3f}); |y| passes 0.5 "
-      f"after {escape_momentum} steps (linearised prediction {predicted_momentum:.0f}), against {escape} for "
-      f"gradient descent: the plateau is {escape / escape_momentum:.1f}x shorter; final f = {saddle(rolled[-1]):.4f}")
+print(f"momentum β = {beta}: growth factor {r:.3f} per step (gradient descent: "
+      f"{1 + lr:.3f}); |y| passes 0.5 after {escape_momentum} steps (linearised "
+      f"prediction {predicted_momentum:.0f}), against {escape} for gradient descent: "
+      f"the plateau is {escape / escape_momentum:.1f}x shorter; "
+      f"final f = {saddle(rolled[-1]):.4f}")
 assert abs(escape_momentum - predicted_momentum) < 0.1 * predicted_momentum
 assert escape_momentum < escape / 2 and abs(float(saddle(rolled[-1])) + 0.25) < 1e-9
 
@@ -281,9 +298,10 @@ runs = {"GD, start on y = 0": (on_axis, dict(color=BLUE, lw=6, alpha=0.35)),
         "GD, start at y = 1e-6": (nudged, dict(color=VERMILLION, lw=1.5)),
         f"momentum β = {beta}, y = 1e-6": (rolled, dict(color=GREEN, lw=1.5, ls="--"))}
 for name, (path, style) in runs.items():
-    shown = path[:80] if "on y = 0" in name else path          # the on-axis run only creeps on after step 80
+    shown = path[:80] if "on y = 0" in name else path   # after step 80 it only creeps
     ax1.plot(shown[:, 0], shown[:, 1], label=name, **style)
-ax1.plot(0, 0, "X", color=BLACK, ms=9, label="saddle (where GD on y = 0 stops)", zorder=5)
+ax1.plot(0, 0, "X", color=BLACK, ms=9, label="saddle (where GD on y = 0 stops)",
+         zorder=5)
 ax1.plot(0, 1, "*", color=BLACK, ms=11, label="minimum (0, 1)", zorder=5)
 ax1.set_title("Both GD runs share the path to the saddle", fontsize=10)
 ax1.legend(loc="lower left", fontsize=7)
@@ -297,8 +315,8 @@ plt.show()
 # %% [markdown]
 # In high dimensions saddles vastly outnumber local minima (Dauphin et al., 2014), and the
 # plateau above is what they cost: the gradient is tiny for a long time. Momentum shortens it
-# because the small, consistent push along $y$ accumulates in $v$: at the same step size the
-# escape takes the fraction of the steps printed above, as the growth factors predict. (Gradient descent
+# because the small, consistent push along $y$ accumulates in $z$: at the same step size it
+# leaves in the fraction of the steps printed above, as the growth factors predict. (Gradient descent
 # with a larger $\alpha$ would also escape sooner; what caps $\alpha$ is the steepest curvature
 # elsewhere — section 2 — and momentum gains speed without raising $\alpha$.)
 
@@ -325,7 +343,8 @@ def basin_minimum(w):
 
 
 for s, e in zip(starts.tolist(), ends.tolist()):
-    print(f"start {s:+.1f} -> end {e:+.4f}" + ("   (global minimum)" if abs(e - best) < 1e-9 else ""))
+    note = "   (global minimum)" if abs(e - best) < 1e-9 else ""
+    print(f"start {s:+.1f} -> end {e:+.4f}{note}")
     assert abs(e - basin_minimum(s)) < 1e-9
 
 # %%
@@ -333,10 +352,13 @@ w = torch.linspace(-2.1, 2.3, 400, **f64).unsqueeze(1)
 fig, ax = plt.subplots()
 ax.plot(w[:, 0], bumpy(w), color=GREY)
 for s, e in zip(starts.tolist(), ends.tolist()):
-    fs, fe = float(bumpy(torch.tensor([s], **f64))), float(bumpy(torch.tensor([e], **f64)))
-    ax.annotate("", xy=(e, fe), xytext=(s, fs), arrowprops=dict(arrowstyle="->", alpha=0.7))
-ax.plot(minima, [float(bumpy(torch.tensor([m], **f64))) for m in minima], "k*", markersize=10, label="minima")
-ax.set(xlabel="$w$", ylabel="$f(w)$", title="Each start ends in the minimum of its own basin")
+    fs, fe = (float(bumpy(torch.tensor([v], **f64))) for v in (s, e))
+    ax.annotate("", xy=(e, fe), xytext=(s, fs),
+                arrowprops=dict(arrowstyle="->", alpha=0.7))
+ax.plot(minima, [float(bumpy(torch.tensor([m], **f64))) for m in minima], "k*",
+        markersize=10, label="minima")
+ax.set(xlabel="$w$", ylabel="$f(w)$",
+       title="Each start ends in the minimum of its own basin")
 ax.legend()
 plt.show()
 
@@ -345,19 +367,29 @@ plt.show()
 # with friction: the speed it gathers rolling downhill can carry it over a maximum, but only one
 # lower than where it started, less what the friction $1-\beta$ takes. Whether a crossing helps
 # depends on what lies beyond the barrier. The next cell runs momentum ($\beta = 0.9$, the same
-# $\alpha$) from 120 starts across the plot and compares where each run ends with gradient descent:
+# $\alpha$) from 120 starts across the plot, compares where each run ends with gradient
+# descent, and asserts that every barrier crossed is lower than the start:
 
 # %%
 grid_starts = torch.linspace(-2.0, 2.3, 120, **f64)
 gd_ends = gradient_descent(bumpy, grid_starts.unsqueeze(1), lr=0.02, steps=1500)[-1]
-mom_ends = heavy_ball(bumpy, grid_starts.unsqueeze(1), lr=0.02, beta=0.9, steps=1500)[-1]
+mom_ends = heavy_ball(bumpy, grid_starts.unsqueeze(1), lr=0.02, beta=0.9,
+                      steps=1500)[-1]
 changed = (gd_ends - mom_ends).abs()[:, 0] > 1e-6
 higher = changed & (bumpy(mom_ends) > bumpy(gd_ends))
-for s, g_end, m_end in zip(grid_starts[changed].tolist(), gd_ends[changed, 0].tolist(), mom_ends[changed, 0].tolist()):
-    print(f"start {s:+.2f}: gradient descent ends at {g_end:+.2f}, momentum crosses a barrier and ends at {m_end:+.2f}")
-print(f"momentum changed the outcome for {int(changed.sum())} of {len(grid_starts)} starts, "
-      f"to a higher minimum in {int(higher.sum())} of them")
-assert all(abs(e - basin_minimum(s)) < 1e-6 for s, e in zip(grid_starts.tolist(), gd_ends[:, 0].tolist()))
+height = {m: float(bumpy(torch.tensor([m], **f64))) for m in maxima}
+for s, g_end, m_end in zip(grid_starts[changed].tolist(), gd_ends[changed, 0].tolist(),
+                           mom_ends[changed, 0].tolist()):
+    crossed = [m for m in maxima if min(g_end, m_end) < m < max(g_end, m_end)]
+    f_start = float(bumpy(torch.tensor([s], **f64)))
+    print(f"start {s:+.2f} (f = {f_start:.2f}): gradient descent ends at {g_end:+.2f}, "
+          f"momentum crosses the barrier at {crossed[0]:+.2f} "
+          f"(f = {height[crossed[0]]:.2f}) and ends at {m_end:+.2f}")
+    assert len(crossed) == 1 and height[crossed[0]] < f_start   # only a lower barrier
+print(f"momentum changed the outcome for {int(changed.sum())} of {len(grid_starts)} "
+      f"starts, to a higher minimum in {int(higher.sum())} of them")
+assert all(abs(e - basin_minimum(s)) < 1e-6
+           for s, e in zip(grid_starts.tolist(), gd_ends[:, 0].tolist()))
 assert changed.any() and bool((higher == changed).all())
 
 # %% [markdown]
@@ -386,14 +418,16 @@ assert changed.any() and bool((higher == changed).all())
 # $f$ over the last 1,000 of 2,000 steps.
 
 # %%
-noisy = NoisyGradient(Quadratic([1.0, 10.0]), sigma=1.0, generator=torch.Generator().manual_seed(1))
+noisy = NoisyGradient(Quadratic([1.0, 10.0]), sigma=1.0,
+                      generator=torch.Generator().manual_seed(1))
 runs = torch.full((2000, 2), 3.0, **f64)
 floors, curves = [], {}
 for lr in [0.01, 0.03, 0.1]:
     path = gradient_descent(noisy, runs, lr, steps=2000)
-    f_path = noisy(path)                                           # shape (steps + 1, runs)
+    f_path = noisy(path)                                   # shape (steps + 1, runs)
     measured = float(f_path[1000:].mean())
-    predicted = sum(lr / (2 * (2 - lr * lam)) for lam in noisy.base.eigenvalues.tolist())   # (1.7)
+    predicted = sum(lr / (2 * (2 - lr * lam))                          # (1.7)
+                    for lam in noisy.base.eigenvalues.tolist())
     floors.append((lr, predicted, measured))
     curves[f"α = {lr}"] = f_path.mean(dim=1)
     print(f"lr {lr:<5} floor: predicted {predicted:.4f}, measured {measured:.4f} "
@@ -402,16 +436,19 @@ for lr in [0.01, 0.03, 0.1]:
 # %%
 for lr, predicted, measured in floors:
     assert abs(measured / predicted - 1) < 0.05
-assert floors[0][2] < floors[1][2] < floors[2][2], "a larger learning rate settles higher"
+assert floors[0][2] < floors[1][2] < floors[2][2], "a larger rate settles higher"
 ratio, predicted_ratio = floors[2][2] / floors[0][2], floors[2][1] / floors[0][1]
-print(f"10x the learning rate -> {ratio:.1f}x the floor (1.7 predicts {predicted_ratio:.1f}x)")
+print(f"10x the learning rate -> {ratio:.1f}x the floor "
+      f"(1.7 predicts {predicted_ratio:.1f}x)")
 assert ratio > 10 and abs(ratio / predicted_ratio - 1) < 0.07
 
 # %%
 ax = plot_loss_curves(curves, ylabel=r"mean $f(w_t) - f^\star$ over 2,000 runs")
-for (lr, predicted, _), color in zip(floors, plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+for (lr, predicted, _), color in zip(floors, palette):
     ax.axhline(predicted, color=color, linestyle="--", linewidth=1)
-ax.set_title("Constant learning rate: fast descent, then a floor that grows with $\\alpha$ (dashed: 1.7)")
+ax.set_title("Constant learning rate: fast descent, then a floor that grows with "
+             "$\\alpha$ (dashed: 1.7)")
 plt.show()
 
 # %% [markdown]
@@ -438,9 +475,11 @@ from course_utils.widgets import explorer, log_slider
 
 def draw_valley(lr, steps=30, ax=None):
     path = gradient_descent(valley, w0, lr, steps)
-    ax = plot_contours(valley, (-5.5, 1), (-1.5, 1.5), levels=15, ax=ax, minimizer=valley.minimizer)
+    ax = plot_contours(valley, (-5.5, 1), (-1.5, 1.5), levels=15, ax=ax,
+                       minimizer=valley.minimizer)
     plot_trajectory(path.clamp(-10, 10), ax=ax)
-    ax.set_title(f"α = {lr:.3g}: distance to minimum after {steps} steps {path[-1].norm():.2g}")
+    ax.set_title(f"α = {lr:.3g}: distance to minimum after {steps} steps "
+                 f"{path[-1].norm():.2g}")
     return path
 
 
@@ -448,7 +487,8 @@ explorer(draw_valley, lr=log_slider("α", 0.05, 0.005, 0.1), steps=(5, 100, 5))
 
 # %%
 fig, axes = plt.subplots(2, 2, figsize=(9, 6))
-regimes = {0.01: "too small: crawls", 2 / 26: "α* = 2/(L+μ)", 0.079: "near 2/L: zig-zag", 0.09: "past 2/L: diverges"}
+regimes = {0.01: "too small: crawls", 2 / 26: "α* = 2/(L+μ)",
+           0.079: "near 2/L: zig-zag", 0.09: "past 2/L: diverges"}
 finals = {}
 for ax, (lr, label) in zip(axes.flat, regimes.items()):
     finals[label] = float(draw_valley(lr, ax=ax)[-1].norm())
@@ -458,7 +498,8 @@ plt.show()
 
 # %%
 print({k: f"{v:.3g}" for k, v in finals.items()})
-assert finals["α* = 2/(L+μ)"] < finals["too small: crawls"] and finals["α* = 2/(L+μ)"] < finals["near 2/L: zig-zag"]
+assert finals["α* = 2/(L+μ)"] < min(finals["too small: crawls"],
+                                   finals["near 2/L: zig-zag"])
 assert finals["past 2/L: diverges"] > float(w0.norm())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -494,8 +535,9 @@ assert finals["past 2/L: diverges"] > float(w0.norm())
 
 # %% tags=["solution"]
 grid = torch.linspace(0.06, 0.079, 77).tolist()
-counts = [steps_to_reach(gradient_descent(valley, torch.ones(2, **f64), a, 300), valley.minimizer, 1e-6) or math.inf
-          for a in grid]  # inf: not reached within 300 steps
+counts = [steps_to_reach(gradient_descent(valley, torch.ones(2, **f64), a, 300),
+                         valley.minimizer, 1e-6) or math.inf   # inf: not within 300
+          for a in grid]
 best_lr = grid[min(range(len(grid)), key=lambda i: counts[i])]
 print(f"fewest steps {min(counts)} at α = {best_lr:.4f}; α* = {2 / 26:.4f}")
 assert abs(best_lr - 2 / 26) < 0.002
@@ -513,7 +555,8 @@ def steps_to_floor(lr):
 
 
 (t2, floor2), (t1, floor1) = steps_to_floor(0.02), steps_to_floor(0.01)
-print(f"α = 0.02: floor {floor2:.4f} after {t2} steps; α = 0.01: floor {floor1:.4f} after {t1} steps")
+print(f"α = 0.02: floor {floor2:.4f} after {t2} steps; "
+      f"α = 0.01: floor {floor1:.4f} after {t1} steps")
 assert 1.7 < t1 / t2 < 2.3 and 1.7 < floor2 / floor1 < 2.3
 
 # %% [markdown]
@@ -525,6 +568,12 @@ assert 1.7 < t1 / t2 < 2.3 and 1.7 < floor2 / floor1 < 2.3
 # * Y. N. Dauphin et al., *Identifying and attacking the saddle point problem in high-dimensional
 #   non-convex optimization*, NeurIPS 2014.
 # * L. Bottou, F. E. Curtis and J. Nocedal, *Optimization methods for large-scale machine learning*,
-#   SIAM Review 60(2), 2018 — §4 on SGD with a fixed step converging to a neighbourhood whose size
-#   is proportional to the step.
+#   SIAM Review 60(2), 2018 — §4: SGD with a fixed step converges to a neighbourhood whose size
+#   is bounded in proportion to the step.
+# * J. D. Lee, M. Simchowitz, M. I. Jordan and B. Recht, *Gradient descent only converges to
+#   minimizers*, COLT 2016.
+# * L. Sagun, L. Bottou and Y. LeCun, *Eigenvalues of the Hessian in deep learning: singularity
+#   and beyond*, arXiv:1611.07476, 2016.
+# * B. Ghorbani, S. Krishnan and Y. Xiao, *An investigation into neural net optimization via
+#   Hessian eigenvalue density*, ICML 2019.
 # * G. Goh, *Why Momentum Really Works*, Distill, 2017 — the eigen-decomposition view used here.

@@ -328,6 +328,8 @@ print(f"β = 0.9 is slower than GD for {aL[slower].min():.2f} ≤ αL ≤ "
       f"[{plateau.min():.3f}, {plateau.max():.3f}]; it converges up to "
       f"αL = {aL[rate[:, 2] < 1].max():.2f}")
 assert plateau.max() - plateau.min() < 0.02
+inside = slower.nonzero()[:, 0]
+assert bool((inside.diff() == 1).all()) and not slower[0]   # one interval, faster outside
 assert abs(plateau.median() - beta**0.5) < 0.005          # chapter 03: the level is √β
 assert not slower[aL > 2].any() and (rate[(aL > 2) & (aL < 3.7), 2] < 1).all()
 
@@ -591,7 +593,7 @@ assert rates[(1.9, 0.9)] < rates[(1.9, 0.0)] and rates[(0.5, 0.9)] < rates[(0.5,
 #
 # **1. A sign in the unrolled formula.** Summing (2.2) over steps gives the position from the
 # start, $w_{t+1} = w_0 - \alpha \sum_{k=0}^{t} \frac{1-\beta^{\,t+1-k}}{1-\beta}\, \nabla f(w_k)$.
-# Distill's *Why Momentum Really Works* prints this with a $+$ (a known erratum); the cell checks
+# Distill's *Why Momentum Really Works* prints this with a $+$ (a sign slip); the cell checks
 # which sign reproduces the iterates.
 
 # %%
@@ -684,10 +686,11 @@ assert smallest[1.4] > smallest[1.6]
 # * N. Qian, *On the momentum term in gradient descent learning algorithms*, Neural Networks
 #   12(1), 1999 — momentum as a ball with mass and friction.
 # * G. Goh, *Why Momentum Really Works*, Distill, 2017 — the quadratic analysis of chapter 03;
-#   the unrolled sign erratum is noted here.
+#   its unrolled formula's sign is corrected in Pitfall 1.
 # * Y. N. Dauphin et al., *Identifying and attacking the saddle point problem in high-dimensional
 #   non-convex optimization*, NeurIPS 2014 — why plateaus at saddles matter.
 # * C. Jin, P. Netrapalli, M. I. Jordan, *Accelerated gradient descent escapes saddle points
-#   faster than gradient descent*, COLT 2018.
+#   faster than gradient descent*, COLT 2018 — the faster escape proved in any dimension, for
+#   a perturbed accelerated method.
 # * CS231n, *Neural Networks Part 3* (momentum as friction); D2L, *Momentum* (the leaky-average
 #   view).

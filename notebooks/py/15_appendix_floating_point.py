@@ -286,7 +286,8 @@ class TextbookAdam(torch.optim.Optimizer):
                 p.sub_(lr * m_hat / self.denominator(v_hat, eps))
 
 
-TOLERANCE = {torch.float64: dict(rtol=1e-12, atol=0.0), torch.float32: {}}  # the course's
+TOLERANCE = {torch.float64: dict(rtol=1e-12, atol=0.0),         # the course's
+             torch.float32: {}}                                  # tolerances
 
 
 def against_torch_adam(make, dtype, name):
@@ -333,6 +334,14 @@ H = X.T @ X / len(X)
 rho = float((1 - 0.1 * torch.linalg.eigvalsh(H)).abs().max())     # ‖I − αH‖, α = 0.1
 print(f"gradient descent contracts by ρ = {rho:.3f} per step")
 assert rho < 1
+w_run, largest = w_init[0].clone(), float(w_init[0].norm())   # torch SGD's own iterates
+for _ in range(100):
+    w_run = w_run - 0.1 * X.T @ (X @ w_run - y) / len(X)
+    largest = max(largest, float(w_run.norm()))
+bound = 2 * u64 / (1 - rho) * largest                           # (15.7), k = 2, e_0 = 0
+print(f"textbook GD's largest gap {gd.max_abs_diff:.1e}; "
+      f"(15.7) with k = 2: {bound:.1e}")
+assert gd.max_abs_diff <= bound
 
 runs = {"textbook GD, float64": (gd, BLUE),
         "textbook Adam, float64": (textbook[torch.float64], GREEN),
@@ -346,7 +355,9 @@ for level, name in ((u32, "u, float32"), (u64, "u, float64")):
 ax.set_ylim(1e-17, 1e-4)
 ax.set_xlabel("step")
 ax.set_ylabel("largest relative difference from torch")
-ax.set_title("On a contracting run the gap stays near u: it does not grow")
+in_u = max(max(r.rel_diff_per_step) / (u32 if "32" in name else u64)
+           for name, (r, _) in runs.items())
+ax.set_title(f"On a contracting run the gap does not grow: at most {in_u:.0f} u")
 ax.legend(loc="center right")
 plt.show()
 for result, _ in runs.values():     # flat: the second half no worse than 10 × the first
@@ -355,7 +366,7 @@ for result, _ in runs.values():     # flat: the second half no worse than 10 × 
 
 # %% [markdown]
 # The gaps sit above $u$ (each is the worst coordinate's, after up to a hundred steps of
-# roundings), and they do not grow. A run whose Jacobians *stretch* on average behaves differently:
+# roundings), within the bound (15.7), and they do not grow. A run whose Jacobians *stretch* on average behaves differently:
 # (15.6) multiplies the gap by $|J_t|$ each step, so it grows like $e^{\chi t}$ with
 #
 # $$
@@ -366,7 +377,8 @@ for result, _ in runs.values():     # flat: the second half no worse than 10 × 
 # well $f(w) = (w^2-1)^2/4$ has $J_t = 1 - \alpha(3w_t^2 - 1)$. At $\alpha = 0.9$ it settles
 # in the minimum $w = 1$ ($|J| = |1 - 2\alpha| < 1$ there); at $\alpha = 1.4$ that minimum
 # repels, and the iterates bounce around it for ever without diverging. The two spellings of
-# the step, from 1,000 starting points in $[0.9, 1.1]$, for 150 steps:
+# the step, from 1,000 starting points in $[0.9, 1.1]$, for 150 steps (the cell also
+# asserts that the iterates stay bounded):
 
 # %%
 def double_well_gap(alpha, steps=150):
@@ -393,6 +405,10 @@ print(f"α = 1.4: χ = {chi:.3f} predicted, {measured:.3f} measured (steps 10-50
       f"the median gap passes 1% at step {crossed}")
 assert calm_chi.max() < 0 and calm.max() < 1e-14
 assert abs(measured / chi - 1) < 0.1 and crossed < 150
+bounce = torch.linspace(0.9, 1.1, 1000, **f64)
+for _ in range(150):
+    bounce = bounce - 1.4 * (bounce**3 - bounce)
+assert 0 < bounce.min() and bounce.max() < 1.25             # bounded, never diverges
 
 fig, ax = plt.subplots(figsize=(6.4, 3.8))
 t = torch.arange(1, 151)
@@ -406,19 +422,20 @@ ax.semilogy(t, median[1.4][10] * torch.exp(chi * (t - 11)), color=GREY, ls="--",
 ax.set_ylim(1e-18, 10)
 ax.set_xlabel("step")
 ax.set_ylabel("relative gap over 1,000 runs (0 at 1e-18)")
-ax.set_title(f"A chaotic run multiplies a last-bit gap by e^χ = {math.exp(chi):.2f} "
-             "per step")
+ax.set_title("A chaotic run multiplies a last-bit gap by "
+             f"$e^\\chi$ = {math.exp(chi):.2f} per step")
 ax.legend(loc="center right")
 plt.show()
 
 # %% [markdown]
 # The measured growth matches the exponent (15.8) predicts, and within the printed number of
 # steps the two spellings of *one formula* disagree in the second digit. Passing the stability
-# limit is not enough for this (exercise 4 finds a larger rate whose run settles into a cycle
-# that contracts); a run that keeps bouncing irregularly, as this one does, is enough. That is
-# why the course proves equality on contracting problems, and why a record of a real run is
-# checked by re-running it on the same kind of CPU with the same thread count (chapter 12):
-# another thread count sums a matrix product in another order.
+# limit is not enough for this (exercise 4 finds a rate past it, $\alpha = 1.1$, whose run
+# settles into a two-step cycle that contracts); a run that keeps bouncing irregularly, as this
+# one does, is enough. That is why the course proves equality on contracting problems, and why
+# chapter 12 re-checks a recorded training run only over its first steps, with a tolerance:
+# another thread count or CPU sums a matrix product in another order, and over a long,
+# non-contracting run that last-bit gap could grow.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. What the course demands, and why
@@ -474,13 +491,8 @@ plt.show()
 # %% [markdown]
 # In float64 the mistake sits orders of magnitude above the rounding, and the tolerance
 # rejects it. In float32 the rounding is itself large, and `assert_close` passes both: where
-# either curve rises above rtol, atol = $10^{-5}$ covers the difference, for no absolute
-# difference reaches the max |diff| printed above. A float32 test alone would have let the bug
-# ship.
-#
-# Numbers are not the whole contract: equality with torch also means the same constructor
-# arguments and defaults, the same exception for a bad argument, and the same `state_dict`
-# layout, so that a checkpoint moves between the two (chapter 00).
+# either curve rises above rtol, the absolute differences (the max |diff| printed above) stay
+# far below atol = $10^{-5}$. A float32 test alone would have let the bug ship.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Reading a `compare_optimizers` report
@@ -505,7 +517,8 @@ plt.show()
 #    `p - lr * g` twice (15.3)–(15.4); `lerp` and $\beta m + (1-\beta) g$ differ in over a
 #    third of float32 elements (15.5).
 # 3. The gap between two runs evolves by the update's Jacobian (15.6): on a contracting run it
-#    stays near $u$ (15.7); on a chaotic one it grows by $e^{\chi}$ per step (15.8).
+#    stays within a few $u/(1-\rho)$ of the iterates' size (15.7); on a chaotic one it grows
+#    by $e^{\chi}$ per step (15.8).
 # 4. The course demands bitwise equality where it copies torch's order and float64 at
 #    $10^{-12}$ elsewhere, because float32's tolerance (15.9) can pass a real bug.
 
@@ -516,7 +529,7 @@ plt.show()
 # (15.3) and (15.4); then check it, and try `lr=0.3`.
 
 # %% tags=["solution"]
-# 0.5·g only changes the exponent, so it is exact: δ1 = 0 in (15.3), and (15.3) = (15.4).
+# 0.5·g only changes the exponent, so it is exact: δ1 = 0 in (15.3), and (15.3) = (15.4)
 for rate in (0.5, 0.3):
     check = compare_optimizers(lambda ps: TextbookGD(ps, lr=rate),
                                lambda ps: torch.optim.SGD(ps, lr=rate), least_squares,
@@ -535,7 +548,8 @@ a, b, c = torch.randn(3, 100_000, generator=gen)
 differ = (a + b) + c != a + (b + c)
 print(f"(a + b) + c != a + (b + c) in {differ.double().mean():.0%} of triples")
 assert differ.any()
-# A sum split over threads adds partial sums in another order: equal to rounding, not bitwise.
+# A sum split over threads adds partial sums in another order: equal up to rounding,
+# not bitwise.
 
 # %% [markdown]
 # **3.** Express `assert_close`'s default rtol for float16, bfloat16, float32 and float64 in
@@ -548,8 +562,8 @@ for dtype, (rtol, _) in DEFAULT_TOLERANCES.items():
     u = torch.finfo(dtype).eps / 2
     print(f"{str(dtype)[6:]:>9}: rtol {rtol:.1e} = {rtol / u:.1e} u")
 assert DEFAULT_TOLERANCES[torch.float64][0] / u64 > 1e8
-# float64's default (1e-7) is about 1e9 u: it would pass far more than rounding. Hence the
-# course's float64 rtol of 1e-12, about 1e4 u: above rounding, below mistakes (section 5).
+# float64's default (1e-7) is about 1e9 u: it would pass far more than rounding. Hence
+# the course's float64 rtol of 1e-12, about 1e4 u: above rounding, below mistakes (§5).
 
 # %% [markdown]
 # **4.** Run `double_well_gap` at $\alpha = 1.1$, past the stability limit $\alpha < 1$ of the
@@ -567,8 +581,8 @@ period_2 = float((ws[-1] - ws[-3]).abs().max())
 swing = float((ws[-1] - ws[-2]).abs().min())
 print(f"|w_200 - w_198| ≤ {period_2:.0e}, |w_200 - w_199| ≥ {swing:.2f}")
 assert period_2 < 1e-9 and swing > 0.01
-# χ < 0: the iterates settle into a two-step cycle around w = 1 whose Jacobians, multiplied
-# over the cycle, contract, so (15.6) damps the gap as it does at α = 0.9.
+# χ < 0: the iterates settle into a two-step cycle around w = 1 whose Jacobians,
+# multiplied over the cycle, contract, so (15.6) damps the gap as it does at α = 0.9.
 
 # %% [markdown]
 # ## References
