@@ -93,8 +93,9 @@ f64 = dict(dtype=torch.float64)
 # | $b$ | `momentum_buffer` | `state[p]["momentum_buffer"]` |
 # | $\tau$, $\lambda$, $\pm$ | `dampening`, `weight_decay`, `maximize` | the same |
 #
-# The course's implementation is a pure function of one tensor, each line tagged with the
-# equation it computes; the `SGD` class around it only does PyTorch's bookkeeping:
+# The course's implementation is a plain function that updates one tensor in place, each line
+# tagged with the equation it computes; the `SGD` class around it only does PyTorch's
+# bookkeeping:
 
 # %%
 from course_utils.verify import show_source
@@ -688,7 +689,7 @@ print("decay on weights only, via two parameter groups: ours equals torch to 1e-
 # %% [markdown]
 # **How fast it shrinks.** With no loss at all, the decay is momentum on the quadratic
 # $\tfrac\lambda2\|\theta\|^2$, one curvature $h = \lambda$, so chapter 03 predicts its rate.
-# Usual values of $\gamma\lambda$ lie deep in the over-damped band, $\gamma\lambda < (1-\sqrt\mu)^2$,
+# Usual values of $\gamma\lambda$ lie deep in the over-damped range, $\gamma\lambda < (1-\sqrt\mu)^2$,
 # where putting $\sigma = 1 - \varepsilon$ into the heavy ball's polynomial (4.12) with $h = \lambda$
 # and keeping first-order terms gives
 #
@@ -701,7 +702,7 @@ print("decay on weights only, via two parameter groups: ours equals torch to 1e-
 
 # %%
 LR_WD, LAMBDA, STEPS_WD = 0.1, 5e-4, 5000
-assert LR_WD * LAMBDA < (1 - 0.9**0.5) ** 2 / 50          # deep in the over-damped band
+assert LR_WD * LAMBDA < (1 - 0.9**0.5) ** 2 / 50          # deep in the over-damped range
 thetas = {mu: torch.ones(3, **f64, requires_grad=True) for mu in (0.0, 0.9)}
 opt = torch.optim.SGD([{"params": [thetas[0.0]], "momentum": 0.0},    # two groups, one
                        {"params": [thetas[0.9]], "momentum": 0.9}],   # optimizer

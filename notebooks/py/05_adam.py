@@ -89,7 +89,7 @@ print(f"stable lr < {lr_limit:.3f}; w2 after 100 steps, over {len(flat_left)} st
 assert min(flat_left.values()) > 0.7, "no stable lr moves the flat coordinate far"
 
 # %% [markdown]
-# Every learning rate that keeps $w_1$ stable leaves $w_2$ above 0.7 after 100 steps. Adam, with
+# Every stable learning rate on the grid leaves $w_2$ above 0.7 after 100 steps. Adam, with
 # one learning rate $\gamma = 0.05$, brings **both** coordinates to within $0.01$ of the minimum —
 # and, more striking, moves them along *the same* path, as if the curvatures were equal:
 
@@ -119,7 +119,7 @@ plt.show()
 # The reason is in Adam's update: each coordinate's step is its averaged gradient divided by the
 # root of its averaged squared gradient. Multiply a coordinate's gradients by 100 and both
 # averages scale with it, so the quotient does not change (up to the tiny $\epsilon$). Adam sees
-# the *sign pattern* of each coordinate's gradients, not their scale. And the averaged gradient
+# the *shape* of each coordinate's gradient history, not its scale. And the averaged gradient
 # in the numerator is momentum — Adam carries its own.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -162,22 +162,23 @@ plt.show()
 #
 # $$ (1-\beta)\sum_{i=1}^{t}\beta^{\,t-i} = (1-\beta)\,\frac{1-\beta^t}{1-\beta} = 1-\beta^t . \tag{5.8} $$
 #
-# So if the gradients are *stationary*, $\mathbb E[g_i] = \mu$ for every $i$, linearity gives
+# So if the gradients are *stationary*, with the same mean $\mathbb E[g_i] = \bar g$ for every $i$,
+# linearity gives
 #
-# $$ \mathbb E[m_t] = (1-\beta^t)\,\mu, \qquad \mathbb E[v_t] = (1-\beta_2^t)\,\mathbb E[g^2], \tag{5.9} $$
+# $$ \mathbb E[m_t] = (1-\beta^t)\,\bar g, \qquad \mathbb E[v_t] = (1-\beta_2^t)\,\mathbb E[g^2], \tag{5.9} $$
 #
 # and the corrected averages $\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$ are unbiased.
 # The missing mass $\beta^t$ is the weight (5.7) gives to $m_0 = 0$. With $\beta_1 = 0.9$ it is gone
 # after a few dozen steps; with $\beta_2 = 0.999$ it takes thousands.
 #
 # (5.9) is checked by simulation: 100,000 independent runs of gradients $g \sim \mathcal N(1, 2^2)$,
-# averaged with (5.3)–(5.4). The mean over runs must match $(1-\beta^t)\mu$ within a few standard
+# averaged with (5.3)–(5.4). The mean over runs must match $(1-\beta^t)\bar g$ within a few standard
 # errors at every step.
 
 # %%
 gen = torch.Generator().manual_seed(1)
-runs, steps, mu, sigma, b1, b2 = 100_000, 60, 1.0, 2.0, 0.9, 0.999
-g = mu + sigma * torch.randn(steps, runs, generator=gen, **f64)
+runs, steps, g_bar, sigma, b1, b2 = 100_000, 60, 1.0, 2.0, 0.9, 0.999
+g = g_bar + sigma * torch.randn(steps, runs, generator=gen, **f64)
 m, v = torch.zeros(runs, **f64), torch.zeros(runs, **f64)
 mean_m, mean_v, se_m, se_v = [], [], [], []
 for t in range(steps):
@@ -187,21 +188,21 @@ for t in range(steps):
     se_m.append(m.std() / runs ** 0.5); se_v.append(v.std() / runs ** 0.5)
 t_axis = torch.arange(1, steps + 1, **f64)
 mean_m, mean_v, se_m, se_v = map(torch.stack, (mean_m, mean_v, se_m, se_v))
-z_m = ((mean_m - (1 - b1 ** t_axis) * mu) / se_m).abs().max()                  # (5.9)
-z_v = ((mean_v - (1 - b2 ** t_axis) * (mu ** 2 + sigma ** 2)) / se_v).abs().max()
+z_m = ((mean_m - (1 - b1 ** t_axis) * g_bar) / se_m).abs().max()                  # (5.9)
+z_v = ((mean_v - (1 - b2 ** t_axis) * (g_bar ** 2 + sigma ** 2)) / se_v).abs().max()
 print(f"largest deviation from (5.9), in standard errors: m {z_m:.2f}, v {z_v:.2f}")
-print(f"at t = {steps}: E[v_t] / E[g²] = {float(mean_v[-1]) / (mu**2 + sigma**2):.3f}  "
+print(f"at t = {steps}: E[v_t] / E[g²] = {float(mean_v[-1]) / (g_bar**2 + sigma**2):.3f}  "
       f"(1 - β2^t = {1 - b2**steps:.3f})")
 assert z_m < 5 and z_v < 5
 
 # %%
 fig, ax = plt.subplots()
-ax.plot(t_axis, mean_m / mu, label=r"raw $m_t$ / $\mu$  ($\beta_1 = 0.9$)")
-ax.plot(t_axis, mean_m / (1 - b1 ** t_axis) / mu, "--",
-        label=r"corrected $\hat m_t$ / $\mu$")
-ax.plot(t_axis, mean_v / (mu**2 + sigma**2),
+ax.plot(t_axis, mean_m / g_bar, label=r"raw $m_t$ / $\bar g$  ($\beta_1 = 0.9$)")
+ax.plot(t_axis, mean_m / (1 - b1 ** t_axis) / g_bar, "--",
+        label=r"corrected $\hat m_t$ / $\bar g$")
+ax.plot(t_axis, mean_v / (g_bar**2 + sigma**2),
         label=r"raw $v_t$ / $\mathbb{E}[g^2]$  ($\beta_2 = 0.999$)")
-ax.plot(t_axis, mean_v / (1 - b2 ** t_axis) / (mu**2 + sigma**2), ":",
+ax.plot(t_axis, mean_v / (1 - b2 ** t_axis) / (g_bar**2 + sigma**2), ":",
         label=r"corrected $\hat v_t$ / $\mathbb{E}[g^2]$")
 ax.set(xlabel="step t", ylabel="mean over 100,000 runs / true value",
        title="Averages started at zero are biased low; "
@@ -229,7 +230,7 @@ assert math.isclose(without / with_correction, 1 / math.sqrt(1 - 0.999), rel_tol
 # ## 4. `SGD(momentum=β, dampening=β)` is an average too
 #
 # torch's SGD with momentum $\beta$ and dampening $\tau$ keeps the buffer $b_1 = g_1$,
-# $b_t = \beta\,b_{t-1} + (1-\tau)\,g_t$ (chapter 04). With $\tau = \beta$ this is the recursion (5.3) — at
+# $b_t = \beta\,b_{t-1} + (1-\tau)\,g_t$ (chapter 04's (4.2)). With $\tau = \beta$ this is the recursion (5.3) — at
 # every step but the first:
 #
 # $$ b_1 = g_1, \qquad b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \quad (t \ge 2). \tag{5.10} $$
@@ -240,11 +241,13 @@ assert math.isclose(without / with_correction, 1 / math.sqrt(1 - 0.999), rel_tol
 #
 # $$ b_t = m_t + \beta^{\,t}\, g_1 \tag{5.11} $$
 #
-# (chapter 04's dampening formula with $\tau = \beta$). Two consequences. First, the buffer is unbiased without
-# any correction: for stationary gradients $\mathbb E[b_t] = (1-\beta^t)\mu + \beta^t\mu = \mu$. Second, it is a
-# *different* unbiased average from Adam's $\hat m_t$: the first gradient keeps weight $\beta^{t-1}$, which is
-# $\beta/(1-\beta) = 9$ times (for $\beta = 0.9$) the weight $(1-\beta)\beta^{t-2}$ of the second. Both claims, on the course's `SGD`
-# run on a fixed sequence of gradients:
+# (chapter 04's dampening formula (4.9), with its momentum $\mu$ and dampening $\tau$ both equal to
+# $\beta$). Two consequences. First, the buffer is unbiased without any correction: for stationary
+# gradients $\mathbb E[b_t] = (1-\beta^t)\bar g + \beta^t\bar g = \bar g$. Second, it is a
+# *different* unbiased average from Adam's $\hat m_t$: the first gradient keeps weight
+# $\beta^{t-1}$, which is $\beta/(1-\beta) = 9$ times (for $\beta = 0.9$) the weight
+# $(1-\beta)\beta^{t-2}$ of the second. Both claims, on the course's `SGD` run on a fixed sequence
+# of gradients:
 
 # %%
 beta = 0.9
@@ -344,9 +347,9 @@ show_source(adam_step)
 #
 # (torch has a second arrangement of (5.6) for `differentiable` and `capturable`: the same quotient
 # with the bias corrections kept as tensors, so that no `.item()` is needed and gradients can flow
-# through the step. The `Adam` class calls it, and the handling of complex parameters and tensor betas,
-# from the package's private `_compat.py` instead of `adam_step`; `tests/test_optim.py` checks those
-# paths against torch bitwise and with `gradcheck`.)
+# through the step. For those flags, and for complex parameters and tensor betas, the `Adam` class
+# calls the package's private `_compat.py` instead of `adam_step`; `tests/test_optim.py` checks
+# those paths against torch bitwise and with `gradcheck`.)
 #
 # With the same operations in the same order, the course's `Adam`, `AdamW` and AMSGrad are
 # bitwise equal to torch's, in float32, on a least-squares problem. (The same formula typed as
@@ -580,13 +583,16 @@ for opt in names:
     assert grid[0] < best < grid[-1]                    # interior: the grid brackets it
 
 # %% [markdown]
-# One seed of each, live, for three epochs (939 steps), with the validation accuracy (5,000
-# held-out images) measured every 32 steps. The run replays seed 0 of chapter 12's records,
+# One seed of each, live, for three epochs, with the validation accuracy (on images held out
+# from training) measured every 32 steps. The run replays seed 0 of chapter 12's records,
 # which the cell checks:
 
 # %%
 data = runner.subset(load_fashion_mnist(device="cpu"), registry.TRAIN_SIZE)
 EVERY, EPOCHS = 32, 3
+print(f"{len(data.y_train):,} training images, {len(data.validation[1]):,} for validation, "
+      f"batches of {registry.BATCH_SIZE}: {EPOCHS} epochs = "
+      f"{EPOCHS * -(-len(data.y_train) // registry.BATCH_SIZE)} steps")
 
 
 def live_run(opt, seed=0):
@@ -666,7 +672,8 @@ R = load_records("optimizers")
 label = {opt: f"{opt}/constant" for opt in names}
 final = {(opt, metric): stats.finals(R, label[opt], metric)
          for opt in names for metric in ("test_acc", "train_loss")}
-assert all(len(values) >= 5 for values in final.values())
+assert all(len(values) == 5 for values in final.values())           # five seeds each,
+assert all(r["config"]["epochs"] == 6 for r in R)                  # of 6 epochs
 diff = {}
 for a, b in (("sgd", "momentum"), ("sgd", "adam"), ("momentum", "adam")):
     for metric, scale in (("test_acc", 100), ("train_loss", 1)):
@@ -725,8 +732,6 @@ plt.show()
 #   steps differ markedly (checked below).
 
 # %%
-import inspect
-
 defaults = {cls.__name__: inspect.signature(cls).parameters["weight_decay"].default
             for cls in (torch.optim.Adam, torch.optim.AdamW)}
 print("torch's default weight_decay:", defaults)
@@ -794,7 +799,7 @@ for eps in (1e-8, 0.0):
 
 # %% [markdown]
 # **2.** Repeat the bias simulation for SGD's buffer (5.10): with $g\sim\mathcal N(1, 2^2)$ and
-# $\beta = 0.9$, check that the mean of $b_t$ over 100,000 runs is $\mu$ at every step (no correction
+# $\beta = 0.9$, check that the mean of $b_t$ over 100,000 runs is $\bar g = 1$ at every step (no correction
 # needed), and that its variance at $t = 2$ is larger than that of Adam's $\hat m_2$. Why?
 
 # %% tags=["solution"]
