@@ -188,6 +188,13 @@ assert abs(lin[256][0] - base[0]) < lin[256][1] + base[1]         # recovered at
 assert lo(lin[1024]) > hi(batch["momentum/B=1024/none"])          # partly at 1024
 assert hi(lin[1024]) < lo(base)
 assert lin[2048][1] > 0.1 and lin[2048][0] < batch["momentum/B=2048/none"][0]   # broken
+final_loss = {k: [r["epoch_loss"][-1] for r in batch[k][3]]
+              for k in ("momentum/B=2048/linear/warmup", "momentum/B=2048/none")}
+print("batch 2048, final training loss per seed: linear + warm-up",
+      [round(v, 2) for v in final_loss["momentum/B=2048/linear/warmup"]],
+      "| lr kept", [round(v, 2) for v in final_loss["momentum/B=2048/none"]])
+assert min(final_loss["momentum/B=2048/linear/warmup"]) > max(
+    final_loss["momentum/B=2048/none"])                   # it stopped training well
 no_warm = batch["momentum/B=1024/linear"]
 assert lin[1024][1] < no_warm[1] / 2                      # warm-up: a narrower spread
 assert abs(lin[1024][0] - no_warm[0]) < lin[1024][1] + no_warm[1]  # about the same mean
@@ -197,9 +204,10 @@ assert lo(adam["adam/B=2048/sqrt/warmup"]) > hi(adam["adam/B=2048/linear/warmup"
 
 # %% [markdown]
 # For momentum SGD, keeping the rate loses accuracy steadily as the batch grows. The linear
-# rule with warm-up recovers all of it at batch 256 and part of it at 1024. At 2048 its rate
-# (printed above) is past the stable range: the seeds scatter and the mean falls below even
-# the unscaled run. At 1024 the warm-up narrows the spread over seeds more than it moves the
+# rule with warm-up recovers it at batch 256 (the intervals overlap) and part of it at 1024.
+# At 2048 its rate (printed above) is too large to train well: every seed ends at a higher
+# training loss than the unscaled run's, the seeds scatter and the mean accuracy falls
+# below even the unscaled run's. At 1024 the warm-up narrows the spread over seeds more than it moves the
 # mean. For Adam the square-root rule is never worse than the linear one, and far better at
 # 2048.
 #
@@ -374,7 +382,7 @@ plt.show()
 # ## 4. Mixed precision: skipped steps and the scheduler
 #
 # float16 overflows above 65504 and rounds gradients below about $6\times10^{-8}$ to zero
-# (printed below). *Loss scaling* multiplies the loss by a large $s$ before `backward()`,
+# (printed below). *Loss scaling* (Micikevicius et al., 2018) multiplies the loss by a large $s$ before `backward()`,
 # so small gradients survive, and divides by $s$ before the step; if a gradient
 # overflowed, the step is skipped and $s$ halved ($s$ doubles again after a run of clean
 # steps). With $\hat g$ the unscaled gradient,
@@ -455,9 +463,10 @@ plt.show()
 # %% [markdown]
 # The first float16 backward passes overflowed; `GradScaler` skipped those steps, halving
 # $s$ each time, until one went through. The plain loop stepped the scheduler anyway, so
-# the first real step ran at a rate already halved once per skip. torch's scheduler checks,
-# at its first `step()`, whether `optimizer.step()` has run and, since `GradScaler.step`
-# skipped it, warns about the call order although the loop's order is right. Two remedies:
+# the first real step ran at a rate already halved once per skip. The scheduler (the
+# course's, like torch's) checks at its first `step()` whether `optimizer.step()` has run
+# and, since `GradScaler.step` skipped it, warns about the call order although the loop's
+# order is right. Two remedies:
 # step the scheduler only after taken steps (`amp_step(..., step_scheduler_on_skip=False)`
 # tells them apart by the scale, which shrinks only on a skip): no warning and no lost
 # value; or accept the loss when skips are rare, as they are once the scale has settled. A
@@ -633,8 +642,9 @@ for eta0 in (3e-3, 1e-2, 3e-2):
 assert sweep[3e-3][0] > 1.05 * sweep[3e-3][1] and sweep[3e-2][0] < 0.95 * sweep[3e-2][1]
 
 # %% [markdown]
-# With torch's $\lambda$ fixed, a smaller rate decays less and ends with larger weights, a
-# larger rate the reverse. When a sweep or a scaling rule (section 2) changes the rate,
+# With torch's $\lambda$ fixed, the smaller rate decays less than the $\lambda'$-fixed run
+# and ends with larger weights than it; the larger rate decays more and ends with smaller
+# ones. When a sweep or a scaling rule (section 2) changes the rate,
 # re-derive torch's `weight_decay` from the $\lambda'$ you mean to keep. (In the installed
 # torch, `AdamW` is `Adam(decoupled_weight_decay=True)`; the cell checks this release only.)
 
@@ -658,8 +668,8 @@ if decoupled:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Gradient clipping, warm-up and the divergence guard
 #
-# Clipping by the global norm rescales the whole gradient when its norm exceeds $G$
-# (`max_norm`):
+# Clipping by the global norm (Pascanu et al., 2013) rescales the whole gradient when its
+# norm exceeds $G$ (`max_norm`):
 #
 # $$ \|g\| = \Big(\sum_p \|g_p\|^2\Big)^{1/2}, \qquad g \leftarrow g \cdot \min\!\Big(1, \frac{G}{\|g\| + 10^{-6}}\Big), \tag{13.11} $$
 #
@@ -690,21 +700,25 @@ def clip_run(clip, warmup):
              if warmup else None)
     try:
         history = train(net, opt, digits, epochs=EPOCHS, batch_size=64, scheduler=sched)
-        return f"test acc {history.test_acc[-1]:.3f}", history, clipper
+        return f"test acc {history.test_acc[-1]:.3f}", history, clipper, net
     except DivergenceError as err:
-        return f"stopped: {str(err)[:64]}...", None, clipper
+        return f"stopped: {str(err)[:64]}...", None, clipper, net
 
 
 clip_results = {(c, w): clip_run(c, w) for c in (False, True) for w in (False, True)}
-for (c, w), (text, _, clipper) in clip_results.items():
+for (c, w), (text, _, clipper, _) in clip_results.items():
     extra = f" (clipped {clipper.clipped_fraction:.0%} of steps)" if clipper else ""
     print(f"clip {'on ' if c else 'off'}, warm-up {'on ' if w else 'off'}: "
           f"{text}{extra}")
-(_, h_plain, _), (_, h_warm, _), (_, h_clip, c_clip), (_, h_both, c_both) = (
-    clip_results[k]
-    for k in ((False, False), (False, True), (True, False), (True, True)))
+(_, h_plain, _, net_plain), (_, h_warm, _, _), (_, h_clip, c_clip, _), (
+    _, h_both, c_both, _) = (clip_results[k] for k in (
+        (False, False), (False, True), (True, False), (True, True)))
+with torch.no_grad():
+    alive = (net_plain[:3](digits.x_test) > 0).any(0)    # hidden units ever active
 print(f"no help: final epoch loss {h_plain.epoch_loss[-1]:.2f} "
-      f"(ln 10 = {math.log(10):.2f})")
+      f"(ln 10 = {math.log(10):.2f}); hidden ReLUs active on any test image: "
+      f"{int(alive.sum())} of {alive.numel()}")
+assert not alive.any()                           # dead: every ReLU silent
 assert h_plain.test_acc[-1] < 0.15 and abs(h_plain.epoch_loss[-1] - math.log(10)) < 0.25
 assert h_warm is None                            # exploded, stopped by the guard
 assert h_clip.test_acc[-1] > 0.9 and h_both.test_acc[-1] > 0.9
@@ -731,13 +745,13 @@ fig.suptitle(f"Rate {CLIP_LR:g}: unhelped, the network dies at chance; clipped, 
 plt.show()
 
 # %% [markdown]
-# Four outcomes. Without help the network *dies*: its ReLUs go silent, the loss sits near
-# chance ($\ln 10$) and stays finite, so the guard never fires: a silent failure. Warm-up
-# alone postpones the damage: the loss explodes as the rate climbs (printed), and the
-# guard stops the run, naming the step and the rate. Clipping trains, with or without
-# warm-up, but nearly every gradient was cut to norm exactly $G$ (right), so the rate the
-# run really used was $\eta G$. A threshold that binds on almost every step is a rate in
-# disguise.
+# Four outcomes. Without help the network *dies*: every ReLU is silent on every test
+# image (printed), the loss sits near chance ($\ln 10$) and stays finite, so the guard
+# never fires: a silent failure. Warm-up alone postpones the damage: the loss explodes as
+# the rate climbs (printed), and the guard stops the run, naming the step and the rate.
+# Clipping trains, with or without warm-up, but nearly every gradient was cut to norm
+# exactly $G$ (right), so the step length was set by $\eta G$, not by the gradient. A
+# threshold that binds on almost every step is a rate in disguise.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Schedule-free SGD and AdamW
@@ -894,8 +908,8 @@ plt.show()
 #    in bf16 as in fp32 (13.8).
 # 4. torch's AdamW decays by $\eta_t\lambda$ (13.9), Loshchilov & Hutter by
 #    $\rho_t\lambda'$ (13.10): both follow the schedule, with $\lambda' = \eta_0\lambda$.
-# 5. Clipping bounds each step by $\eta_t G$ (13.11)–(13.12); warm-up delays trouble, the
-#    guard stops it, clipping prevents it.
+# 5. Clipping bounds a plain SGD step by $\eta_t G$ (13.11)–(13.12); warm-up delays
+#    trouble, the guard stops it, clipping prevents it.
 # 6. Schedule-free methods average a constant-rate iterate (13.13)–(13.16) and need no run
 #    length; here they led WSD and cosine on test accuracy.
 
