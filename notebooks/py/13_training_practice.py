@@ -818,8 +818,8 @@ ax.plot(steps_1d, xs, marker=".", label="x: average of the z's (evaluated)")
 ax.axhline(0, color=GREY, linewidth=0.8)
 ax.set_xlabel("step t")
 ax.set_ylabel("w")
-ax.set_title("Schedule-free on f(w) = 1.5 w²: z oscillates, x averages it, "
-             "y sits between", fontsize=10)
+ax.set_title("Schedule-free on f(w) = 1.5 w²: z overshoots and swings back, x averages "
+             "it, y sits between", fontsize=10)
 ax.legend(fontsize=8)
 plt.show()
 
