@@ -129,7 +129,7 @@ from course_utils.verify import show_source
 show_source(iteration_matrix)
 
 # %% [markdown]
-# The decomposition is exact, which the next cell proves on the $\kappa = 100$ version of the
+# The decomposition is exact, which the next cell checks on the $\kappa = 100$ version of the
 # experiment: run the course's SGD in the original (rotated) coordinates, project its path onto
 # the eigenvectors, and compare every coordinate with $R(\lambda_i)^t$ applied to its start.
 

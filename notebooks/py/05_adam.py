@@ -70,10 +70,10 @@ f64 = dict(dtype=torch.float64)
 # ## 1. The failing example: curvatures $10^4$ apart
 #
 # Take $f(w) = \tfrac12\,(100\,w_1^2 + 0.01\,w_2^2)$ from $w_0 = (1, 1)$. Momentum $\beta$ with
-# learning rate $\gamma$ is stable only if $\gamma h < 2 + 2\beta$ for every curvature $h$ (chapter 03),
-# so with $\beta = 0.9$ the steep coordinate caps the rate at $\gamma < 3.8/100 = 0.038$, and the
-# flat coordinate then moves by at most $\gamma\cdot 0.01/(1-\beta) \approx 0.4\%$ of its distance
-# per step. We try every stable
+# learning rate $\gamma$ is stable only if $\gamma h < 2 + 2\beta$ for every curvature $h$
+# (chapter 03's (3.5)), so with $\beta = 0.9$ the steep coordinate caps the rate at
+# $\gamma < 3.8/100 = 0.038$, and the flat coordinate then moves by at most
+# $\gamma\cdot 0.01/(1-\beta) \approx 0.4\%$ of its distance per step. We try every stable
 # learning rate on a grid:
 
 # %%
@@ -845,5 +845,9 @@ assert abs(eff_matched / lam - 1) < 0.05
 # * H. Xiao, K. Rasul and R. Vollgraf, *Fashion-MNIST: a Novel Image Dataset for Benchmarking
 #   Machine Learning Algorithms* (2017, [arXiv:1708.07747](https://arxiv.org/abs/1708.07747)) — the
 #   data of section 8 (MIT licence; `data/README.md`).
+# * J. Duchi, E. Hazan and Y. Singer, *Adaptive Subgradient Methods for Online Learning and
+#   Stochastic Optimization*, JMLR 12, 2011 — AdaGrad, diagonal and full-matrix (§7).
+# * V. Gupta, T. Koren and Y. Singer, *Shampoo: Preconditioned Stochastic Tensor Optimization*,
+#   ICML 2018 — a preconditioner along directions at the cost of matrix roots (§7).
 # * A. Zhang, Z. C. Lipton, M. Li and A. J. Smola, *Dive into Deep Learning*, §12.10 "Adam" — a
 #   derivation of the bias correction from the same geometric sum.
