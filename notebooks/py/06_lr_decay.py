@@ -221,8 +221,8 @@ assert abs(blown_at - predicted) < 2
 # v_{t+1} = (1 - \alpha_t\lambda)^2\,v_t + \alpha_t^2\sigma^2. \tag{6.2}
 # $$
 #
-# With a constant $\alpha$ the fixed point of the second recursion is the floor (1.7). (6.2) is
-# exact, not an approximation: the next cell tracks the sample mean and variance of 10,000 runs
+# With a constant $\alpha$ the second recursion settles at $\mathrm{Var}_\infty$ of (1.7), the
+# variance behind the floor. (6.2) is exact, not an approximation: the next cell tracks the sample mean and variance of 10,000 runs
 # of (6.1) under the decaying rate of section 1 ($\lambda = 1$) and compares them with (6.2).
 
 # %%
@@ -310,8 +310,8 @@ plt.show()
 #
 # which meets both conditions exactly for $\tfrac12 < p \le 1$ (compare with $\int^\infty
 # x^{-p}dx$). The experiment: one direction, $\lambda = 1$, start far away at $w_0 = 10$,
-# 10,000 steps, 400 runs per schedule: a constant rate, an exponential decay (7.4) with
-# $\gamma = 0.98$, and (6.5) with $p = 1.5$, $1$ and $0.75$. First their two budgets:
+# 10,000 steps, 400 runs per schedule: a constant rate, an exponential decay $\alpha_t = \alpha_0\gamma^t$
+# ((7.4) in chapter 07) with $\gamma = 0.98$, and (6.5) with $p = 1.5$, $1$ and $0.75$. First their two budgets:
 
 # %%
 RM_STEPS, a0, t0 = 10_000, 0.1, 10
@@ -380,7 +380,7 @@ for i, total in sum_forever.items():                                 # stalled: 
     bound = 10 * math.exp(-total / (1 - a0))                           # (6.4), T → ∞
     exact = float(moments(rm_lrs[i].tolist(), lam=1.0, w0=10.0)[0][-1])          # (6.2)
     mean = float(rm_w[i, :, 0].mean())
-    print(f"{names[i]:<22} Σα = {total:.2f}: mean iterate {mean:.4f} ≈ exact product "
+    print(f"{names[i]:<22} Σα ≤ {total:.2f}: mean iterate {mean:.4f} ≈ exact product "
           f"{exact:.4f} ≥ bound forever (6.4) {bound:.4f}")
     assert exact >= bound and abs(mean - exact) < 4 * float(rm_w[i, :, 0].std()) / 20
     assert bool((rm_loss[i] >= 0.5 * bound**2).all()), "never below ½ bound²"
@@ -484,7 +484,8 @@ plt.show()
 # epochs" is that rule frozen once people knew when ImageNet plateaued.
 #
 # On the noisy quadratic a plateau is the floor of the current rate, and (1.7) says what a drop
-# buys: a floor about 10 times lower (more near the stability limit, through $2 - \alpha\lambda$).
+# buys: a floor about 10 times lower (more when $\alpha\lambda$ is not small, through the
+# $2 - \alpha\lambda$ of (1.7)).
 # Getting there takes time: by (6.2) the excess variance contracts by $(1 - \alpha\lambda)^2$ per
 # step at the *new* rate. The next cell measures both, with stages of 3,000 steps, beside (6.2).
 
@@ -559,7 +560,7 @@ plt.show()
 #    kills the noise. A finite $\sum\alpha_t$ stalls within (6.4); a constant rate hovers.
 # 4. (6.3) is not a speed: $\theta/(t_0 + t)$ reaches $1/T$ only if $2\theta\lambda > 1$.
 # 5. "×0.1 every 30 epochs" is "divide by 10 at the plateau" frozen into a calendar; each drop
-#    lowers the floor tenfold, after a settling time $\propto 1/\alpha$.
+#    lowers the floor about tenfold, after a settling time $\propto 1/\alpha$.
 
 # %% [markdown]
 # ## Exercises

@@ -16,7 +16,7 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 07 · The schedule zoo
 #
-# *Every learning-rate schedule torch offers is a line or two of algebra. This chapter derives
+# *Every fixed learning-rate schedule torch offers is a line or two of algebra. This chapter derives
 # each one from what it is meant to do, writes it as a pure function of the step, draws the
 # whole zoo on a linear and a logarithmic scale, and runs every member on the noisy quadratic
 # of chapter 06 to see where it lands.*
@@ -80,7 +80,7 @@ f64 = dict(dtype=torch.float64)
 # schedule as a pure function in `course_utils.schedules` with one signature: the step first,
 # torch's arguments by keyword. So `partial(step_lr, base_lr=0.1, step_size=30)` is a schedule,
 # a function of the step alone, equal to the closed form of torch's class of the same name
-# (chapter 08 proves each). $\eta_0$ is the base rate, the one you gave the optimizer.
+# (chapter 08 proves each).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Held, stepped and geometric
@@ -210,7 +210,7 @@ show_source(warm_restart_position)
 # $$
 #
 # where the amplitude factor $g$ is 1 (`triangular`), $2^{1-c}$ (`triangular2`, halved every
-# cycle) or $\gamma^e$ (`exp_range`). Momentum, if cycled, runs in opposite phase:
+# cycle) or $\gamma^e$ (`exp_range`). Momentum, if cycled, runs in opposite phase (Smith 2018):
 #
 # $$
 # \beta_e = \beta_{\max} - (\beta_{\max} - \beta_{\text{base}})\,h\,g. \tag{7.11}
@@ -372,7 +372,7 @@ print("landmarks of (7.2)–(7.13) verified; warm restarts at", restarts)
 # %% [markdown]
 # On a linear axis every decay looks finished once it is near the bottom, yet the last tenth of
 # a decade and the last two decades look the same. A log scale shows what the noise floor (1.7)
-# feels, since the floor is proportional to the rate: how many decades each schedule falls, and
+# feels, since the floor grows with the rate (in proportion while $\eta\lambda$ is small): how many decades each schedule falls, and
 # how many steps it spends in each. One panel per family:
 
 # %%
@@ -402,10 +402,8 @@ plt.show()
 # %% [markdown]
 # The log scale turns each shape into a budget, printed below: decades fallen from the peak to
 # the last step, and the share of the steps spent in the top decade, above a tenth of the peak.
-# The exponential
-# spends half its steps there (it has fallen one of its two decades at $T/2$); the cosine, by
-# (7.6), until $\cos\pi\rho = 2(0.1 - 0.01)/0.99 - 1$, about four fifths; then it falls its
-# remaining decade in the last fifth.
+# The exponential spends half its steps there (it has fallen one of its two decades at $T/2$);
+# the cosine, by (7.6), until $\cos\pi\rho = 2(0.1 - 0.01)/0.99 - 1$, about four fifths.
 
 # %%
 print(f"{'schedule':<22} {'decades':>8} {'share of steps in the top decade':>33}")
@@ -565,8 +563,8 @@ assert math.isclose(past, 0.1)
 # %% [markdown]
 # ## Summary
 #
-# 1. A schedule is a pure function of the scheduler step $e$; every one in torch is a short closed
-#    form, (7.1)–(7.15), derived from what it is meant to do.
+# 1. A schedule is a pure function of the scheduler step $e$; every fixed one in torch is a short
+#    closed form, (7.1)–(7.15), derived from what it is meant to do.
 # 2. Step decays (7.2)–(7.3) are staircases, the exponential (7.4) a straight line on a log scale;
 #    polynomial, cosine and linear (7.5)–(7.7) land at a horizon $T$; cosine is flat at both ends
 #    and averages what a straight line does.
@@ -638,8 +636,10 @@ print("join(warm-up, cosine) == WSD(H = 0, cosine) at all 90 steps, rel 1e-12")
 #   — cosine annealing and warm restarts (7.6), (7.9).
 # * L. N. Smith, *Cyclical learning rates for training neural networks*, WACV 2017 — (7.10).
 # * L. N. Smith and N. Topin, *Super-convergence: very fast training of neural networks using
-#   large learning rates*, 2019 (arXiv 1708.07120) — one cycle, with momentum in opposite phase,
-#   (7.12)–(7.13).
+#   large learning rates*, 2019 (arXiv 1708.07120) — one cycle, (7.12).
+# * L. N. Smith, *A disciplined approach to neural network hyper-parameters: Part 1 — learning
+#   rate, batch size, momentum, and weight decay*, 2018 (arXiv 1803.09820) — cyclic momentum,
+#   (7.11), (7.13).
 # * S. Hu et al., *MiniCPM: unveiling the potential of small language models with scalable training
 #   strategies*, 2024, and A. Hägele et al., *Scaling laws and compute-optimal training beyond
 #   fixed training durations*, NeurIPS 2024 — warmup–stable–decay (7.14).

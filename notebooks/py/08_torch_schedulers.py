@@ -237,7 +237,7 @@ for name, build in at_construction.items():
 # | `StepLR` | $\gamma\,\eta_{e-1}$ if $s$ divides $e$, else $\eta_{e-1}$ | (7.2) |
 # | `MultiStepLR` | $\gamma^{m(e)}\eta_{e-1}$, $m(e)$ = how often $e$ is listed | (7.3) |
 # | `ConstantLR` | $f\eta$ at $e = 0$, $\eta_{e-1}/f$ at $e = T$, else $\eta_{e-1}$ | (7.1) |
-# | `LinearLR` | $\eta_{e-1}\bigl(1 + \frac{f - s}{Ts + (e-1)(f-s)}\bigr)$ for $e \le T$ | (7.7) |
+# | `LinearLR` | $\eta_{e-1}\bigl(1 + \frac{f_T - f_0}{Tf_0 + (e-1)(f_T - f_0)}\bigr)$ for $e \le T$ | (7.7) |
 # | `ExponentialLR` | $\gamma\,\eta_{e-1}$ | (7.4) |
 # | `PolynomialLR` | $\eta_{e-1}\bigl(\frac{1 - e/T}{1 - (e-1)/T}\bigr)^p$ for $e \le T$ | (7.5) |
 # | `CosineAnnealingLR` | (8.2), (8.3) | (7.6) |
@@ -416,7 +416,7 @@ assert sum(a < b for a, b in zip(wrong, wrong[1:])) > EPOCHS * BATCHES / 3
 # the second at epoch 0 (by the call `_update_lr(0)`, its closed form at 0),
 #
 # $$
-# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\}, \tag{8.4}
+# \eta_e = S_k\text{'s rate at its own epoch } e - M_{k-1}, \qquad k = \#\{m \in M : m \le e\},\ M_{-1} = 0, \tag{8.4}
 # $$
 #
 # and it agrees with the pure (7.15) of chapter 07 to rounding:
@@ -480,10 +480,10 @@ plt.show()
 # ## 6. Momentum cycling: `OneCycleLR` and `CyclicLR`
 #
 # `OneCycleLR` and `CyclicLR` also write the momentum — `momentum` for SGD, `betas[0]` for
-# Adam — in opposite phase to the rate, (7.11) and (7.13). The reason (Smith & Topin 2019) is
-# chapter 02's effective step $\eta/(1-\mu)$ ($\mu$ is torch's name for the momentum
-# coefficient that chapter 02 calls $\beta$): where the rate peaks, a lower momentum keeps the
-# effective step from exploding. Here is the whole cycle, on SGD and on Adam:
+# Adam — in opposite phase to the rate, (7.11) and (7.13). Smith (2018) found that a lower
+# momentum at a large rate keeps training stable; chapter 02's effective step $\eta/(1-\beta)$
+# ($\beta$ the momentum coefficient, torch's `momentum`) says why: where the rate peaks, a lower
+# $\beta$ keeps the effective step from exploding. Here is the whole cycle, on SGD and on Adam:
 
 # %%
 ONE_CYCLE = 100
@@ -513,9 +513,9 @@ assert peak == mom_curve.index(min(mom_curve)) == 29, "lr peak = momentum trough
 
 # %%
 effective = [lr / (1 - m) for lr, m in zip(lr_curve, mom_curve)]
-print(f"effective step η/(1−μ): start {effective[0]:.3f}, "
+print(f"effective step η/(1−β): start {effective[0]:.3f}, "
       f"at the peak {effective[peak]:.3f}; "
-      f"without cycling the peak would be {max(lr_curve) / (1 - 0.95):.3f}")
+      f"with β held at 0.95 the peak would be {max(lr_curve) / (1 - 0.95):.3f}")
 assert effective[peak] < max(lr_curve) / (1 - 0.95) / 2
 
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -827,7 +827,8 @@ plt.show()
 # print `scheduler.get_last_lr()` yourself when it changes.
 
 # %%
-for lib in (torch_sched, ours):
+# torch before 2.7 still accepts it, with a deprecation warning: test torch's only from 2.7
+for lib in (torch_sched, ours) if torch.__version__ >= "2.7" else (ours,):
     try:
         lib.ReduceLROnPlateau(make_sgd(), mode="min", patience=3, verbose=True)
     except TypeError as err:
@@ -940,7 +941,9 @@ print("last_epoch = k - 1 resumes k = 5 exactly; at k = 6 the drop is applied tw
 # * A. Zhang, Z. C. Lipton, M. Li and A. J. Smola, *Dive into Deep Learning*, §12.11 "Learning
 #   Rate Scheduling" — the consumed `MultiStepLR` and the lagging warm-up of pitfalls (a) and (b).
 # * L. N. Smith and N. Topin, *Super-convergence: very fast training of neural networks using
-#   large learning rates*, 2019 (arXiv 1708.07120) — the one-cycle policy and cyclic momentum.
+#   large learning rates*, 2019 (arXiv 1708.07120) — the one-cycle policy.
+# * L. N. Smith, *A disciplined approach to neural network hyper-parameters: Part 1 — learning
+#   rate, batch size, momentum, and weight decay*, 2018 (arXiv 1803.09820) — cyclic momentum.
 # * L. N. Smith, *Cyclical learning rates for training neural networks*, WACV 2017.
 # * I. Loshchilov and F. Hutter, *SGDR: stochastic gradient descent with warm restarts*, ICLR 2017.
 # * P. Goyal et al., *Accurate, large minibatch SGD: training ImageNet in 1 hour*, 2017 — warm-up.

@@ -476,9 +476,9 @@ plt.show()
 # after a genuine stall.
 #
 # **Did the cuts help?** Comparing the best validation losses of the two runs would prove
-# nothing: the runs are identical until the first cut, and the first cut comes *after* the
-# minimum, so the best is the same number in both. What can differ is what happens after the
-# first cut. Five seeds (initial weights and batch order), each trained at the constant rate
+# nothing: the runs are identical until the first cut, and here the first cut comes *after*
+# the minimum, so the best is the same number in both (checked below). What can differ is what
+# happens after the first cut. Five seeds (initial weights and batch order), each trained at the constant rate
 # and with the rule, compared over the epochs after that seed's first cut, with the 95 %
 # Student-t interval of the mean paired difference (chapter 12 builds `mean_ci`):
 
@@ -497,6 +497,11 @@ def after_first_cut(seed):
     return cut, gain, ratio, (const, plateau)
 
 
+best_at = val_curve.index(min(val_curve)) + 1
+print(f"seed 0: best validation loss after epoch {best_at}, "
+      f"first cut after epoch {timeline.reductions[0]}")
+assert best_at < timeline.reductions[0] and min(tuned.val_loss) == min(val_curve)
+
 cuts, gains, ratios, pairs = zip(*(after_first_cut(seed) for seed in range(5)))
 gain, half = mean_ci(gains)
 print("first cut after epoch:", cuts)
@@ -505,6 +510,11 @@ print("validation-loss gain after it:", [f"{g:+.1%}" for g in gains],
 print("final training loss, plateau / constant:", [f"{r:.2f}" for r in ratios])
 assert gain - half < 0 < gain + half   # the interval holds 0: no detectable gain
 assert min(ratios) > 1.3               # every seed: the cuts slowed the training fit
+still_fitting = [const.epoch_loss[-1] / const.epoch_loss[cut - 1]
+                 for cut, (const, _) in zip(cuts, pairs)]
+print("constant rate, training loss at the end / at the first cut:",
+      [f"{r:.2f}" for r in still_fitting])
+assert max(still_fitting) < 0.5        # still fitting: it more than halves after the cut
 
 # %%
 fig, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
@@ -524,8 +534,9 @@ plt.show()
 # The validation loss after the cut moves both ways from seed to seed and the interval of the
 # mean gain contains zero; the training loss ends at least 30 % *higher* on every seed. At
 # $\eta = 0.1$ this small network is still fitting its 1,151 images when the validation loss
-# stalls (the stall is overfitting, not a noise floor), so lowering the rate mostly slows
-# the fit. A decay lowers the loss when the loss is held up by the noise of a large constant
+# stalls: at the constant rate its training loss more than halves after the first cut's epoch
+# on every seed. The stall is the gap between training and validation, not a noise floor, so
+# lowering the rate mostly slows the fit. A decay lowers the loss when the loss is held up by the noise of a large constant
 # rate; chapter 12 shows that case on Fashion-MNIST, where the training loss drops at each cut.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -649,8 +660,8 @@ assert math.isclose(floors.lrs[-1][1], 1e-4, rel_tol=1e-12)
 
 # %% [markdown]
 # **It does not compose, and it no longer talks.** `SequentialLR` and `ChainedScheduler`
-# refuse it (its `step` needs a metric), and torch 2.7 removed the `verbose` argument that old
-# tutorials pass; log `get_last_lr()` yourself:
+# refuse it (its `step` needs a metric), and its `verbose=True` of old tutorials is gone since
+# torch 2.7 (chapter 08, pitfall (e)); log `get_last_lr()` yourself:
 
 # %%
 opt = two_groups()
@@ -659,10 +670,6 @@ try:
                                    torch_sched.ReduceLROnPlateau(opt)], milestones=[5])
 except ValueError as err:
     print("SequentialLR:", str(err)[:72], "…")
-try:
-    torch_sched.ReduceLROnPlateau(opt, verbose=True)
-except TypeError as err:
-    print("verbose: TypeError:", err)
 print("get_last_lr():", torch_sched.ReduceLROnPlateau(two_groups()).get_last_lr())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -766,8 +773,8 @@ assert remaining > 0.3 and patient.reductions[0] > 2 * early
 #    first cut comes at epoch $P + 2$ (9.4) and later ones every $C + P + 1$ epochs (9.5).
 # 2. The timeline (best, bad-epoch counter, cooldown, lr) explains every cut, and the
 #    decisions are a pure function of the metric sequence: replaying a run's recorded metrics
-#    reproduces its learning rates. On the digits, over five seeds, its cuts came after the
-#    validation minimum, gained nothing detectable and slowed the fit of the training set.
+#    reproduces its learning rates. On the digits, over five seeds, its cuts gained nothing
+#    detectable on the validation loss and slowed the fit of the training set.
 # 3. A twenty-line pure function reproduces torch's scheduler exactly, NaN and $\infty$
 #    included (they are bad epochs and never become `best`).
 # 4. In `rel` mode a negative metric turns the margin around, so flat or worsening values
@@ -795,7 +802,8 @@ assert cut_epochs(replay(sequence, patience=2, cooldown=1, threshold=0.0)) == [5
 # %% [markdown]
 # **2.** Smooth the metric before the scheduler sees it: feed the bias-corrected exponential
 # average $\hat m_e$ of the validation loss ($\beta = 0.7$) to a `patience=0` rule, on the
-# recorded curve. How many cuts does it make, compared with the raw curve?
+# recorded curve. When does it make its first cut, and how many before epoch 20, compared with
+# the raw curve?
 
 # %% tags=["solution"]
 def smoothed(curve, beta=0.7):
@@ -809,11 +817,16 @@ def smoothed(curve, beta=0.7):
 raw_cuts = cut_epochs(replay(val_curve, patience=0))
 smooth_cuts = cut_epochs(replay(smoothed(val_curve), patience=0))
 print("raw:", raw_cuts, "smoothed:", smooth_cuts)
-assert smooth_cuts[0] > raw_cuts[0]
+early_cuts = [sum(e < 20 for e in c) for c in (raw_cuts, smooth_cuts)]
+print("cuts before epoch 20: raw", early_cuts[0], "smoothed", early_cuts[1])
+assert smooth_cuts[0] > raw_cuts[0] and early_cuts[1] < early_cuts[0]
+# The average does not turn up on a single noisy epoch, so the first cut waits until the
+# smoothed loss itself stops falling; both runs then cut until eps stops them (9.6).
 
 # %% [markdown]
 # **3.** Show that `mode='max'` on the accuracy and `mode='min'` on the negative accuracy make
-# the same decisions in `abs` mode, and find the first epoch where they differ in `rel` mode.
+# the same decisions in `abs` mode (`patience=3`), and find the first epoch where their
+# bad-epoch counters differ in `rel` mode with `threshold=0.01`. Why do they differ?
 
 # %% tags=["solution"]
 acc = constant.val_acc
@@ -826,6 +839,8 @@ differ = next((e + 1 for e in range(EPOCHS) if rel_max[e].bad != rel_neg[e].bad)
 print("abs: identical in every epoch:", all(same),
       "| rel: first epoch with different counters:", differ)
 assert all(same) and differ is not None
+# By (9.1), max/rel asks a > b(1 + θ), while min/rel on −a asks −a < −b(1 − θ), that is
+# a > b(1 − θ): the negated metric accepts accuracies up to θ·b below the best.
 
 # %% [markdown]
 # ## References
