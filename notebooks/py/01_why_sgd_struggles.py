@@ -543,8 +543,8 @@ print(f"fewest steps {min(counts)} at α = {best_lr:.4f}; α* = {2 / 26:.4f}")
 assert abs(best_lr - 2 / 26) < 0.002
 
 # %% [markdown]
-# **2.** With noise, halving $\alpha$ halves the floor (1.7) — but how much longer does it take to
-# get there? Measure the number of steps until the mean loss of the noisy quadratic first falls
+# **2.** With noise, halving $\alpha$ about halves the floor (1.7) — but how much longer does
+# it take to get there? Measure the number of steps until the mean loss of the noisy quadratic first falls
 # within 10% of its floor, for $\alpha = 0.02$ and $0.01$.
 
 # %% tags=["solution"]
@@ -558,6 +558,8 @@ def steps_to_floor(lr):
 print(f"α = 0.02: floor {floor2:.4f} after {t2} steps; "
       f"α = 0.01: floor {floor1:.4f} after {t1} steps")
 assert 1.7 < t1 / t2 < 2.3 and 1.7 < floor2 / floor1 < 2.3
+# About twice as long: the descent contracts by 1 − αλ per step (1.2), so half the rate
+# needs about twice the steps. A lower floor costs time in proportion.
 
 # %% [markdown]
 # ## References
