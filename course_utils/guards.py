@@ -32,12 +32,17 @@ def check_finite(value, *, step: int, lr, what: str = "loss"):
     the step and the learning rate so the reader knows which setting blew up, and when.
     """
     if isinstance(value, torch.Tensor):
-        finite = bool(torch.isfinite(value.detach()).all())
-        shown = float(value.detach().flatten()[0]) if value.numel() == 1 else "non-finite entries"
+        ok = torch.isfinite(value.detach())
+        finite = bool(ok.all())
+        if value.numel() == 1:
+            detail = f"{what} is {float(value.detach().flatten()[0])}"
+        else:
+            bad = int((~ok).sum())
+            detail = f"{what} has {bad} non-finite {'entry' if bad == 1 else 'entries'} of {value.numel()}"
     else:
         finite = math.isfinite(float(value))
-        shown = float(value)
+        detail = f"{what} is {float(value)}"
     if not finite:
-        raise DivergenceError(f"diverged at step {step} with learning rate {format_lrs(lr)}: {what} is {shown}; "
+        raise DivergenceError(f"diverged at step {step} with learning rate {format_lrs(lr)}: {detail}; "
                               f"lower the learning rate (or warm it up) and run again")
     return value

@@ -26,10 +26,11 @@ def test_an_optimizer_shows_the_lr_of_each_group():
     assert format_lrs(opt) == "[2, 0.5]"
 
 
-@pytest.mark.parametrize("value, shown", [(math.inf, "inf"), (torch.tensor(math.nan), "nan"),
-                                          (torch.tensor([1.0, math.inf]), "non-finite entries")])
+@pytest.mark.parametrize("value, shown", [(math.inf, "is inf"), (torch.tensor(math.nan), "is nan"),
+                                          (torch.tensor([1.0, math.inf]), "has 1 non-finite entry of 2"),
+                                          (torch.full((2, 3), math.nan), "has 6 non-finite entries of 6")])
 def test_a_non_finite_value_names_the_step_the_lr_and_what_it_was(value, shown):
-    with pytest.raises(DivergenceError, match=rf"^diverged at step 7 with learning rate 0.3: the iterate is {shown};"):
+    with pytest.raises(DivergenceError, match=rf"^diverged at step 7 with learning rate 0.3: the iterate {shown};"):
         check_finite(value, step=7, lr=0.3, what="the iterate")
 
 
