@@ -614,9 +614,9 @@ plt.show()
 i = points.index(0.6)
 print(f"γh = 0.6: heavy ball {measured[False][i]:.3f} (√μ = {MU_N ** 0.5:.3f}), "
       f"Nesterov {measured[True][i]:.3f} (√(μ(1 − γh)) = {(MU_N * 0.4) ** 0.5:.3f})")
-assert measured[True][i] < measured[False][i]                      # faster where complex
+assert measured[True][i] < measured[False][i]              # faster where complex
 assert abs(measured[True][0] - measured[False][0]) < 1e-3          # alike at γh = 0.001
-assert largest_root(*predicted(1.0, True)) == 0                    # both roots 0 at γh = 1
+assert largest_root(*predicted(1.0, True)) == 0            # both roots 0 at γh = 1
 
 # %% [markdown]
 # On shallow directions ($\gamma h \ll 1$) the two are nearly the same; on steeper ones Nesterov
@@ -702,7 +702,7 @@ print("decay on weights only, via two parameter groups: ours equals torch to 1e-
 
 # %%
 LR_WD, LAMBDA, STEPS_WD = 0.1, 5e-4, 5000
-assert LR_WD * LAMBDA < (1 - 0.9**0.5) ** 2 / 50          # deep in the over-damped range
+assert LR_WD * LAMBDA < (1 - 0.9**0.5) ** 2 / 50      # deep in the over-damped range
 thetas = {mu: torch.ones(3, **f64, requires_grad=True) for mu in (0.0, 0.9)}
 opt = torch.optim.SGD([{"params": [thetas[0.0]], "momentum": 0.0},    # two groups, one
                        {"params": [thetas[0.9]], "momentum": 0.9}],   # optimizer

@@ -188,10 +188,11 @@ for t in range(steps):
     se_m.append(m.std() / runs ** 0.5); se_v.append(v.std() / runs ** 0.5)
 t_axis = torch.arange(1, steps + 1, **f64)
 mean_m, mean_v, se_m, se_v = map(torch.stack, (mean_m, mean_v, se_m, se_v))
-z_m = ((mean_m - (1 - b1 ** t_axis) * g_bar) / se_m).abs().max()                  # (5.9)
-z_v = ((mean_v - (1 - b2 ** t_axis) * (g_bar ** 2 + sigma ** 2)) / se_v).abs().max()
+z_m = ((mean_m - (1 - b1 ** t_axis) * g_bar) / se_m).abs().max()          # (5.9)
+g2 = g_bar**2 + sigma**2                                                  # E[g²]
+z_v = ((mean_v - (1 - b2 ** t_axis) * g2) / se_v).abs().max()
 print(f"largest deviation from (5.9), in standard errors: m {z_m:.2f}, v {z_v:.2f}")
-print(f"at t = {steps}: E[v_t] / E[g²] = {float(mean_v[-1]) / (g_bar**2 + sigma**2):.3f}  "
+print(f"at t = {steps}: E[v_t] / E[g²] = {float(mean_v[-1]) / g2:.3f}  "
       f"(1 - β2^t = {1 - b2**steps:.3f})")
 assert z_m < 5 and z_v < 5
 
@@ -590,9 +591,10 @@ for opt in names:
 # %%
 data = runner.subset(load_fashion_mnist(device="cpu"), registry.TRAIN_SIZE)
 EVERY, EPOCHS = 32, 3
-print(f"{len(data.y_train):,} training images, {len(data.validation[1]):,} for validation, "
-      f"batches of {registry.BATCH_SIZE}: {EPOCHS} epochs = "
-      f"{EPOCHS * -(-len(data.y_train) // registry.BATCH_SIZE)} steps")
+per_epoch = -(-len(data.y_train) // registry.BATCH_SIZE)              # ceil
+print(f"{len(data.y_train):,} training images, "
+      f"{len(data.validation[1]):,} for validation, batches of {registry.BATCH_SIZE}: "
+      f"{EPOCHS} epochs = {EPOCHS * per_epoch} steps")
 
 
 def live_run(opt, seed=0):
