@@ -24,8 +24,7 @@
 # **Prerequisites:** chapter 04 (SGD with momentum), chapter 05 (Adam).
 # **Runtime:** about 30 s on a laptop CPU; set `COURSE_FULL_RUN=1` for the compiled steps and a
 # 25-million-parameter race (a minute or two, compiling included). Timings depend on your
-# machine and its load, so your numbers will differ from anyone else's; the assertions allow
-# for that.
+# machine and its load; the assertions allow for that.
 #
 # **After this chapter you can**
 # 1. count the bytes an SGD-momentum or Adam step must move per parameter, and turn them into a
@@ -208,10 +207,9 @@ show_source(bench.time_round_robin)
 
 # %% [markdown]
 # The first rule, seen: a fresh fused Adam has no state; its first step creates $2N$ floats of
-# it, and costs visibly more than the steps after it: writing those zeros alone makes its
-# traffic 9/7 of a warm step's, and memory fresh from the operating system costs more still.
-# One timing is at the mercy of the machine's load, so the cell repeats the experiment with
-# nine fresh optimizers and takes the median of the paired ratios.
+# it, and costs visibly more than the steps after it: the zeros alone make its traffic 9/7 of
+# a warm step's, and fresh memory costs more. One timing is at the mercy of the machine's
+# load, so the cell repeats this with nine fresh optimizers.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -522,13 +520,12 @@ plt.show()
 # fused" measures, up to noise, what the 96 tensors cost on this machine: the margin the lean
 # step spends on its sixth float.
 #
-# The claims are asserted on paired ratios: the median over the rounds of one step's time
-# over another's *in the same round*, so that a burst of load hits both. The lean and fused
-# SGD steps race once more, head to head, so that each pair is timed back to back. The bounds
-# follow from the pass counts, with room for a busy machine, where one round's pair can differ
-# by more than the 20% at stake: the lean SGD moves 6 floats to the fused kernel's 5 (1.2× if
-# both ran at the floor; bound 2×), and the for-loop Adam 18 to 7 (2.6×, less what the caches
-# save; bound 1.5×). The percentages are printed, not asserted.
+# The claims are asserted on paired ratios, the median over rounds of one step's time over
+# another's *in the same round*, so that a burst of load hits both (the lean and fused SGD
+# steps race again head to head, back to back). The bounds follow from the pass counts, with
+# room for a busy machine: lean SGD 6 floats to fused's 5 (1.2× at the floor; bound 2×),
+# for-loop Adam 18 to 7 (2.6×, less what the caches save; bound 1.5×). The percentages are
+# printed, not asserted.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -650,9 +647,8 @@ else:
 # * **Timing the first step**, which allocates the optimizer state (and compiles, for a
 #   compiled step). Warm up first.
 # * **Timing a GPU without synchronizing**: you measure how fast Python can queue kernels.
-# * **Comparing against a copy as if it were a ceiling.** On a CPU a copy pays for reading the
-#   lines it overwrites (write-allocate); in-place updates do not, and can beat "100% of copy
-#   bandwidth". Measure the floor with the step's own reads and writes, in place (section 2).
+# * **Comparing against a copy as if it were a ceiling.** Write-allocate (section 2) makes an
+#   in-place step beat "100% of copy bandwidth"; measure the floor with the step's own traffic.
 # * **Replacing a flat gradient.** `opt.zero_grad(set_to_none=True)` in torch's optimizers, or
 #   `p.grad = None`, cuts a parameter's gradient loose from the flat buffer. The flat optimizers
 #   zero the buffer in place instead, and refuse to step if a gradient was replaced:
