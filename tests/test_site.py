@@ -17,7 +17,8 @@ import pytest
 
 from course_utils.publish.book import load_book
 from course_utils.publish.browser import find_chromium, probe_page, screenshot
-from course_utils.publish.site import external_references, figure_count, site_sources
+from course_utils.publish.notebooks import figure_count
+from course_utils.publish.site import external_references, site_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_book(ROOT)

@@ -121,10 +121,21 @@ def pace(ipynb: Path | str) -> dict[str, int]:
 
     cells = json.loads(Path(ipynb).read_text())["cells"]
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
-    figures = sum(1 for c in cells if c["cell_type"] == "code" for out in c.get("outputs", [])
-                  if {"image/png", "image/svg+xml"} & set(out.get("data", {})))
-    return {"words": sum(visible_words(m) for m in markdown), "figures": figures,
+    return {"words": sum(visible_words(m) for m in markdown), "figures": _figures(cells),
             "equations": sum(len(re.findall(r"\\tag\{", m)) for m in markdown)}
+
+
+def _figures(cells: list[dict]) -> int:
+    """Image outputs (what the book site shows as figures) among a notebook's cells."""
+    return sum(any(k.startswith("image/") for k in out.get("data", {}))
+               for c in cells if c["cell_type"] == "code" for out in c.get("outputs", []))
+
+
+def figure_count(notebook: Path | str) -> int:
+    """How many image outputs a committed notebook has (what its page shows as figures)."""
+    import json
+
+    return _figures(json.loads(Path(notebook).read_text())["cells"])
 
 
 def reading_minutes(counts: dict[str, int]) -> float:

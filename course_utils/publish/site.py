@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from .book import GPU, MINUTES, NUMBER, SUMMARY, Book, load_book
+from .notebooks import figure_count
 
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 EXTRA_PAGES = ("notebooks/INSTRUCTORS.md",)   # shown after the chapters when present
@@ -276,16 +277,6 @@ def build_site(root: Path | str | None = None, out: Path | str | None = None, *,
         listing = "\n".join(f"  {f}: {u}" for f, u in bad[:20])
         raise RuntimeError(f"the site would load {len(bad)} resource(s) from the network:\n{listing}")
     return out / "index.html"
-
-
-
-def figure_count(notebook: Path | str) -> int:
-    """How many image outputs a notebook has (what its page shows as figures)."""
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    return sum(any(k.startswith("image/") for k in out.get("data", {}))
-               for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
 
 
 def save_screenshots(index: Path | str, folder: Path | str, root: Path | str | None = None) -> list[Path]:
