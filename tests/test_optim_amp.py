@@ -31,13 +31,14 @@ CASES = {
 }
 
 
-def make_model():
+def make_model(inputs=5, hidden=4, batch=16):
+    """A seeded Linear-Tanh-Linear regression model and one batch (x, y) for it."""
     gen = torch.Generator().manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    model = torch.nn.Sequential(torch.nn.Linear(inputs, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 1))
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(0.5 * torch.randn(p.shape, generator=gen))
-    x, y = torch.randn(16, 5, generator=gen), torch.randn(16, 1, generator=gen)
+    x, y = torch.randn(batch, inputs, generator=gen), torch.randn(batch, 1, generator=gen)
     return model, x, y
 
 

@@ -19,6 +19,7 @@ import torch._dynamo
 from torch._dynamo.utils import counters
 
 from course_utils import optim as ours
+from test_optim_amp import make_model   # the same seeded regression model, larger
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
 
@@ -45,19 +46,11 @@ def fresh_dynamo():
     counters.clear()
 
 
-def make_model():
-    gen = torch.Generator().manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(0.5 * torch.randn(p.shape, generator=gen))
-    x, y = torch.randn(32, 6, generator=gen), torch.randn(32, 1, generator=gen)
-    return model, x, y
 
 
 def train(cls, kwargs, compile_kwargs=None, steps=STEPS):
     """Losses of ``steps`` training steps and the final params; compiled if compile_kwargs."""
-    model, x, y = make_model()
+    model, x, y = make_model(inputs=6, hidden=8, batch=32)
     opt = cls(model.parameters(), **kwargs)
 
     def step():
